@@ -1,0 +1,240 @@
+import { z } from 'zod';
+
+/**
+ * The one description of docker-watcher's YAML config. It gives the TypeScript types, the runtime
+ * checks, the JSON Schema for editors (`docker-watcher schema`) and the README reference table.
+ * Every object is strict: an unknown key (a typo such as `tag_patern`) is an error, not ignored.
+ */
+
+const envName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name such as NPM_PASSWORD')
+  .describe('Name of the environment variable that holds the value (the value itself never goes in the file)');
+
+const seconds = (def: number, what: string) => z.number().positive().default(def).describe(what);
+
+/** Health-check timing; every field has a default so a project may override just one. */
+export const healthSchema = z
+  .strictObject({
+    timeout_seconds: seconds(5, 'Timeout of one health probe'),
+    interval_seconds: seconds(1, 'Pause between health probes'),
+    deadline_seconds: seconds(120, 'How long a new container has to become healthy before the deploy fails'),
+    healthy_after: z.int().min(1).default(1).describe('Consecutive good probes needed'),
+  })
+  .describe('Health-check timing');
+
+export const resourcesSchema = z
+  .strictObject({
+    memory: z
+      .string()
+      .regex(/^\d+(\.\d+)?\s*[kmgKMG]?[bB]?$/, 'a size such as 512m or 1g')
+      .optional()
+      .describe('Memory limit of each container, e.g. 512m'),
+    cpus: z.number().positive().max(1024).optional().describe('CPU limit in cores, e.g. 0.5'),
+  })
+  .describe('Resource limits applied to each deployed container');
+
+export const logSchema = z
+  .strictObject({
+    driver: z.string().min(1).default('json-file').describe('Docker log driver of deployed containers'),
+    options: z
+      .record(z.string(), z.string())
+      .default({ 'max-size': '10m', 'max-file': '3' })
+      .describe('Log driver options; the default caps logs at 3 files of 10 MB'),
+  })
+  .describe('Log driver for deployed containers, so no app can fill the disk');
+
+export const npmSchema = z
+  .strictObject({
+    url: z.url().describe('Base URL of Nginx Proxy Manager, e.g. http://npm:81'),
+    email: z.string().min(1).describe('NPM user that docker-watcher logs in as'),
+    password_env: envName.describe('Environment variable holding that user\'s password'),
+    forward: z
+      .enum(['network', 'host'])
+      .default('network')
+      .describe(
+        'How NPM reaches containers: `network` by container name on the shared network (NPM runs in Docker on it), `host` by forward_host and the published port',
+      ),
+    forward_host: z
+      .string()
+      .optional()
+      .describe('With forward: host, the address NPM uses to reach the Docker host'),
+    certificate: z
+      .union([z.literal('auto'), z.literal('none'), z.int().positive()])
+      .default('auto')
+      .describe('`auto`: an existing certificate that covers the domain (wildcards too); `none`; or a certificate id'),
+    ssl_forced: z.boolean().default(true).describe('Redirect HTTP to HTTPS when a certificate is set'),
+    http2: z.boolean().default(true).describe('HTTP/2 support when a certificate is set'),
+    websockets: z.boolean().default(true).describe('Allow websocket upgrades'),
+    block_exploits: z.boolean().default(true).describe('NPM\'s "block common exploits"'),
+    adopt_existing: z
+      .boolean()
+      .default(false)
+      .describe('Take over a proxy host that a person created for the same domain (otherwise the deploy refuses)'),
+  })
+  .describe('Nginx Proxy Manager; leave out to deploy without a proxy (containers reachable by published port)');
+
+export const forgeSchema = z
+  .strictObject({
+    type: z.enum(['github', 'gitea']).describe('Kind of forge'),
+    url: z.url().optional().describe('Web URL of the forge (default https://github.com for GitHub)'),
+    api_url: z
+      .url()
+      .optional()
+      .describe('API base; default https://api.github.com, or <url>/api/v1 for Gitea'),
+    token_env: envName.optional().describe('Environment variable holding the API token used for statuses and comments'),
+    webhook_secret_env: envName.optional().describe('Environment variable holding the webhook secret'),
+  })
+  .describe('A GitHub or Gitea server that docker-watcher reports to');
+
+export const registrySchema = z
+  .strictObject({
+    url: z.url().describe('Registry URL, e.g. https://git.example.com or https://ghcr.io'),
+    type: z.enum(['gitea', 'github', 'generic']).default('generic').describe('Kind of registry'),
+    username: z.string().optional().describe('User name for pulls and polling'),
+    username_env: envName.optional().describe('Environment variable holding the user name'),
+    token_env: envName.optional().describe('Environment variable holding the password or token'),
+    poll_interval_seconds: z
+      .number()
+      .min(5)
+      .default(60)
+      .describe('How often the poller looks for new tags (0 turns polling off per project with poll: false)'),
+    insecure: z.boolean().default(false).describe('Plain HTTP registry (only for loopback or a trusted LAN)'),
+  })
+  .describe('A container registry images are pulled from');
+
+export const stageSchema = z
+  .strictObject({
+    tag_pattern: z
+      .string()
+      .min(1)
+      .describe('Glob matched against the whole tag: `*` any run of characters, `?` one character, e.g. dev-* or v*'),
+    auto_deploy: z
+      .boolean()
+      .default(false)
+      .describe('Deploy matching tags at once; otherwise they wait for approval'),
+    confirm: z
+      .boolean()
+      .default(false)
+      .describe('Require an explicit approval even when the request came from CI'),
+    promote_from: z
+      .string()
+      .optional()
+      .describe('Only accept the version that is live in this stage of the same project'),
+    subdomain: z
+      .string()
+      .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, 'a DNS label such as launcher')
+      .optional()
+      .describe('Custom subdomain under global.domain, overriding subdomain_pattern'),
+    domain: z.string().optional().describe('Full custom domain, overriding subdomain and the pattern'),
+    env: z.record(z.string(), z.string()).default({}).describe('Extra environment for this stage only'),
+  })
+  .describe('A stage (dev, rel, prod, ...) of a project');
+
+export const projectSchema = z
+  .strictObject({
+    image: z
+      .string()
+      .min(1)
+      .describe('Image repository without tag or digest, e.g. git.example.com/alexei/web-app-launcher'),
+    registry: z.string().optional().describe('Name of an entry under `registries` (credentials for pulls and polling)'),
+    port: z.int().min(1).max(65535).describe('Port the app listens on inside the container'),
+    healthcheck: z.string().startsWith('/').default('/').describe('HTTP path that answers 2xx when the app is healthy'),
+    env: z.record(z.string(), z.string()).default({}).describe('Environment of the container'),
+    env_file: z.string().optional().describe('File of KEY=value lines, relative to the config file'),
+    volumes: z
+      .array(z.string())
+      .default([])
+      .describe('Volumes as host:container[:ro], host paths relative to the config file'),
+    secret_env: envName.optional().describe('Environment variable holding this project\'s own signing secret'),
+    repository: z
+      .string()
+      .regex(/^[^/\s]+\/[^/\s]+$/, 'owner/name')
+      .optional()
+      .describe('Repository on the forge (owner/name) that deploys report to'),
+    forge: z.string().optional().describe('Name of an entry under `forges` (default: the only one)'),
+    approvers: z.array(z.string()).default([]).describe('Users allowed to run comment commands besides writers'),
+    allow_self_approval: z.boolean().default(true).describe('May the author of a change approve its deploy'),
+    pull_policy: z
+      .enum(['always', 'if-missing', 'never'])
+      .default('always')
+      .describe('When to pull: deploys by digest never pull what is already present'),
+    poll: z.boolean().default(true).describe('Let the registry poller deploy this project'),
+    notification_url: z.url().optional().describe('Extra notification webhook for this project'),
+    keep_versions: z.int().min(0).max(20).optional().describe('Stopped versions kept for instant rollback'),
+    resources: resourcesSchema.optional(),
+    health: healthSchema.partial().optional(),
+    stages: z.record(z.string(), stageSchema).describe('Stages by name'),
+  })
+  .describe('A deployable app');
+
+export const globalSchema = z
+  .strictObject({
+    domain: z.string().min(1).default('localhost').describe('Domain under which stage subdomains are made'),
+    network: z.string().min(1).default('docker-watcher').describe('Shared Docker network (created if missing)'),
+    subdomain_pattern: z
+      .string()
+      .default('stage-{stage}-{project}')
+      .describe('Subdomain of each stage; {stage} and {project} are replaced'),
+    notification_url: z.url().optional().describe('Webhook that receives deploy notifications'),
+    listen: z
+      .strictObject({
+        host: z.string().default('0.0.0.0').describe('Address the app listens on'),
+        port: z.int().min(1).max(65535).default(8080).describe('Port the app listens on'),
+      })
+      .prefault({})
+      .describe('HTTP listener of the app'),
+    public_url: z.url().optional().describe('URL at which people and CI reach the app (links in statuses)'),
+    data_dir: z.string().default('./data').describe('Directory of the SQLite database, relative to the config file'),
+    secret_env: envName
+      .default('DOCKER_WATCHER_SECRET')
+      .describe('Environment variable holding the shared secret deploy requests are signed with'),
+    api_token_env: envName
+      .default('DOCKER_WATCHER_TOKEN')
+      .describe('Environment variable holding the token for the API and dashboard'),
+    docker: z
+      .strictObject({
+        socket: z.string().default('/var/run/docker.sock').describe('Docker engine socket'),
+        reach: z
+          .enum(['auto', 'host', 'network'])
+          .default('auto')
+          .describe(
+            'How the app reaches containers for health checks: `host` through the published port on 127.0.0.1, `network` by name on the shared network, `auto` picks `network` when the app itself runs in a container',
+          ),
+        publish_host: z
+          .string()
+          .default('127.0.0.1')
+          .describe('Host address the container port is published on (0.0.0.0 when NPM reaches it by host)'),
+        stop_timeout_seconds: z.int().min(0).default(10).describe('Grace period of SIGTERM before SIGKILL'),
+        drain_seconds: z.number().min(0).default(2).describe('Wait after the switch before the old container is stopped'),
+      })
+      .prefault({})
+      .describe('Docker engine'),
+    keep_versions: z.int().min(0).max(20).default(2).describe('Stopped versions kept for instant rollback'),
+    health: healthSchema.prefault({}),
+    resources: resourcesSchema.prefault({}),
+    log: logSchema.prefault({}),
+    npm: npmSchema.optional(),
+    shutdown_timeout_seconds: z.number().min(0).default(120).describe('On SIGTERM, how long running deploys may take'),
+  })
+  .describe('Settings for the whole host');
+
+export const configSchema = z
+  .strictObject({
+    $schema: z.string().optional().describe('JSON Schema reference for editors'),
+    global: globalSchema.prefault({}),
+    registries: z.record(z.string(), registrySchema).default({}).describe('Registries by name'),
+    forges: z.record(z.string(), forgeSchema).default({}).describe('GitHub or Gitea servers by name'),
+    projects: z.record(z.string(), projectSchema).default({}).describe('Projects by name'),
+  })
+  .describe('docker-watcher configuration');
+
+export type Config = z.output<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+export type GlobalConfig = Config['global'];
+export type ProjectConfig = Config['projects'][string];
+export type StageConfig = ProjectConfig['stages'][string];
+export type RegistryConfig = Config['registries'][string];
+export type ForgeConfig = Config['forges'][string];
+export type NpmConfig = NonNullable<GlobalConfig['npm']>;
+export type HealthConfig = z.output<typeof healthSchema>;

@@ -1,0 +1,117 @@
+/**
+ * The deploy domain shared by the engine, the store, the HTTP API, the action and the dashboard.
+ * Plain serialisable data only: records are persisted as they are and sent over the API.
+ */
+
+/** Where a deploy request came from (the CI run, the forge, the person). */
+export interface DeploySource {
+  forge: 'github' | 'gitea';
+  serverUrl: string;
+  repository: string;
+  sha: string;
+  ref?: string;
+  pr?: number;
+  runUrl?: string;
+  actor?: string;
+}
+
+/** What is asked for: one version of a project's image on one stage. */
+export interface DeployIntent {
+  project: string;
+  stage: string;
+  /** Image repository without tag, always the project's configured image. */
+  image: string;
+  tag: string;
+  /** sha256:... when known; pinned and pulled by digest. */
+  digest?: string;
+  trigger: DeployTrigger;
+  source?: DeploySource;
+  requestedBy?: string;
+  /** Set on rollbacks: the earlier deploy whose version is being restored. */
+  rollbackOf?: string;
+}
+
+export type DeployTrigger = 'ci' | 'manual' | 'poll' | 'webhook' | 'comment' | 'rollback' | 'promote';
+
+export type DeployStatus =
+  | 'awaiting_approval'
+  | 'queued'
+  | 'running'
+  | 'succeeded'
+  | 'failed'
+  | 'superseded'
+  | 'interrupted'
+  | 'cancelled';
+
+/** Statuses after which nothing more happens to a deploy. */
+export const FINAL_STATUSES: readonly DeployStatus[] = ['succeeded', 'failed', 'superseded', 'interrupted', 'cancelled'];
+
+/** The phases of a blue-green swap, in order (kamal-proxy's DeployService order). */
+export const PHASES = ['resolve', 'pull', 'create', 'start', 'health', 'switch', 'persist', 'drain', 'stop_old'] as const;
+export type Phase = (typeof PHASES)[number] | 'rollback';
+
+export interface PhaseTiming {
+  phase: Phase;
+  startedAt: string;
+  finishedAt?: string;
+  ok?: boolean;
+}
+
+export interface DeployFailure {
+  phase: Phase;
+  message: string;
+  /** Last log lines of the new container, when it got that far. */
+  containerLogs?: string[];
+}
+
+export interface DeployRecord {
+  id: string;
+  project: string;
+  stage: string;
+  status: DeployStatus;
+  intent: DeployIntent;
+  /** The image reference that was run (repo@digest when the digest is known). */
+  imageRef?: string;
+  digest?: string;
+  containerId?: string;
+  containerName?: string;
+  /** The container that was live before this deploy (what a failure falls back to). */
+  previousContainerId?: string;
+  /** Serialized proxy state before the switch, so a crash after it can be undone. */
+  proxyBefore?: unknown;
+  url?: string;
+  phases: PhaseTiming[];
+  error?: DeployFailure;
+  createdAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  approvedBy?: string;
+}
+
+export type DeployEventType = 'status' | 'phase' | 'log';
+
+/** One line of a deploy's live log; `seq` orders events within a deploy from 1. */
+export interface DeployEvent {
+  deployId: string;
+  seq: number;
+  at: string;
+  type: DeployEventType;
+  level: 'info' | 'warn' | 'error';
+  message: string;
+  phase?: Phase;
+  status?: DeployStatus;
+}
+
+/** The version a stage serves now. */
+export interface LiveVersion {
+  project: string;
+  stage: string;
+  deployId: string;
+  tag: string;
+  image: string;
+  digest?: string;
+  imageRef: string;
+  containerId: string;
+  containerName: string;
+  since: string;
+}

@@ -1,0 +1,88 @@
+import type { Phase } from './deploy-types.js';
+
+/**
+ * The few named errors of docker-watcher. The HTTP layer maps them to status codes in one
+ * place (app.onError); everything else is a 500 with no internals shown.
+ */
+
+/** Bad input from a user or a request: the message says what was wrong and what to do. */
+export class ValidationError extends Error {
+  override name = 'ValidationError';
+  constructor(
+    message: string,
+    readonly issues: readonly { path: string; message: string }[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/** The config file is invalid; each issue names the key path, line, expected and found. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(
+    message: string,
+    readonly issues: readonly ConfigIssue[],
+  ) {
+    super(message);
+  }
+}
+
+export interface ConfigIssue {
+  /** Dotted key path, e.g. projects.web.stages.dev.tag_pattern */
+  path: string;
+  line?: number;
+  message: string;
+}
+
+export class AuthError extends Error {
+  override name = 'AuthError';
+}
+
+export class NotFoundError extends Error {
+  override name = 'NotFoundError';
+}
+
+/** The request is well formed but cannot be done (tag matches no stage, image not the project's, stage busy). */
+export class ConflictError extends Error {
+  override name = 'ConflictError';
+  constructor(
+    message: string,
+    readonly status: 409 | 422 = 422,
+  ) {
+    super(message);
+  }
+}
+
+/** An outside system (Docker, NPM, registry, forge) failed; `system` names it. */
+export class ExternalError extends Error {
+  override name = 'ExternalError';
+  constructor(
+    readonly system: 'docker' | 'registry' | 'npm' | 'forge' | 'notification',
+    message: string,
+    options?: { cause?: unknown; status?: number },
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.status = options?.status;
+  }
+  readonly status: number | undefined;
+}
+
+/** A deploy failed in `phase`; carries the new container's last log lines when there are any. */
+export class DeployError extends Error {
+  override name = 'DeployError';
+  constructor(
+    readonly phase: Phase,
+    message: string,
+    options?: { cause?: unknown; containerLogs?: string[] },
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.containerLogs = options?.containerLogs;
+  }
+  readonly containerLogs: string[] | undefined;
+}
+
+/** Turns anything thrown into a message fit for a person (no stack). */
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

@@ -1,0 +1,111 @@
+/**
+ * What the core needs from a Docker engine. The dockerode adapter implements it; no dockerode
+ * type appears here. Every call takes an optional AbortSignal; errors are ExternalError('docker')
+ * whose message names the image or container.
+ */
+
+export const LABEL_PROJECT = 'docker-watcher.project';
+export const LABEL_STAGE = 'docker-watcher.stage';
+export const LABEL_INSTANCE = 'docker-watcher.instance-id';
+/** Optional: the deploy that created a container. */
+export const LABEL_DEPLOY = 'docker-watcher.deploy-id';
+export const LABEL_TAG = 'docker-watcher.tag';
+
+export interface RegistryCredentials {
+  username: string;
+  password: string;
+  /** Registry host, e.g. git.example.com or 127.0.0.1:5000 */
+  serverAddress: string;
+}
+
+export interface ImageDetails {
+  id: string;
+  /** repo@sha256:... entries */
+  repoDigests: string[];
+  /** Container ports the image EXPOSEs (tcp). */
+  exposedPorts: number[];
+  /** The image defines a Docker HEALTHCHECK. */
+  hasHealthcheck: boolean;
+  labels: Record<string, string>;
+}
+
+export interface ContainerSpec {
+  name: string;
+  /** Image reference to run, preferably repo@digest. */
+  image: string;
+  labels: Record<string, string>;
+  /** KEY=value entries */
+  env: string[];
+  /** host:container[:ro] binds or named volumes */
+  volumes: string[];
+  network: string;
+  /** Port the app listens on inside the container; published to a random host port. */
+  port: number;
+  publishHost: string;
+  restartPolicy: 'unless-stopped' | 'no';
+  memoryBytes?: number;
+  nanoCpus?: number;
+  log?: { driver: string; options: Record<string, string> };
+  stopTimeoutSeconds?: number;
+}
+
+export type ContainerState = 'created' | 'running' | 'restarting' | 'exited' | 'paused' | 'dead' | 'removing';
+
+export interface ContainerDetails {
+  id: string;
+  /** Without the leading slash. */
+  name: string;
+  image: string;
+  imageId: string;
+  labels: Record<string, string>;
+  state: ContainerState;
+  /** Docker HEALTHCHECK status, when the image has one. */
+  health?: 'starting' | 'healthy' | 'unhealthy';
+  restartCount: number;
+  exitCode?: number;
+  /** Host port the container's app port is published on. */
+  hostPort?: number;
+  startedAt?: string;
+  finishedAt?: string;
+}
+
+export interface ContainerEvent {
+  containerId: string;
+  action: 'die' | 'oom' | 'health_status' | 'start' | 'stop' | 'restart' | 'destroy';
+  /** For health_status: healthy / unhealthy. For die: the exit code. */
+  detail?: string;
+  labels: Record<string, string>;
+}
+
+export interface ListFilter {
+  project?: string;
+  stage?: string;
+  /** Only containers with this instance-id label (the default: any docker-watcher instance). */
+  instanceId?: string;
+  /** Include stopped containers (default true). */
+  all?: boolean;
+}
+
+export interface DockerEngine {
+  ping(signal?: AbortSignal): Promise<void>;
+  /** Pulls and waits for the pull to finish; errors inside the progress stream reject. */
+  pullImage(ref: string, options?: { credentials?: RegistryCredentials; signal?: AbortSignal }): Promise<void>;
+  /** undefined when the image is not present locally. */
+  inspectImage(ref: string, signal?: AbortSignal): Promise<ImageDetails | undefined>;
+  ensureNetwork(name: string, signal?: AbortSignal): Promise<void>;
+  createContainer(spec: ContainerSpec, signal?: AbortSignal): Promise<ContainerDetails>;
+  startContainer(id: string, signal?: AbortSignal): Promise<void>;
+  stopContainer(id: string, options?: { timeoutSeconds?: number; signal?: AbortSignal }): Promise<void>;
+  /** Force-removes; a container that is already gone is not an error. */
+  removeContainer(id: string, signal?: AbortSignal): Promise<void>;
+  restartContainer(id: string, signal?: AbortSignal): Promise<void>;
+  rename(id: string, newName: string, signal?: AbortSignal): Promise<void>;
+  /** undefined when no such container exists. */
+  inspectContainer(idOrName: string, signal?: AbortSignal): Promise<ContainerDetails | undefined>;
+  /** Only containers with docker-watcher's labels; never anything else. */
+  listManagedContainers(filter?: ListFilter, signal?: AbortSignal): Promise<ContainerDetails[]>;
+  /** Last `tail` lines of stdout and stderr, demultiplexed, oldest first. */
+  containerLogs(id: string, options?: { tail?: number; signal?: AbortSignal }): Promise<string[]>;
+  /** Streams events of managed containers until the signal aborts. */
+  watchEvents(onEvent: (event: ContainerEvent) => void, signal: AbortSignal): Promise<void>;
+}

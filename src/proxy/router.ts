@@ -1,0 +1,42 @@
+/**
+ * What the deployer needs from a reverse proxy: point a stage's domain at a container, and put
+ * it back. The Nginx Proxy Manager adapter implements it; without NPM a no-op router is used
+ * and the app is reached through its published port.
+ */
+
+export interface RouteTarget {
+  project: string;
+  stage: string;
+  /** Full domain, e.g. stage-dev-web.example.com */
+  domain: string;
+  containerName: string;
+  /** Port inside the container. */
+  port: number;
+  /** Port published on the Docker host. */
+  hostPort?: number;
+}
+
+/**
+ * Serializable description of how a domain was routed before a switch, stored with the deploy
+ * so that a failure (or a crash) after the switch can put it back. `undefined` state: no route.
+ */
+export interface RouteSnapshot {
+  domain: string;
+  state?: unknown;
+}
+
+export interface ProxyRouter {
+  /** Points the domain at the target; returns what it was before. */
+  switchTo(target: RouteTarget, signal?: AbortSignal): Promise<RouteSnapshot>;
+  /** Puts a domain back as a snapshot describes it (removes a route that did not exist). */
+  restore(snapshot: RouteSnapshot, signal?: AbortSignal): Promise<void>;
+  /** Removes the route of a domain if docker-watcher owns it; returns whether it did. */
+  remove(domain: string, signal?: AbortSignal): Promise<boolean>;
+}
+
+/** Router for set-ups without a proxy: traffic reaches containers through their published ports. */
+export const noProxyRouter: ProxyRouter = {
+  switchTo: async (target) => ({ domain: target.domain }),
+  restore: async () => {},
+  remove: async () => false,
+};

@@ -1,0 +1,70 @@
+import type {
+  DeployEvent,
+  DeployIntent,
+  DeployRecord,
+  DeployStatus,
+  LiveVersion,
+  Phase,
+} from '../core/deploy-types.js';
+
+export interface DeployQuery {
+  project?: string;
+  stage?: string;
+  status?: DeployStatus[];
+  limit?: number;
+}
+
+/** Fields of a deploy that the engine changes as it goes. */
+export type DeployPatch = Partial<
+  Pick<
+    DeployRecord,
+    | 'status'
+    | 'imageRef'
+    | 'digest'
+    | 'containerId'
+    | 'containerName'
+    | 'previousContainerId'
+    | 'proxyBefore'
+    | 'url'
+    | 'error'
+    | 'startedAt'
+    | 'finishedAt'
+    | 'approvedBy'
+  >
+>;
+
+/**
+ * Deploy history and state. The SQLite adapter implements it (with migrations); tests may use
+ * an in-memory database through the same adapter. All methods are synchronous: node:sqlite is,
+ * and the engine must write a phase's intent before the side effect, with nothing in between.
+ */
+export interface Store {
+  createDeploy(input: { id: string; intent: DeployIntent; status: DeployStatus; createdAt: string }): DeployRecord;
+  getDeploy(id: string): DeployRecord | undefined;
+  updateDeploy(id: string, patch: DeployPatch): DeployRecord;
+  /** Newest first. */
+  listDeploys(query?: DeployQuery): DeployRecord[];
+  /** Records that a phase is about to run (before its side effect). */
+  beginPhase(deployId: string, phase: Phase, at: string): void;
+  endPhase(deployId: string, phase: Phase, ok: boolean, at: string): void;
+
+  /** Appends an event and returns it with its seq (1, 2, ... per deploy). */
+  appendEvent(event: Omit<DeployEvent, 'seq'>): DeployEvent;
+  listEvents(deployId: string, afterSeq?: number): DeployEvent[];
+
+  getLive(project: string, stage: string): LiveVersion | undefined;
+  setLive(live: LiveVersion): void;
+  clearLive(project: string, stage: string): void;
+  listLive(): LiveVersion[];
+
+  /** Remembers a signed request's delivery id; false when it was seen before (replay). */
+  rememberDelivery(id: string, at: string): boolean;
+  /** Forgets delivery ids older than `before` (they fail the timestamp check anyway). */
+  pruneDeliveries(before: string): void;
+
+  /** Small key/value state for adapters (poller cursors, NPM host ownership, ...). */
+  getState(key: string): string | undefined;
+  setState(key: string, value: string): void;
+
+  close(): void;
+}
