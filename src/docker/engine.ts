@@ -89,7 +89,10 @@ export interface ListFilter {
 export interface DockerEngine {
   ping(signal?: AbortSignal): Promise<void>;
   /** Pulls and waits for the pull to finish; errors inside the progress stream reject. */
-  pullImage(ref: string, options?: { credentials?: RegistryCredentials; signal?: AbortSignal }): Promise<void>;
+  pullImage(
+    ref: string,
+    options?: { credentials?: RegistryCredentials; signal?: AbortSignal },
+  ): Promise<void>;
   /** undefined when the image is not present locally. */
   inspectImage(ref: string, signal?: AbortSignal): Promise<ImageDetails | undefined>;
   ensureNetwork(name: string, signal?: AbortSignal): Promise<void>;

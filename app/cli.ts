@@ -1,0 +1,41 @@
+import { checkConfigCommand } from './commands/check-config.js';
+import { deployCommand } from './commands/deploy.js';
+import { schemaCommand } from './commands/schema.js';
+import { serveCommand } from './commands/serve.js';
+
+/** What a command may touch of the process: streams and environment, injected for tests. */
+export interface CommandIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  env: NodeJS.ProcessEnv;
+}
+
+type Command = (args: string[], io: CommandIo) => Promise<number>;
+
+const COMMANDS: Record<string, { run: Command; summary: string }> = {
+  serve: { run: serveCommand, summary: 'serve [--config FILE]        run the app (API, dashboard, deploy engine)' },
+  'check-config': { run: checkConfigCommand, summary: 'check-config FILE            validate a config file, list every problem' },
+  schema: { run: schemaCommand, summary: 'schema                       print the config JSON Schema' },
+  deploy: { run: deployCommand, summary: 'deploy --url URL --project P --image I --tag T   send a signed deploy request' },
+};
+
+function usage(): string {
+  return ['Usage: docker-watcher <command> [options]', '', 'Commands:']
+    .concat(Object.values(COMMANDS).map((c) => `  ${c.summary}`))
+    .join('\n');
+}
+
+/** Runs one CLI invocation and returns its exit code. */
+export async function runCli(argv: string[], io: CommandIo): Promise<number> {
+  const [verb, ...args] = argv;
+  if (verb === undefined || verb === '--help' || verb === '-h' || verb === 'help') {
+    io.stdout(usage() + '\n');
+    return verb === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[verb];
+  if (!command) {
+    io.stderr(`docker-watcher: unknown command "${verb}"\n\n${usage()}\n`);
+    return 2;
+  }
+  return command.run(args, io);
+}

@@ -1,0 +1,17 @@
+import type { CommandIo } from '../cli.js';
+import { configJsonSchemaText } from '../../src/config/json-schema.js';
+
+/**
+ * `docker-watcher schema`: prints the config's JSON Schema, as committed in
+ * docker-watcher.schema.json (`npm run schema` rewrites that file).
+ */
+export async function schemaCommand(args: string[], io: CommandIo): Promise<number> {
+  if (args.length > 0) {
+    io.stderr(
+      `schema: takes no arguments, found ${JSON.stringify(args.join(' '))}\nUsage: docker-watcher schema > docker-watcher.schema.json\n`,
+    );
+    return 2;
+  }
+  io.stdout(configJsonSchemaText());
+  return 0;
+}

@@ -1,0 +1,133 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { serve } from '@hono/node-server';
+import { systemClock, type Clock } from '../src/core/clock.js';
+import { loadConfig } from '../src/config/load-config.js';
+import type { LoadedConfig } from '../src/config/loaded-config.js';
+import { createDockerodeEngine } from '../src/docker/dockerode-engine.js';
+import type { DockerEngine } from '../src/docker/engine.js';
+import { createDeployer } from '../src/deploy/deployer.js';
+import { reconcile } from '../src/deploy/reconcile.js';
+import type { Logger } from '../src/log/logger.js';
+import { createNpmRouter } from '../src/proxy/npm/npm-router.js';
+import { noProxyRouter, type ProxyRouter } from '../src/proxy/router.js';
+import { openSqliteStore } from '../src/store/sqlite-store.js';
+import type { Store } from '../src/store/store.js';
+import { createApp } from './create-app.js';
+
+export interface ServerOptions {
+  configPath: string;
+  env: NodeJS.ProcessEnv;
+  logger: Logger;
+  clock?: Clock;
+  /** Overrides global.listen.port (tests pass 0 for a free port). */
+  port?: number;
+  /** Replaces the Docker adapter (tests). */
+  docker?: DockerEngine;
+}
+
+export interface RunningServer {
+  /** http://host:port the app listens on. */
+  url: string;
+  loaded: LoadedConfig;
+  store: Store;
+  /** Graceful shutdown: no new deploys, running ones finish or roll back, then close. */
+  close(): Promise<void>;
+}
+
+/**
+ * The composition root: reads the config, builds every adapter and hands them to the deploy
+ * engine and the HTTP app. Nothing else in the code base constructs an adapter.
+ */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const { logger } = options;
+  const clock = options.clock ?? systemClock;
+  const env = withGeneratedCredentials(options.configPath, options.env, logger);
+  const loaded = loadConfig(options.configPath, env, { requireSecrets: true });
+  const { config } = loaded;
+
+  const dataDir = resolve(loaded.dir, config.global.data_dir);
+  const store = openSqliteStore(join(dataDir, 'docker-watcher.db'));
+  const instanceId = store.getState('instance-id') ?? newInstanceId(store);
+
+  const docker = options.docker ?? createDockerodeEngine({ socketPath: config.global.docker.socket });
+  try {
+    await docker.ping(AbortSignal.timeout(10_000));
+  } catch (error) {
+    store.close();
+    throw new Error(
+      `cannot reach the Docker engine at ${config.global.docker.socket}: ${String(error instanceof Error ? error.message : error)}. ` +
+        'Start Docker or set global.docker.socket.',
+    );
+  }
+
+  const router: ProxyRouter = config.global.npm
+    ? createNpmRouter({ loaded, store, logger: logger.child({ component: 'npm' }) })
+    : noProxyRouter;
+  const deployer = createDeployer({ loaded, docker, store, router, clock, logger, instanceId });
+  const summary = await reconcile({ loaded, docker, store, router, clock, logger, instanceId });
+  logger.info('reconciled', { ...summary });
+
+  const app = createApp({ loaded, deployer, store, clock, logger });
+  const { host, port } = config.global.listen;
+  const server = await new Promise<ReturnType<typeof serve>>((resolveListen) => {
+    const s = serve({ fetch: app.fetch, hostname: host, port: options.port ?? port }, () => resolveListen(s));
+  });
+  const address = server.address();
+  const boundPort = typeof address === 'object' && address ? address.port : port;
+  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${boundPort}`;
+  logger.info('listening', {
+    url,
+    config: loaded.file,
+    projects: Object.keys(config.projects).length,
+    proxy: config.global.npm ? 'nginx-proxy-manager' : 'none',
+  });
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    loaded,
+    store,
+    close: () =>
+      (closing ??= (async () => {
+        await deployer.shutdown(config.global.shutdown_timeout_seconds * 1000);
+        await new Promise<void>((done) => server.close(() => done()));
+        store.close();
+        logger.info('stopped');
+      })()),
+  };
+}
+
+function newInstanceId(store: Store): string {
+  const id = randomUUID();
+  store.setState('instance-id', id);
+  return id;
+}
+
+/**
+ * For the zero-set-up start (`npm start`): when the signing secret or the API token named by the
+ * config is not in the environment, generate one once and keep it in the data directory (mode
+ * 0600), so a restart keeps working. The values are never logged; the file's path is.
+ */
+function withGeneratedCredentials(configPath: string, env: NodeJS.ProcessEnv, logger: Logger): NodeJS.ProcessEnv {
+  const loaded = loadConfig(configPath, env, { requireSecrets: false });
+  const { secret_env: secretEnv, api_token_env: tokenEnv } = loaded.config.global;
+  const missing = [secretEnv, tokenEnv].filter((name) => !env[name]);
+  if (missing.length === 0) return env;
+
+  const dataDir = resolve(loaded.dir, loaded.config.global.data_dir);
+  const file = join(dataDir, 'credentials.json');
+  const saved = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>) : {};
+  for (const name of missing) saved[name] ??= randomBytes(32).toString('base64url');
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, JSON.stringify(saved, null, 2) + '\n', { mode: 0o600 });
+  chmodSync(file, 0o600);
+  logger.warn('generated credentials: set these environment variables to use your own', {
+    variables: missing,
+    file,
+  });
+  const filled = { ...env };
+  for (const name of missing) filled[name] = saved[name];
+  return filled;
+}

@@ -1,0 +1,75 @@
+import type { Config } from '../config/schema.js';
+import type {
+  DeployIntent,
+  DeployRecord,
+  DeployStatus,
+  DeployTrigger,
+  LiveVersion,
+} from '../core/deploy-types.js';
+import { ConflictError, ValidationError } from '../core/errors.js';
+
+/** Triggers that are themselves a person's decision, so they never wait for another approval. */
+const APPROVING_TRIGGERS: readonly DeployTrigger[] = ['manual', 'rollback', 'comment', 'promote'];
+
+/** The stage's config, or a ValidationError naming the unknown project or stage. */
+export function stageConfigOf(config: Config, project: string, stage: string) {
+  const projectConfig = config.projects[project];
+  if (!projectConfig)
+    throw new ValidationError(`unknown project "${project}"; it is not under projects in the config`);
+  const stageConfig = projectConfig.stages[stage];
+  if (!stageConfig) {
+    throw new ValidationError(
+      `project ${project} has no stage "${stage}"; configured stages: ${Object.keys(projectConfig.stages).join(', ')}`,
+    );
+  }
+  return { projectConfig, stageConfig };
+}
+
+/** awaiting_approval when the stage does not auto-deploy or wants confirmation, unless a person asked. */
+export function initialStatus(config: Config, intent: DeployIntent): DeployStatus {
+  const { stageConfig } = stageConfigOf(config, intent.project, intent.stage);
+  const needsApproval = !stageConfig.auto_deploy || stageConfig.confirm;
+  return needsApproval && !APPROVING_TRIGGERS.includes(intent.trigger) ? 'awaiting_approval' : 'queued';
+}
+
+/**
+ * A stage with promote_from only takes the version live in that stage. Returns the intent pinned
+ * to that digest (a promotion by tag alone is pinned to what was tested), or throws a ConflictError.
+ */
+export function checkPromotion(
+  config: Config,
+  intent: DeployIntent,
+  sourceLive: LiveVersion | undefined,
+): DeployIntent {
+  const { stageConfig } = stageConfigOf(config, intent.project, intent.stage);
+  const from = stageConfig.promote_from;
+  if (from === undefined) return intent;
+  const where = `${intent.project}/${intent.stage} only accepts the version live in ${intent.project}/${from}`;
+  if (!sourceLive) throw new ConflictError(`${where}, and nothing is live there; deploy to ${from} first`);
+  const sameDigest = intent.digest !== undefined && intent.digest === sourceLive.digest;
+  const sameTagUnpinned =
+    intent.digest === undefined && intent.tag === sourceLive.tag && intent.image === sourceLive.image;
+  if (!sameDigest && !sameTagUnpinned) {
+    throw new ConflictError(
+      `${where} (${sourceLive.tag} ${sourceLive.digest ?? 'without digest'}), not ${intent.tag} ${intent.digest ?? 'without digest'}`,
+    );
+  }
+  return sourceLive.digest === undefined ? intent : { ...intent, digest: sourceLive.digest };
+}
+
+/**
+ * The deploy a rollback restores: the newest succeeded deploy of the stage older than the live
+ * one that ran a different image. `history` is newest first.
+ */
+export function rollbackTarget(live: LiveVersion, history: readonly DeployRecord[]): DeployRecord {
+  const liveIndex = history.findIndex((d) => d.id === live.deployId);
+  const older = liveIndex === -1 ? history : history.slice(liveIndex + 1);
+  const target = older.find((d) => d.status === 'succeeded' && d.imageRef !== live.imageRef);
+  if (!target) {
+    throw new ConflictError(
+      `nothing to roll back to on ${live.project}/${live.stage}: no successful deploy older than the live ${live.tag}`,
+      409,
+    );
+  }
+  return target;
+}

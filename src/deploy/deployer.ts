@@ -1,0 +1,202 @@
+import type { LoadedConfig } from '../config/loaded-config.js';
+import { readEnvFile } from '../config/env-file.js';
+import type { Clock } from '../core/clock.js';
+import {
+  FINAL_STATUSES,
+  type DeployIntent,
+  type DeployRecord,
+  type DeployStatus,
+} from '../core/deploy-types.js';
+import { ConflictError, NotFoundError } from '../core/errors.js';
+import type { DockerEngine } from '../docker/engine.js';
+import type { Logger } from '../log/logger.js';
+import type { ProxyRouter } from '../proxy/router.js';
+import type { Store } from '../store/store.js';
+import { createDeployEventHub } from './deploy-events.js';
+import { newDeployId } from './deploy-id.js';
+import { checkPromotion, initialStatus, rollbackTarget, stageConfigOf } from './deploy-policy.js';
+import type { DeployService } from './deploy-service.js';
+import { waitUntilHealthy } from './health-check.js';
+import { detectReach, type Reach } from './probe-url.js';
+import { StageQueue } from './stage-queue.js';
+import type { HealthWaiter, SwapDeps } from './swap-context.js';
+import { runSwap } from './swap.js';
+
+/** Everything the deployer uses; the composition root (app) passes the real adapters. */
+export interface DeployerDeps {
+  loaded: LoadedConfig;
+  docker: DockerEngine;
+  store: Store;
+  router: ProxyRouter;
+  clock: Clock;
+  logger: Logger;
+  /** This docker-watcher's id, put on every container it creates. */
+  instanceId: string;
+  /** Health checker (default: waitUntilHealthy of health-check.ts). */
+  waitUntilHealthy?: HealthWaiter;
+  /** Deploy id generator (default: sortable time + random). */
+  newId?: () => string;
+  /** How health probes reach containers (default: global.docker.reach, `auto` detected). */
+  reach?: Reach;
+  readEnvFile?: (file: string) => Record<string, string>;
+}
+
+/** How many succeeded deploys of a stage a rollback looks back through. */
+const ROLLBACK_HISTORY = 100;
+
+/**
+ * The deploy engine: applies the stage policy, queues per stage (newer requests supersede
+ * queued ones), and runs each deploy as a blue-green swap (see swap.ts). Rollback is a deploy of
+ * the previous version through the same path.
+ */
+export function createDeployer(deps: DeployerDeps): DeployService {
+  const { store, clock, logger } = deps;
+  const { config } = deps.loaded;
+  const events = createDeployEventHub(deps);
+  const newId = deps.newId ?? (() => newDeployId(clock.now()));
+  const swapDeps: SwapDeps = {
+    ...deps,
+    events,
+    reach: deps.reach ?? detectReach(config.global.docker.reach),
+    readEnvFile: deps.readEnvFile ?? readEnvFile,
+    waitUntilHealthy: deps.waitUntilHealthy ?? waitUntilHealthy,
+  };
+  let accepting = true;
+
+  const finish = (id: string, status: DeployStatus, message: string) => {
+    store.updateDeploy(id, { status, finishedAt: clock.now().toISOString() });
+    events.emit(id, { type: 'status', level: 'warn', status, message });
+  };
+  const queue = new StageQueue({
+    onSuperseded: (id, by) =>
+      finish(id, 'superseded', `superseded by deploy ${by}, a newer request for the same stage`),
+    onError: (id, error) => logger.error('deploy run crashed', { deployId: id, error }),
+  });
+  const enqueue = (record: DeployRecord) =>
+    queue.enqueue(`${record.project}/${record.stage}`, {
+      id: record.id,
+      run: (signal) => runSwap(swapDeps, record.id, signal),
+    });
+
+  const assertAccepting = () => {
+    if (!accepting) {
+      throw new ConflictError(
+        'docker-watcher is shutting down and takes no new deploys; send the request again after it restarts',
+        409,
+      );
+    }
+  };
+  const promotionChecked = (intent: DeployIntent) => {
+    const from = stageConfigOf(config, intent.project, intent.stage).stageConfig.promote_from;
+    return checkPromotion(
+      config,
+      intent,
+      from === undefined ? undefined : store.getLive(intent.project, from),
+    );
+  };
+
+  const create = (intent: DeployIntent): DeployRecord => {
+    assertAccepting();
+    const status = initialStatus(config, intent);
+    const id = newId();
+    const record = store.createDeploy({ id, intent, status, createdAt: clock.now().toISOString() });
+    const where = `${intent.tag} on ${intent.project}/${intent.stage}`;
+    const message = status === 'queued' ? `queued ${where} (${intent.trigger})` : `${where} awaits approval`;
+    events.emit(id, { type: 'status', level: 'info', status, message });
+    if (status === 'queued') enqueue(record);
+    return store.getDeploy(id) ?? record;
+  };
+
+  return {
+    submit: (intent) => create(promotionChecked(intent)),
+
+    approve(deployId, approvedBy) {
+      assertAccepting();
+      const record = store.getDeploy(deployId);
+      if (!record) throw new NotFoundError(`no deploy ${deployId}; check the id in the deploy history`);
+      if (record.status !== 'awaiting_approval') {
+        throw new ConflictError(`deploy ${deployId} is ${record.status}, not awaiting approval`, 409);
+      }
+      // The source stage may have moved on since the request was parked.
+      promotionChecked(record.intent);
+      const queued = store.updateDeploy(deployId, { status: 'queued', approvedBy });
+      events.emit(deployId, {
+        type: 'status',
+        level: 'info',
+        status: 'queued',
+        message: `approved by ${approvedBy}`,
+      });
+      enqueue(queued);
+      return store.getDeploy(deployId) ?? queued;
+    },
+
+    rollback(project, stage, requestedBy) {
+      assertAccepting();
+      stageConfigOf(config, project, stage);
+      const live = store.getLive(project, stage);
+      if (!live)
+        throw new ConflictError(`nothing to roll back on ${project}/${stage}: no version is live there`, 409);
+      const history = store.listDeploys({ project, stage, status: ['succeeded'], limit: ROLLBACK_HISTORY });
+      const target = rollbackTarget(live, history);
+      const { rollbackOf: _previous, requestedBy: _by, ...rest } = target.intent;
+      const digest = target.digest ?? target.intent.digest;
+      return create({
+        ...rest,
+        ...(digest === undefined ? {} : { digest }),
+        trigger: 'rollback',
+        rollbackOf: target.id,
+        ...(requestedBy === undefined ? {} : { requestedBy }),
+      });
+    },
+
+    subscribe: (deployId, listener) => events.subscribe(deployId, listener),
+
+    async waitFor(deployId, signal) {
+      if (!store.getDeploy(deployId))
+        throw new NotFoundError(`no deploy ${deployId}; check the id in the deploy history`);
+      return new Promise<DeployRecord>((resolve, reject) => {
+        const done = () => {
+          const record = store.getDeploy(deployId);
+          if (!record || !FINAL_STATUSES.includes(record.status)) return;
+          cleanup();
+          resolve(record);
+        };
+        const onAbort = () => {
+          cleanup();
+          reject(signal?.reason as Error);
+        };
+        const unsubscribe = events.subscribe(deployId, (event) => {
+          if (event.type === 'status') done();
+        });
+        const cleanup = () => {
+          unsubscribe();
+          signal?.removeEventListener('abort', onAbort);
+        };
+        if (signal?.aborted) return onAbort();
+        signal?.addEventListener('abort', onAbort, { once: true });
+        done();
+      });
+    },
+
+    async shutdown(timeoutMs) {
+      accepting = false;
+      for (const id of queue.dropQueued())
+        finish(id, 'cancelled', 'cancelled: docker-watcher is shutting down');
+      const idle = queue.idle();
+      const timer = new AbortController();
+      const timedOut = await Promise.race([
+        idle.then(() => false),
+        clock.sleep(timeoutMs, timer.signal).then(
+          () => true,
+          () => false,
+        ),
+      ]);
+      timer.abort();
+      if (timedOut) {
+        logger.warn('shutdown timeout reached; aborting running deploys, which roll back', { timeoutMs });
+        queue.abortRunning(new Error(`shutdown timeout of ${timeoutMs} ms reached`));
+        await idle;
+      }
+    },
+  };
+}

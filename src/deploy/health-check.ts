@@ -1,0 +1,127 @@
+import type { HealthConfig } from '../config/schema.js';
+import type { Clock } from '../core/clock.js';
+import { DeployError } from '../core/errors.js';
+import type { ContainerDetails, DockerEngine } from '../docker/engine.js';
+
+export { detectReach, probeUrl, type Reach } from './probe-url.js';
+
+export interface HealthCheckOptions {
+  docker: DockerEngine;
+  containerId: string;
+  /** What to probe, from probeUrl(). */
+  url: string;
+  health: HealthConfig;
+  clock: Clock;
+  signal?: AbortSignal;
+  fetch?: typeof fetch;
+  /** Log lines of the container attached to a failure (default 50; 0 for none). */
+  logTail?: number;
+}
+
+interface ProbeResult {
+  ok: boolean;
+  /** What the probe saw, for the failure message: "HTTP 500", "connection refused", ... */
+  seen: string;
+}
+
+/**
+ * Resolves once the container answers `healthy_after` consecutive 2xx probes (and its Docker
+ * HEALTHCHECK, if it has one, says healthy) before the deadline, like kamal-proxy's
+ * health_check.go. Between probes it inspects the container and fails at once when it has
+ * exited, restarts or turns unhealthy, instead of waiting out the deadline. Rejects with
+ * DeployError('health') carrying the container's last log lines, or with the signal's reason.
+ */
+export async function waitUntilHealthy(options: HealthCheckOptions): Promise<void> {
+  const { docker, containerId, url, health, clock, signal } = options;
+  const deadline = clock.now().getTime() + health.deadline_seconds * 1000;
+  let baselineRestarts: number | undefined;
+  let successes = 0;
+  let probes = 0;
+  let last = 'no probe ran';
+  let name = containerId;
+
+  for (;;) {
+    signal?.throwIfAborted();
+    const container = await docker.inspectContainer(containerId, signal);
+    if (!container) throw await failure(options, `container ${name} disappeared while being health-checked`);
+    name = container.name;
+    baselineRestarts ??= container.restartCount;
+    const crash = crashOf(container, baselineRestarts);
+    if (crash) throw await failure(options, crash);
+    if (successes >= health.healthy_after && container.health !== 'starting') return;
+
+    let remaining = deadline - clock.now().getTime();
+    if (remaining > 0 && probes > 0) {
+      await clock.sleep(Math.min(health.interval_seconds * 1000, remaining), signal);
+      remaining = deadline - clock.now().getTime();
+    }
+    if (remaining <= 0 && probes > 0) {
+      const dockerNote = successes >= health.healthy_after ? ', Docker HEALTHCHECK still starting' : '';
+      throw await failure(
+        options,
+        `container ${name} did not become healthy within ${health.deadline_seconds}s at ${url}: ` +
+          `last probe saw ${last}${dockerNote}; check the app's health path and logs, or raise health.deadline_seconds`,
+      );
+    }
+    const result = await probe(url, Math.min(health.timeout_seconds * 1000, Math.max(remaining, 1)), options);
+    probes += 1;
+    successes = result.ok ? successes + 1 : 0;
+    last = result.seen;
+  }
+}
+
+/** Why a container that should be starting up has failed, or undefined while it is fine. */
+function crashOf(container: ContainerDetails, baselineRestarts: number): string | undefined {
+  const { name, state, exitCode, restartCount } = container;
+  if (state === 'exited' || state === 'dead') {
+    return `container ${name} exited with code ${exitCode ?? 'unknown'} while being health-checked`;
+  }
+  if (state === 'restarting' || restartCount > baselineRestarts) {
+    return `container ${name} restarted (restart count ${restartCount}) while being health-checked: it keeps crashing`;
+  }
+  if (state !== 'running') return `container ${name} is ${state}, not running, while being health-checked`;
+  if (container.health === 'unhealthy')
+    return `container ${name} reports its Docker HEALTHCHECK as unhealthy`;
+  return undefined;
+}
+
+async function probe(url: string, timeoutMs: number, options: HealthCheckOptions): Promise<ProbeResult> {
+  const { signal } = options;
+  const fetcher = options.fetch ?? fetch;
+  const perTry = AbortSignal.timeout(timeoutMs);
+  try {
+    // Redirects are not followed: a redirect to https or a login page is not a healthy app.
+    const response = await fetcher(url, {
+      redirect: 'manual',
+      signal: signal ? AbortSignal.any([signal, perTry]) : perTry,
+    });
+    await response.body?.cancel();
+    return { ok: response.status >= 200 && response.status < 300, seen: `HTTP ${response.status}` };
+  } catch (error) {
+    signal?.throwIfAborted();
+    if (perTry.aborted) return { ok: false, seen: `no answer within ${timeoutMs / 1000}s (timeout)` };
+    return { ok: false, seen: describeFetchError(error) };
+  }
+}
+
+function describeFetchError(error: unknown): string {
+  const cause =
+    error instanceof Error ? (error.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
+  const code = typeof cause?.code === 'string' ? cause.code : undefined;
+  if (code === 'ECONNREFUSED') return 'connection refused';
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return 'connection reset';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+    return 'host not found (is docker-watcher on the shared network?)';
+  const detail =
+    typeof cause?.message === 'string' ? cause.message : error instanceof Error ? error.message : error;
+  return `request failed: ${String(detail)}`;
+}
+
+async function failure(options: HealthCheckOptions, message: string): Promise<DeployError> {
+  const tail = options.logTail ?? 50;
+  if (tail === 0) return new DeployError('health', message);
+  const containerLogs = await options.docker
+    .containerLogs(options.containerId, { tail })
+    .catch(() => undefined);
+  return new DeployError('health', message, containerLogs ? { containerLogs } : undefined);
+}

@@ -1,0 +1,191 @@
+import type { LoadedConfig } from '../config/loaded-config.js';
+import type { Clock } from '../core/clock.js';
+import type { DeployRecord, LiveVersion } from '../core/deploy-types.js';
+import { LABEL_DEPLOY, LABEL_TAG, type ContainerDetails, type DockerEngine } from '../docker/engine.js';
+import type { Logger } from '../log/logger.js';
+import type { ProxyRouter, RouteSnapshot } from '../proxy/router.js';
+import type { Store } from '../store/store.js';
+import { stageDomain } from '../config/domains.js';
+
+export interface ReconcileDeps {
+  loaded: LoadedConfig;
+  docker: DockerEngine;
+  store: Store;
+  router: ProxyRouter;
+  clock: Clock;
+  logger: Logger;
+  instanceId: string;
+}
+
+/** What reconcile did; every entry was also logged. */
+export interface ReconcileSummary {
+  /** Deploys marked interrupted. */
+  interrupted: string[];
+  removedContainers: string[];
+  /** Domains whose route was put back. */
+  restoredRoutes: string[];
+  restartedContainers: string[];
+  /** project/stage pairs whose running container was adopted as live. */
+  adopted: string[];
+}
+
+function isSnapshot(value: unknown): value is RouteSnapshot {
+  return typeof value === 'object' && value !== null && typeof (value as RouteSnapshot).domain === 'string';
+}
+
+/**
+ * Repairs what a crash left behind, at start-up before any deploy runs: every deploy still
+ * `running` or `queued` is undone unless it became live (its new container removed, the route
+ * and the old container put back) and marked `interrupted`; a stage with no live record adopts
+ * its running container. Running it twice changes nothing the second time.
+ */
+export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> {
+  const summary: ReconcileSummary = {
+    interrupted: [],
+    removedContainers: [],
+    restoredRoutes: [],
+    restartedContainers: [],
+    adopted: [],
+  };
+  for (const deploy of deps.store.listDeploys({ status: ['running', 'queued'] })) {
+    try {
+      await recoverDeploy(deps, deploy, summary);
+    } catch (error) {
+      deps.logger.error('reconcile could not fully undo an interrupted deploy', {
+        deployId: deploy.id,
+        error,
+      });
+    }
+    markInterrupted(deps, deploy);
+    summary.interrupted.push(deploy.id);
+  }
+  await adoptLiveContainers(deps, summary);
+  return summary;
+}
+
+async function recoverDeploy(
+  deps: ReconcileDeps,
+  deploy: DeployRecord,
+  summary: ReconcileSummary,
+): Promise<void> {
+  const { docker, store, logger } = deps;
+  const log = logger.child({ deployId: deploy.id, project: deploy.project, stage: deploy.stage });
+  const live = store.getLive(deploy.project, deploy.stage);
+  if (live?.deployId === deploy.id) {
+    log.info('interrupted deploy had already become live; leaving it serving');
+    return;
+  }
+  const ref = deploy.containerId ?? deploy.containerName;
+  const container = ref === undefined ? undefined : await docker.inspectContainer(ref);
+  if (container && container.id !== live?.containerId) {
+    if (container.labels[LABEL_DEPLOY] === deploy.id) {
+      await docker.removeContainer(container.id);
+      summary.removedContainers.push(container.name);
+      log.info('removed the half-started container of an interrupted deploy', { container: container.name });
+    } else if (deploy.intent.rollbackOf !== undefined && container.state === 'running') {
+      await docker.stopContainer(container.id);
+      log.info('stopped the kept container an interrupted rollback had restarted', {
+        container: container.name,
+      });
+    }
+  }
+  if (deploy.phases.some((p) => p.phase === 'switch')) await restoreRoute(deps, deploy, live, summary);
+  if (deploy.previousContainerId !== undefined && live?.containerId === deploy.previousContainerId) {
+    const old = await docker.inspectContainer(deploy.previousContainerId);
+    if (old && old.state !== 'running') {
+      await docker.startContainer(old.id);
+      summary.restartedContainers.push(old.name);
+      log.info('started the live container again, stopped mid-swap', { container: old.name });
+    }
+  }
+}
+
+/** The proxy back to the snapshot; when the crash came before the snapshot was stored, to the live container. */
+async function restoreRoute(
+  deps: ReconcileDeps,
+  deploy: DeployRecord,
+  live: LiveVersion | undefined,
+  summary: ReconcileSummary,
+): Promise<void> {
+  const { config } = deps.loaded;
+  const domain = stageDomain(config, deploy.project, deploy.stage);
+  if (isSnapshot(deploy.proxyBefore)) {
+    await deps.router.restore(deploy.proxyBefore);
+  } else if (live) {
+    const port = config.projects[deploy.project]?.port ?? 0;
+    const current = await deps.docker.inspectContainer(live.containerId);
+    const hostPort = current?.hostPort === undefined ? {} : { hostPort: current.hostPort };
+    await deps.router.switchTo({
+      project: deploy.project,
+      stage: deploy.stage,
+      domain,
+      containerName: live.containerName,
+      port,
+      ...hostPort,
+    });
+  } else {
+    return;
+  }
+  summary.restoredRoutes.push(domain);
+  deps.logger.info('put the proxy route back after an interrupted deploy', { deployId: deploy.id, domain });
+}
+
+function markInterrupted(deps: ReconcileDeps, deploy: DeployRecord): void {
+  const at = deps.clock.now().toISOString();
+  const phase = deploy.phases.at(-1)?.phase ?? 'resolve';
+  const message = `interrupted by a restart of docker-watcher during ${deploy.status === 'queued' ? 'the queue' : `phase ${phase}`}`;
+  deps.store.updateDeploy(deploy.id, { status: 'interrupted', finishedAt: at, error: { phase, message } });
+  deps.store.appendEvent({
+    deployId: deploy.id,
+    at,
+    type: 'status',
+    level: 'warn',
+    status: 'interrupted',
+    phase,
+    message,
+  });
+  deps.logger.warn(message, { deployId: deploy.id });
+}
+
+function newestFirst(a: ContainerDetails, b: ContainerDetails): number {
+  return (b.labels[LABEL_DEPLOY] ?? '').localeCompare(a.labels[LABEL_DEPLOY] ?? '');
+}
+
+/** A stage without a live record (a lost database) adopts its newest running container. */
+async function adoptLiveContainers(deps: ReconcileDeps, summary: ReconcileSummary): Promise<void> {
+  const { config } = deps.loaded;
+  for (const [project, projectConfig] of Object.entries(config.projects)) {
+    for (const stage of Object.keys(projectConfig.stages)) {
+      if (deps.store.getLive(project, stage)) continue;
+      const containers = await deps.docker.listManagedContainers({
+        project,
+        stage,
+        instanceId: deps.instanceId,
+      });
+      const [chosen, ...others] = containers.filter((c) => c.state === 'running').sort(newestFirst);
+      if (!chosen) continue;
+      const digest = chosen.image.includes('@')
+        ? chosen.image.slice(chosen.image.indexOf('@') + 1)
+        : undefined;
+      deps.store.setLive({
+        project,
+        stage,
+        deployId: chosen.labels[LABEL_DEPLOY] ?? `adopted-${chosen.id.slice(0, 12)}`,
+        tag: chosen.labels[LABEL_TAG] ?? 'unknown',
+        image: projectConfig.image,
+        ...(digest === undefined ? {} : { digest }),
+        imageRef: chosen.image,
+        containerId: chosen.id,
+        containerName: chosen.name,
+        since: chosen.startedAt ?? deps.clock.now().toISOString(),
+      });
+      summary.adopted.push(`${project}/${stage}`);
+      deps.logger.info('adopted a running container as the live version', {
+        project,
+        stage,
+        container: chosen.name,
+        ...(others.length > 0 ? { alsoRunning: others.map((c) => c.name) } : {}),
+      });
+    }
+  }
+}

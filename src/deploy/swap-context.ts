@@ -1,0 +1,64 @@
+import type { LoadedConfig } from '../config/loaded-config.js';
+import type { HealthConfig } from '../config/schema.js';
+import type { Clock } from '../core/clock.js';
+import type { DeployIntent, LiveVersion } from '../core/deploy-types.js';
+import type { ContainerDetails, DockerEngine } from '../docker/engine.js';
+import type { Logger } from '../log/logger.js';
+import type { ProxyRouter, RouteSnapshot } from '../proxy/router.js';
+import type { Store } from '../store/store.js';
+import type { DeployEventHub } from './deploy-events.js';
+import type { PullDecision } from './plan.js';
+import type { Reach } from './probe-url.js';
+
+/** What the health phase hands to the health checker (src/deploy/health-check.ts). */
+export interface HealthWaitOptions {
+  docker: DockerEngine;
+  containerId: string;
+  url: string;
+  health: HealthConfig;
+  clock: Clock;
+  signal: AbortSignal;
+}
+
+/** Resolves when the container is healthy; rejects (preferably with DeployError('health')) otherwise. */
+export type HealthWaiter = (options: HealthWaitOptions) => Promise<void>;
+
+/** Everything a blue-green swap needs from outside. */
+export interface SwapDeps {
+  loaded: LoadedConfig;
+  docker: DockerEngine;
+  store: Store;
+  router: ProxyRouter;
+  clock: Clock;
+  logger: Logger;
+  instanceId: string;
+  events: DeployEventHub;
+  waitUntilHealthy: HealthWaiter;
+  /** global.docker.reach with `auto` already resolved. */
+  reach: Reach;
+  /** Reads a project's env_file (absolute path) into variables. */
+  readEnvFile(file: string): Record<string, string>;
+}
+
+/** What one swap has done so far: exactly what a failure must undo. */
+export interface SwapState {
+  deployId: string;
+  intent: DeployIntent;
+  /** The stage's live version when the swap started (what a failure falls back to). */
+  previous: LiveVersion | undefined;
+  /** The reference asked for: repo@digest or repo:tag. */
+  requestedRef: string;
+  pull: PullDecision;
+  /** The reference run, repo@digest once the digest is known. */
+  imageRef: string;
+  digest: string | undefined;
+  /** Rollback only: the kept, stopped container of the target version, restarted instead of a new one. */
+  kept: ContainerDetails | undefined;
+  /** The green container once created (or the kept one once chosen). */
+  container: ContainerDetails | undefined;
+  /** Set right after the proxy switch: how to put the route back. */
+  snapshot: RouteSnapshot | undefined;
+  persisted: boolean;
+  /** The stop of the previous container began, so it may need starting again. */
+  stoppingOld: boolean;
+}

@@ -1,0 +1,223 @@
+import { stageDomain } from '../config/domains.js';
+import type { PHASES } from '../core/deploy-types.js';
+import { DeployError } from '../core/errors.js';
+import { LABEL_INSTANCE } from '../docker/engine.js';
+import { stageConfigOf } from './deploy-policy.js';
+import {
+  containerName,
+  containerSpec,
+  deployUrl,
+  digestFor,
+  healthConfig,
+  envFilePath,
+  imageReference,
+  newContainerName,
+  pullDecision,
+} from './plan.js';
+import { probeUrl } from './probe-url.js';
+import { pullCredentials } from './pull-credentials.js';
+import { versionsToRemove } from './retention.js';
+import type { SwapDeps, SwapState } from './swap-context.js';
+
+type Step = (deps: SwapDeps, state: SwapState, signal: AbortSignal) => Promise<void>;
+
+function log(deps: SwapDeps, state: SwapState, message: string, level: 'info' | 'warn' = 'info'): void {
+  deps.events.emit(state.deployId, { type: 'log', level, message });
+}
+
+function mustHaveContainer(state: SwapState, phase: (typeof PHASES)[number]) {
+  if (!state.container)
+    throw new DeployError(phase, `no container to ${phase}: the create phase did not run`);
+  return state.container;
+}
+
+/**
+ * The phases of a blue-green swap, in PHASES order (kamal-proxy's order): nothing touches the
+ * live container or the proxy before the new container is healthy.
+ */
+export const SWAP_STEPS: Record<(typeof PHASES)[number], Step> = {
+  async resolve(deps, state, signal) {
+    const { intent } = state;
+    const { projectConfig } = stageConfigOf(deps.loaded.config, intent.project, intent.stage);
+    const target = intent.rollbackOf === undefined ? undefined : deps.store.getDeploy(intent.rollbackOf);
+    const kept = target?.containerId
+      ? await deps.docker.inspectContainer(target.containerId, signal)
+      : undefined;
+    const reusable =
+      kept && kept.id !== state.previous?.containerId && kept.labels[LABEL_INSTANCE] === deps.instanceId;
+    if (reusable) {
+      state.kept = kept;
+      state.imageRef = kept.image;
+      state.digest = target?.digest;
+      log(deps, state, `rolling back to the kept container ${kept.name} (${intent.tag})`);
+    } else {
+      const present = await deps.docker.inspectImage(state.requestedRef, signal);
+      state.pull = pullDecision(
+        projectConfig.pull_policy,
+        intent.digest !== undefined,
+        present !== undefined,
+      );
+      if (state.pull === 'missing') {
+        throw new DeployError(
+          'resolve',
+          `image ${state.requestedRef} is not present on the Docker host and project ${intent.project} has ` +
+            'pull_policy never; pull it by hand or set pull_policy to if-missing',
+        );
+      }
+    }
+    deps.store.updateDeploy(state.deployId, {
+      imageRef: state.imageRef,
+      ...(state.digest ? { digest: state.digest } : {}),
+    });
+  },
+
+  async pull(deps, state, signal) {
+    if (state.kept) return log(deps, state, 'no pull: restarting a kept container');
+    const { intent } = state;
+    if (state.pull === 'pull') {
+      const credentials = pullCredentials(deps.loaded, intent.project);
+      log(deps, state, `pulling ${state.requestedRef}${credentials ? ` as ${credentials.username}` : ''}`);
+      await deps.docker.pullImage(state.requestedRef, { ...(credentials ? { credentials } : {}), signal });
+    } else {
+      log(deps, state, `no pull: ${state.requestedRef} is present`);
+    }
+    const image = await deps.docker.inspectImage(state.requestedRef, signal);
+    if (!image) throw new DeployError('pull', `image ${state.requestedRef} is not present after the pull`);
+    state.digest = intent.digest ?? digestFor(intent.image, image.repoDigests);
+    state.imageRef = imageReference(intent.image, intent.tag, state.digest);
+    deps.store.updateDeploy(state.deployId, {
+      imageRef: state.imageRef,
+      ...(state.digest ? { digest: state.digest } : {}),
+    });
+  },
+
+  async create(deps, state, signal) {
+    const { intent, deployId } = state;
+    if (state.kept) {
+      state.container = state.kept;
+      deps.store.updateDeploy(deployId, { containerId: state.kept.id, containerName: state.kept.name });
+      return;
+    }
+    const { config } = deps.loaded;
+    await deps.docker.ensureNetwork(config.global.network, signal);
+    const base = containerName(intent.project, intent.stage, intent.tag);
+    const taken = (await deps.docker.inspectContainer(base, signal)) ? new Set([base]) : new Set<string>();
+    const name = newContainerName(base, deployId, taken);
+    const envFile = envFilePath(deps.loaded, intent.project);
+    const spec = containerSpec({
+      loaded: deps.loaded,
+      project: intent.project,
+      stage: intent.stage,
+      tag: intent.tag,
+      deployId,
+      instanceId: deps.instanceId,
+      name,
+      imageRef: state.imageRef,
+      ...(envFile === undefined ? {} : { envFile: deps.readEnvFile(envFile) }),
+    });
+    deps.store.updateDeploy(deployId, { containerName: name });
+    state.container = await deps.docker.createContainer(spec, signal);
+    deps.store.updateDeploy(deployId, { containerId: state.container.id });
+    log(deps, state, `created container ${name} from ${state.imageRef}`);
+  },
+
+  async start(deps, state, signal) {
+    const container = mustHaveContainer(state, 'start');
+    await deps.docker.startContainer(container.id, signal);
+    state.container = (await deps.docker.inspectContainer(container.id, signal)) ?? container;
+  },
+
+  async health(deps, state, signal) {
+    const container = mustHaveContainer(state, 'health');
+    const { config } = deps.loaded;
+    const { projectConfig } = stageConfigOf(config, state.intent.project, state.intent.stage);
+    const url = probeUrl({
+      reach: deps.reach,
+      container,
+      port: projectConfig.port,
+      path: projectConfig.healthcheck,
+      publishHost: config.global.docker.publish_host,
+    });
+    const health = healthConfig(config, state.intent.project);
+    log(deps, state, `health-checking ${url} (deadline ${health.deadline_seconds}s)`);
+    await deps.waitUntilHealthy({
+      docker: deps.docker,
+      containerId: container.id,
+      url,
+      health,
+      clock: deps.clock,
+      signal,
+    });
+  },
+
+  async switch(deps, state, signal) {
+    const container = mustHaveContainer(state, 'switch');
+    const { project, stage } = state.intent;
+    const { projectConfig } = stageConfigOf(deps.loaded.config, project, stage);
+    const domain = stageDomain(deps.loaded.config, project, stage);
+    const hostPort = container.hostPort === undefined ? {} : { hostPort: container.hostPort };
+    state.snapshot = await deps.router.switchTo(
+      { project, stage, domain, containerName: container.name, port: projectConfig.port, ...hostPort },
+      signal,
+    );
+    deps.store.updateDeploy(state.deployId, { proxyBefore: state.snapshot });
+  },
+
+  async persist(deps, state) {
+    const container = mustHaveContainer(state, 'persist');
+    const { intent } = state;
+    deps.store.setLive({
+      project: intent.project,
+      stage: intent.stage,
+      deployId: state.deployId,
+      tag: intent.tag,
+      image: intent.image,
+      ...(state.digest ? { digest: state.digest } : {}),
+      imageRef: state.imageRef,
+      containerId: container.id,
+      containerName: container.name,
+      since: deps.clock.now().toISOString(),
+    });
+    state.persisted = true;
+    const domain = stageDomain(deps.loaded.config, intent.project, intent.stage);
+    const url = deployUrl({ config: deps.loaded.config, domain, hostPort: container.hostPort });
+    if (url) deps.store.updateDeploy(state.deployId, { url });
+  },
+
+  async drain(deps, state, signal) {
+    const seconds = deps.loaded.config.global.docker.drain_seconds;
+    if (state.previous && seconds > 0) await deps.clock.sleep(seconds * 1000, signal);
+  },
+
+  async stop_old(deps, state, signal) {
+    const container = mustHaveContainer(state, 'stop_old');
+    const { config } = deps.loaded;
+    const { project, stage } = state.intent;
+    const previous = state.previous;
+    if (previous && previous.containerId !== container.id) {
+      state.stoppingOld = true;
+      const timeoutSeconds = config.global.docker.stop_timeout_seconds;
+      await deps.docker.stopContainer(previous.containerId, { timeoutSeconds, signal });
+      log(deps, state, `stopped ${previous.containerName} (${previous.tag}), kept for rollback`);
+    }
+    // Removing versions beyond keep_versions is housekeeping: a failure there must not undo a good deploy.
+    try {
+      const keep = config.projects[project]?.keep_versions ?? config.global.keep_versions;
+      const stageContainers = await deps.docker.listManagedContainers(
+        { project, stage, instanceId: deps.instanceId },
+        signal,
+      );
+      for (const old of versionsToRemove(stageContainers, keep, new Set([container.id]))) {
+        await deps.docker.removeContainer(old.id, signal);
+        log(deps, state, `removed old version ${old.name} (keep_versions ${keep})`);
+      }
+    } catch (error) {
+      log(
+        deps,
+        state,
+        `could not remove old versions: ${error instanceof Error ? error.message : String(error)}`,
+        'warn',
+      );
+    }
+  },
+};

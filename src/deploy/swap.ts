@@ -1,0 +1,161 @@
+import { PHASES, type Phase } from '../core/deploy-types.js';
+import { DeployError, errorMessage } from '../core/errors.js';
+import { imageReference } from './plan.js';
+import type { SwapDeps, SwapState } from './swap-context.js';
+import { SWAP_STEPS } from './swap-steps.js';
+
+/** Lines of the new container's log kept with a failed deploy. */
+const LOG_TAIL = 50;
+
+function toDeployError(phase: Phase, error: unknown, signal: AbortSignal): DeployError {
+  if (error instanceof DeployError) return error;
+  if (signal.aborted)
+    return new DeployError(phase, `aborted during ${phase}: ${errorMessage(signal.reason)}`);
+  return new DeployError(phase, errorMessage(error), { cause: error });
+}
+
+/**
+ * Runs one queued deploy to a final status: the phases in order, each recorded (beginPhase)
+ * before its side effect; on any failure, undoes what was done and leaves the old version
+ * serving. Never rejects: the outcome is in the store.
+ */
+export async function runSwap(deps: SwapDeps, deployId: string, signal: AbortSignal): Promise<void> {
+  const { store, clock, events } = deps;
+  const record = store.getDeploy(deployId);
+  if (!record) return;
+  const { intent } = record;
+  const previous = store.getLive(intent.project, intent.stage);
+  const requestedRef = imageReference(intent.image, intent.tag, intent.digest);
+  const state: SwapState = {
+    deployId,
+    intent,
+    previous,
+    requestedRef,
+    pull: 'pull',
+    imageRef: requestedRef,
+    digest: intent.digest,
+    kept: undefined,
+    container: undefined,
+    snapshot: undefined,
+    persisted: false,
+    stoppingOld: false,
+  };
+  store.updateDeploy(deployId, {
+    status: 'running',
+    startedAt: clock.now().toISOString(),
+    ...(previous ? { previousContainerId: previous.containerId } : {}),
+  });
+  events.emit(deployId, {
+    type: 'status',
+    level: 'info',
+    status: 'running',
+    message: `deploying ${intent.tag} to ${intent.project}/${intent.stage}`,
+  });
+
+  for (const phase of PHASES) {
+    store.beginPhase(deployId, phase, clock.now().toISOString());
+    events.emit(deployId, { type: 'phase', level: 'info', phase, message: `${phase} started` });
+    try {
+      if (signal.aborted)
+        throw new DeployError(phase, `aborted before ${phase}: ${errorMessage(signal.reason)}`);
+      await SWAP_STEPS[phase](deps, state, signal);
+      store.endPhase(deployId, phase, true, clock.now().toISOString());
+    } catch (error) {
+      store.endPhase(deployId, phase, false, clock.now().toISOString());
+      await undoSwap(deps, state, toDeployError(phase, error, signal), signal.aborted);
+      return;
+    }
+  }
+  const url = store.getDeploy(deployId)?.url;
+  store.updateDeploy(deployId, { status: 'succeeded', finishedAt: clock.now().toISOString() });
+  events.emit(deployId, {
+    type: 'status',
+    level: 'info',
+    status: 'succeeded',
+    message: `${intent.tag} is live on ${intent.project}/${intent.stage}${url ? ` at ${url}` : ''}`,
+  });
+}
+
+/**
+ * Puts everything back after a failure at `failure.phase`: the proxy to its snapshot, the live
+ * record to the previous version, the previous container running, and the new container gone
+ * (a kept container of a rollback is stopped again instead, so it stays available). Cleanup
+ * runs without the deploy's signal: an abort must not stop the undo itself.
+ */
+async function undoSwap(
+  deps: SwapDeps,
+  state: SwapState,
+  failure: DeployError,
+  aborted: boolean,
+): Promise<void> {
+  const { store, clock, events, docker } = deps;
+  const { deployId, intent, previous, container } = state;
+  store.beginPhase(deployId, 'rollback', clock.now().toISOString());
+  events.emit(deployId, {
+    type: 'phase',
+    level: 'warn',
+    phase: 'rollback',
+    message: `${failure.phase} failed: ${failure.message}; rolling back`,
+  });
+  const problems: string[] = [];
+  const attempt = async (what: string, action: () => Promise<void>) => {
+    try {
+      await action();
+    } catch (error) {
+      problems.push(`${what}: ${errorMessage(error)}`);
+      events.emit(deployId, {
+        type: 'log',
+        level: 'error',
+        phase: 'rollback',
+        message: `could not ${what}: ${errorMessage(error)}`,
+      });
+    }
+  };
+  const logs =
+    failure.containerLogs ??
+    (container
+      ? await docker.containerLogs(container.id, { tail: LOG_TAIL }).catch(() => undefined)
+      : undefined);
+
+  if (state.snapshot) await attempt('restore the proxy', () => deps.router.restore(state.snapshot!));
+  if (state.persisted) {
+    if (previous) store.setLive(previous);
+    else store.clearLive(intent.project, intent.stage);
+  }
+  if (state.stoppingOld && previous) {
+    await attempt(`start the previous container ${previous.containerName} again`, async () => {
+      const old = await docker.inspectContainer(previous.containerId);
+      if (old && old.state !== 'running') await docker.startContainer(old.id);
+    });
+  }
+  if (container) {
+    await attempt(
+      state.kept ? `stop the kept container ${container.name}` : `remove the new container ${container.name}`,
+      () => (state.kept ? docker.stopContainer(container.id) : docker.removeContainer(container.id)),
+    );
+  }
+  store.endPhase(deployId, 'rollback', problems.length === 0, clock.now().toISOString());
+
+  const status = aborted ? 'interrupted' : 'failed';
+  const message =
+    problems.length === 0
+      ? failure.message
+      : `${failure.message} (rollback problems: ${problems.join('; ')})`;
+  store.updateDeploy(deployId, {
+    status,
+    finishedAt: clock.now().toISOString(),
+    error: {
+      phase: failure.phase,
+      message,
+      ...(logs && logs.length > 0 ? { containerLogs: logs.slice(-LOG_TAIL) } : {}),
+    },
+  });
+  const serving = previous ? `${previous.tag} still serves` : 'nothing was live before';
+  events.emit(deployId, {
+    type: 'status',
+    level: 'error',
+    status,
+    phase: failure.phase,
+    message: `deploy ${status} in phase ${failure.phase}: ${message}; ${serving}`,
+  });
+}

@@ -1,0 +1,107 @@
+import type { DeployEvent, DeployRecord, Phase } from '../core/deploy-types.js';
+import { sendDeployRequest, type RetryOptions } from './client.js';
+import type { DeployRequest } from './deploy-request.js';
+import { followDeploy } from './follow-deploy.js';
+
+export interface DeployRunOptions {
+  url: string;
+  secret: string;
+  request: DeployRequest;
+  /** Follow the deploy until it is final (otherwise stop once it is accepted). */
+  wait: boolean;
+  timeoutMs: number;
+  /** API token for following; the follow token from the 202 answer is used otherwise. */
+  token?: string;
+  retry?: RetryOptions;
+}
+
+/** What the action turns into outputs and the CLI into its exit code. */
+export interface DeployRunResult {
+  deployId: string;
+  stage: string;
+  status: string;
+  ok: boolean;
+  url?: string;
+  digest?: string;
+  dashboardUrl: string;
+  /** Why it did not succeed, naming the phase when there is one. */
+  failure?: string;
+  failedPhase?: Phase;
+  record?: DeployRecord;
+}
+
+/** One line of the job log for a deploy event. */
+export function formatEvent(event: DeployEvent): string {
+  const label = event.phase ?? event.status ?? event.type;
+  const level = event.level === 'info' ? '' : `${event.level}: `;
+  return `[${label}] ${level}${event.message}`;
+}
+
+/**
+ * The CI side of a deploy, shared by the action and the `deploy` command so both print the
+ * same: send the signed request, print each phase as it happens, and say how it ended.
+ * Throws DeployRequestError when the request is refused or the app cannot be reached.
+ */
+export async function runDeploy(options: DeployRunOptions, print: (line: string) => void): Promise<DeployRunResult> {
+  const { request } = options;
+  print(`docker-watcher: deploying ${request.image}:${request.tag} of project "${request.project}" via ${options.url}`);
+  const accepted = await sendDeployRequest(options.url, options.secret, request, {
+    ...options.retry,
+    onRetry: (attempt, reason, delayMs) => print(`retrying in ${delayMs / 1000} s (try ${attempt} failed: ${reason})`),
+  });
+  print(`accepted: deploy ${accepted.id} to stage "${accepted.stage}" (${accepted.status}); ${accepted.urls.dashboard}`);
+  const base: DeployRunResult = {
+    deployId: accepted.id,
+    stage: accepted.stage,
+    status: accepted.status,
+    ok: true,
+    dashboardUrl: accepted.urls.dashboard,
+  };
+  if (!options.wait) return base;
+  if (accepted.status === 'awaiting_approval') print(`waiting for approval at ${accepted.urls.dashboard}`);
+
+  const token = options.token ?? accepted.followToken;
+  if (!token) return { ...base, ok: false, failure: 'the app gave no follow token and no API token was given' };
+  const timeout = AbortSignal.timeout(options.timeoutMs);
+  let lastPhase: Phase | undefined;
+  let record: DeployRecord;
+  try {
+    record = await followDeploy(
+      options.url,
+      accepted.id,
+      { token },
+      (event) => {
+        if (event.phase) lastPhase = event.phase;
+        print(formatEvent(event));
+      },
+      timeout,
+      options.retry,
+    );
+  } catch (error) {
+    if (!timeout.aborted) throw error;
+    const where = lastPhase ? ` (last phase: ${lastPhase})` : '';
+    const failure = `deploy ${accepted.id} did not finish within ${options.timeoutMs / 1000} s${where}; it may still be running: ${accepted.urls.dashboard}`;
+    return { ...base, status: 'timed_out', ok: false, failure, ...(lastPhase ? { failedPhase: lastPhase } : {}) };
+  }
+  return finish(base, record, print);
+}
+
+function finish(base: DeployRunResult, record: DeployRecord, print: (line: string) => void): DeployRunResult {
+  const result: DeployRunResult = { ...base, status: record.status, ok: record.status === 'succeeded', record };
+  if (record.url) result.url = record.url;
+  const digest = record.digest ?? record.intent.digest;
+  if (digest) result.digest = digest;
+  if (result.ok) {
+    print(`deploy ${record.id} succeeded${record.url ? `: ${record.url}` : ''}`);
+    return result;
+  }
+  if (record.error) {
+    result.failedPhase = record.error.phase;
+    result.failure = `deploy ${record.id} failed in phase "${record.error.phase}": ${record.error.message}`;
+    for (const line of record.error.containerLogs ?? []) print(`  | ${line}`);
+  } else {
+    result.failure = `deploy ${record.id} ended as ${record.status}`;
+  }
+  print(result.failure);
+  return result;
+}

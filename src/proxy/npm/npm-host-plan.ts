@@ -1,0 +1,109 @@
+import type { NpmConfig } from '../../config/schema.js';
+import { ConfigError } from '../../core/errors.js';
+import type { RouteTarget } from '../router.js';
+import type { NpmForwardSettings, NpmProxyHost, NpmProxyHostInput } from './npm-types.js';
+
+/** Key in a proxy host's `meta` that marks it as created (or adopted) by docker-watcher. */
+export const OWNER_META_KEY = 'docker_watcher';
+
+/** Keys NPM itself writes into `meta` after configuring nginx; never sent back. */
+const NPM_META_KEYS = new Set(['nginx_online', 'nginx_err']);
+
+/** What a RouteSnapshot's `state` holds for an NPM route that existed before a switch. */
+export interface NpmRouteState {
+  hostId: number;
+  forward: NpmForwardSettings;
+  /** The host's own meta (without NPM's status keys) before the switch; an adopted host gets it back. */
+  meta: Record<string, unknown>;
+}
+
+/** Where NPM should send traffic for a target, per `forward` mode. */
+export function forwardAddress(npm: NpmConfig, target: RouteTarget): { host: string; port: number } {
+  if (npm.forward === 'network') return { host: target.containerName, port: target.port };
+  if (!npm.forward_host) {
+    throw new ConfigError('global.npm.forward is "host" but global.npm.forward_host is not set', [
+      { path: 'global.npm.forward_host', message: 'set the address NPM uses to reach the Docker host' },
+    ]);
+  }
+  if (target.hostPort === undefined) {
+    throw new ConfigError(
+      `global.npm.forward is "host" but container ${target.containerName} publishes no host port`,
+      [{ path: 'global.docker', message: 'publish the container port, or use forward: network' }],
+    );
+  }
+  return { host: npm.forward_host, port: target.hostPort };
+}
+
+/** Forward and TLS settings for a target; TLS options only apply with a certificate (id > 0). */
+export function buildForwardSettings(
+  npm: NpmConfig,
+  target: RouteTarget,
+  certificateId: number,
+): NpmForwardSettings {
+  const address = forwardAddress(npm, target);
+  const tls = certificateId > 0;
+  return {
+    forward_scheme: 'http',
+    forward_host: address.host,
+    forward_port: address.port,
+    certificate_id: certificateId,
+    ssl_forced: tls && npm.ssl_forced,
+    http2_support: tls && npm.http2,
+    allow_websocket_upgrade: npm.websockets,
+    block_exploits: npm.block_exploits,
+  };
+}
+
+/** The ownership marker written into `meta`. */
+export function ownerMeta(target: RouteTarget): Record<string, unknown> {
+  return { [OWNER_META_KEY]: { project: target.project, stage: target.stage } };
+}
+
+/** A host's meta without the keys NPM manages itself. */
+export function userMeta(host: Pick<NpmProxyHost, 'meta'>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(host.meta).filter(([key]) => !NPM_META_KEYS.has(key)));
+}
+
+/** Whether a host carries docker-watcher's marker. */
+export function hasOwnerMeta(host: Pick<NpmProxyHost, 'meta'>): boolean {
+  const marker = host.meta[OWNER_META_KEY];
+  return typeof marker === 'object' && marker !== null;
+}
+
+/** The body that creates a host for a target. */
+export function buildCreateBody(target: RouteTarget, forward: NpmForwardSettings): NpmProxyHostInput {
+  return { domain_names: [target.domain], ...forward, enabled: true, meta: ownerMeta(target) };
+}
+
+/** The body that points an existing host at a target, keeping its own meta and adding the marker. */
+export function buildUpdateBody(
+  host: NpmProxyHost,
+  target: RouteTarget,
+  forward: NpmForwardSettings,
+): NpmProxyHostInput {
+  return { ...forward, enabled: true, meta: { ...userMeta(host), ...ownerMeta(target) } };
+}
+
+/** The forward settings a host has now. */
+export function forwardSettingsOf(host: NpmProxyHost): NpmForwardSettings {
+  return {
+    forward_scheme: host.forward_scheme,
+    forward_host: host.forward_host,
+    forward_port: host.forward_port,
+    certificate_id: host.certificate_id,
+    ssl_forced: host.ssl_forced,
+    http2_support: host.http2_support,
+    allow_websocket_upgrade: host.allow_websocket_upgrade,
+    block_exploits: host.block_exploits,
+  };
+}
+
+/** Reads a snapshot's state back, rejecting anything that is not an NpmRouteState. */
+export function parseRouteState(state: unknown): NpmRouteState | undefined {
+  if (state === undefined || state === null) return undefined;
+  const s = state as Partial<NpmRouteState>;
+  if (typeof s.hostId !== 'number' || typeof s.forward !== 'object' || s.forward === null) {
+    throw new Error(`route snapshot state is not an NPM route state: ${JSON.stringify(state)}`);
+  }
+  return { hostId: s.hostId, forward: s.forward, meta: typeof s.meta === 'object' && s.meta ? s.meta : {} };
+}

@@ -1,0 +1,151 @@
+import type { LoadedConfig } from '../../config/loaded-config.js';
+import type { NpmConfig } from '../../config/schema.js';
+import { systemClock, type Clock } from '../../core/clock.js';
+import { ConflictError, ExternalError } from '../../core/errors.js';
+import type { Logger } from '../../log/logger.js';
+import type { Store } from '../../store/store.js';
+import type { ProxyRouter, RouteSnapshot, RouteTarget } from '../router.js';
+import type { NpmClient } from './npm-client.js';
+import { npmClientFromConfig } from './npm-client-from-config.js';
+import {
+  buildCreateBody,
+  buildForwardSettings,
+  buildUpdateBody,
+  forwardSettingsOf,
+  hasOwnerMeta,
+  OWNER_META_KEY,
+  parseRouteState,
+  userMeta,
+  type NpmRouteState,
+} from './npm-host-plan.js';
+import { normalizeDomain } from './npm-matching.js';
+import type { NpmProxyHost } from './npm-types.js';
+
+/** Where the router remembers the ids of hosts it owns (the store's kv state). */
+export type OwnershipStore = Pick<Store, 'getState' | 'setState'>;
+
+/**
+ * Either the parts (tests, custom set-ups) or the loaded config and store, from which the
+ * client is built with the password named by global.npm.password_env.
+ */
+export type NpmRouterDeps =
+  | { npm: NpmConfig; client: NpmClient; ownership: OwnershipStore; logger: Logger }
+  | { loaded: LoadedConfig; store: OwnershipStore; logger: Logger; clock?: Clock };
+
+const stateKey = (domain: string) => `npm.proxy-host.${normalizeDomain(domain)}`;
+
+/**
+ * ProxyRouter over Nginx Proxy Manager. It creates one proxy host per stage domain and marks it
+ * as its own (meta.docker_watcher plus the host id in the store), and never changes a host a
+ * person made unless global.npm.adopt_existing is true.
+ */
+export function createNpmRouter(deps: NpmRouterDeps): ProxyRouter {
+  const { logger } = deps;
+  const { npm, client } =
+    'client' in deps ? deps : npmClientFromConfig(deps.loaded, deps.clock ?? systemClock, logger);
+  const ownership = 'client' in deps ? deps.ownership : deps.store;
+
+  const owns = (host: NpmProxyHost, domain: string) =>
+    hasOwnerMeta(host) || ownership.getState(stateKey(domain)) === String(host.id);
+  const remember = (domain: string, id: number | undefined) =>
+    ownership.setState(stateKey(domain), id === undefined ? '' : String(id));
+
+  const certificateFor = async (domain: string, signal?: AbortSignal): Promise<number> => {
+    if (npm.certificate === 'none') return 0;
+    if (npm.certificate === 'auto') return (await client.findCertificate(domain, signal))?.id ?? 0;
+    const id = npm.certificate;
+    const certificates = await client.listCertificates(signal);
+    if (!certificates.some((c) => c.id === id)) {
+      throw new ExternalError(
+        'npm',
+        `certificate ${id} (global.npm.certificate) does not exist in NPM; use an existing id, "auto" or "none"`,
+      );
+    }
+    return id;
+  };
+
+  return {
+    async switchTo(target: RouteTarget, signal?: AbortSignal): Promise<RouteSnapshot> {
+      const domain = normalizeDomain(target.domain);
+      const forward = buildForwardSettings(npm, target, await certificateFor(domain, signal));
+      const existing = await client.findProxyHost(domain, signal);
+      if (!existing) {
+        const created = await client.createProxyHost(buildCreateBody({ ...target, domain }, forward), signal);
+        remember(domain, created.id);
+        logger.info('created NPM proxy host', {
+          domain,
+          hostId: created.id,
+          forwardHost: forward.forward_host,
+        });
+        return { domain };
+      }
+      if (!owns(existing, domain)) {
+        if (!npm.adopt_existing) {
+          throw new ConflictError(
+            `NPM proxy host ${existing.id} for ${domain} was not created by docker-watcher, so it is left alone; remove it in NPM, or set global.npm.adopt_existing: true to let docker-watcher take it over`,
+            409,
+          );
+        }
+        logger.warn('adopting NPM proxy host made outside docker-watcher', { domain, hostId: existing.id });
+      }
+      const state: NpmRouteState = {
+        hostId: existing.id,
+        forward: forwardSettingsOf(existing),
+        meta: userMeta(existing),
+      };
+      await client.updateProxyHost(
+        existing.id,
+        buildUpdateBody(existing, { ...target, domain }, forward),
+        signal,
+      );
+      remember(domain, existing.id);
+      logger.info('pointed NPM proxy host at new target', {
+        domain,
+        hostId: existing.id,
+        forwardHost: forward.forward_host,
+      });
+      return { domain, state };
+    },
+
+    async restore(snapshot: RouteSnapshot, signal?: AbortSignal): Promise<void> {
+      const domain = normalizeDomain(snapshot.domain);
+      const before = parseRouteState(snapshot.state);
+      const current = await client.findProxyHost(domain, signal);
+      if (!before) {
+        if (current && owns(current, domain)) {
+          await client.deleteProxyHost(current.id, signal);
+          remember(domain, undefined);
+          logger.info('removed NPM proxy host created by the failed switch', { domain, hostId: current.id });
+        }
+        return;
+      }
+      // A host the previous state did not mark as ours was adopted: give it back its own meta.
+      const meta = before.meta;
+      if (!current) {
+        const created = await client.createProxyHost(
+          { domain_names: [domain], ...before.forward, enabled: true, meta },
+          signal,
+        );
+        remember(domain, OWNER_META_KEY in meta ? created.id : undefined);
+        return;
+      }
+      await client.updateProxyHost(current.id, { ...before.forward, meta }, signal);
+      if (!(OWNER_META_KEY in meta)) remember(domain, undefined);
+      logger.info('restored NPM proxy host', {
+        domain,
+        hostId: current.id,
+        forwardHost: before.forward.forward_host,
+      });
+    },
+
+    async remove(domain: string, signal?: AbortSignal): Promise<boolean> {
+      const name = normalizeDomain(domain);
+      const host = await client.findProxyHost(name, signal);
+      if (!host || !owns(host, name)) return false;
+      await client.deleteProxyHost(host.id, signal);
+      remember(name, undefined);
+      logger.info('removed NPM proxy host', { domain: name, hostId: host.id });
+      return true;
+    },
+  };
+}

@@ -1,0 +1,130 @@
+import type { DatabaseSync } from 'node:sqlite';
+
+/** One schema step. `version` is what PRAGMA user_version holds once it has run. */
+export interface Migration {
+  version: number;
+  description: string;
+  sql: string;
+}
+
+/**
+ * The schema history, oldest first. Never edit a released entry: append a new one, so an old
+ * database upgrades step by step when it is opened.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'deploys, phases, events, live versions, deliveries, key/value state',
+    sql: `
+      CREATE TABLE deploys (
+        id TEXT PRIMARY KEY,
+        project TEXT NOT NULL,
+        stage TEXT NOT NULL,
+        status TEXT NOT NULL,
+        intent TEXT NOT NULL,
+        image_ref TEXT,
+        digest TEXT,
+        container_id TEXT,
+        container_name TEXT,
+        previous_container_id TEXT,
+        proxy_before TEXT,
+        url TEXT,
+        error TEXT,
+        created_at TEXT NOT NULL,
+        started_at TEXT,
+        finished_at TEXT,
+        approved_by TEXT
+      ) STRICT;
+      CREATE INDEX deploys_by_stage ON deploys (project, stage, created_at);
+      CREATE INDEX deploys_by_created ON deploys (created_at);
+      CREATE INDEX deploys_by_status ON deploys (status);
+
+      CREATE TABLE deploy_phases (
+        id INTEGER PRIMARY KEY,
+        deploy_id TEXT NOT NULL REFERENCES deploys (id) ON DELETE CASCADE,
+        phase TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        ok INTEGER
+      ) STRICT;
+      CREATE INDEX deploy_phases_by_deploy ON deploy_phases (deploy_id, id);
+
+      CREATE TABLE deploy_events (
+        deploy_id TEXT NOT NULL REFERENCES deploys (id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        at TEXT NOT NULL,
+        type TEXT NOT NULL,
+        level TEXT NOT NULL,
+        message TEXT NOT NULL,
+        phase TEXT,
+        status TEXT,
+        PRIMARY KEY (deploy_id, seq)
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE live_versions (
+        project TEXT NOT NULL,
+        stage TEXT NOT NULL,
+        deploy_id TEXT NOT NULL,
+        tag TEXT NOT NULL,
+        image TEXT NOT NULL,
+        digest TEXT,
+        image_ref TEXT NOT NULL,
+        container_id TEXT NOT NULL,
+        container_name TEXT NOT NULL,
+        since TEXT NOT NULL,
+        PRIMARY KEY (project, stage)
+      ) STRICT;
+
+      CREATE TABLE deliveries (
+        id TEXT PRIMARY KEY,
+        seen_at TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX deliveries_by_seen ON deliveries (seen_at);
+
+      CREATE TABLE kv_state (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
+];
+
+/**
+ * Brings the database up to the newest migration, each step in its own transaction with its
+ * user_version bump, so a crash leaves the database at a whole version. Returns the version.
+ * A database written by a newer docker-watcher is refused rather than misread.
+ */
+export function migrate(
+  db: DatabaseSync,
+  location: string,
+  migrations: readonly Migration[] = MIGRATIONS,
+): number {
+  const latest = migrations.at(-1)?.version ?? 0;
+  for (const migration of migrations) {
+    // IMMEDIATE takes the write lock first, so two processes opening the same file cannot both run a step.
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      const current = userVersion(db);
+      if (current > latest) {
+        throw new Error(
+          `database ${location} has schema version ${current}, but this docker-watcher knows versions up to ${latest}: ` +
+            'upgrade docker-watcher or point it at another data file',
+        );
+      }
+      if (migration.version > current) {
+        db.exec(migration.sql);
+        db.exec(`PRAGMA user_version = ${migration.version}`);
+      }
+      db.exec('COMMIT');
+    } catch (error) {
+      db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+  return userVersion(db);
+}
+
+function userVersion(db: DatabaseSync): number {
+  const row = db.prepare('PRAGMA user_version').get();
+  return Number(row?.['user_version'] ?? 0);
+}

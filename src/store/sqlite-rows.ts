@@ -1,0 +1,118 @@
+import type { SQLOutputValue } from 'node:sqlite';
+import type {
+  DeployEvent,
+  DeployFailure,
+  DeployIntent,
+  DeployRecord,
+  DeployStatus,
+  LiveVersion,
+  Phase,
+  PhaseTiming,
+} from '../core/deploy-types.js';
+import type { DeployPatch } from './store.js';
+
+/** A row as node:sqlite returns it. */
+export type Row = Record<string, SQLOutputValue>;
+
+/** DeployPatch keys and the deploys column each one is stored in; JSON columns are encoded. */
+export const PATCH_COLUMNS: Record<keyof DeployPatch, { column: string; json?: true }> = {
+  status: { column: 'status' },
+  imageRef: { column: 'image_ref' },
+  digest: { column: 'digest' },
+  containerId: { column: 'container_id' },
+  containerName: { column: 'container_name' },
+  previousContainerId: { column: 'previous_container_id' },
+  proxyBefore: { column: 'proxy_before', json: true },
+  url: { column: 'url' },
+  error: { column: 'error', json: true },
+  startedAt: { column: 'started_at' },
+  finishedAt: { column: 'finished_at' },
+  approvedBy: { column: 'approved_by' },
+};
+
+function text(row: Row, column: string): string {
+  const value = row[column];
+  if (typeof value !== 'string')
+    throw new Error(`store row has ${typeof value} in column ${column}, expected text`);
+  return value;
+}
+
+function optionalText(row: Row, column: string): string | undefined {
+  const value = row[column];
+  return value === null || value === undefined ? undefined : text(row, column);
+}
+
+/** Copies the non-null optional columns onto `target` (exactOptionalPropertyTypes: absent, not undefined). */
+function assignOptional<T extends object>(target: T, row: Row, columns: Partial<Record<keyof T, string>>): T {
+  for (const [key, column] of Object.entries(columns) as [keyof T, string][]) {
+    const value = optionalText(row, column);
+    if (value !== undefined) (target as Record<keyof T, unknown>)[key] = value;
+  }
+  return target;
+}
+
+export function toDeployRecord(row: Row, phases: PhaseTiming[]): DeployRecord {
+  const record: DeployRecord = {
+    id: text(row, 'id'),
+    project: text(row, 'project'),
+    stage: text(row, 'stage'),
+    status: text(row, 'status') as DeployStatus,
+    intent: JSON.parse(text(row, 'intent')) as DeployIntent,
+    phases,
+    createdAt: text(row, 'created_at'),
+  };
+  assignOptional(record, row, {
+    imageRef: 'image_ref',
+    digest: 'digest',
+    containerId: 'container_id',
+    containerName: 'container_name',
+    previousContainerId: 'previous_container_id',
+    url: 'url',
+    startedAt: 'started_at',
+    finishedAt: 'finished_at',
+    approvedBy: 'approved_by',
+  });
+  const proxyBefore = optionalText(row, 'proxy_before');
+  if (proxyBefore !== undefined) record.proxyBefore = JSON.parse(proxyBefore) as unknown;
+  const error = optionalText(row, 'error');
+  if (error !== undefined) record.error = JSON.parse(error) as DeployFailure;
+  return record;
+}
+
+export function toPhaseTiming(row: Row): PhaseTiming {
+  const timing: PhaseTiming = { phase: text(row, 'phase') as Phase, startedAt: text(row, 'started_at') };
+  assignOptional(timing, row, { finishedAt: 'finished_at' });
+  if (row['ok'] !== null && row['ok'] !== undefined) timing.ok = row['ok'] === 1;
+  return timing;
+}
+
+export function toDeployEvent(row: Row): DeployEvent {
+  const event: DeployEvent = {
+    deployId: text(row, 'deploy_id'),
+    seq: Number(row['seq']),
+    at: text(row, 'at'),
+    type: text(row, 'type') as DeployEvent['type'],
+    level: text(row, 'level') as DeployEvent['level'],
+    message: text(row, 'message'),
+  };
+  const phase = optionalText(row, 'phase');
+  if (phase !== undefined) event.phase = phase as Phase;
+  const status = optionalText(row, 'status');
+  if (status !== undefined) event.status = status as DeployStatus;
+  return event;
+}
+
+export function toLiveVersion(row: Row): LiveVersion {
+  const live: LiveVersion = {
+    project: text(row, 'project'),
+    stage: text(row, 'stage'),
+    deployId: text(row, 'deploy_id'),
+    tag: text(row, 'tag'),
+    image: text(row, 'image'),
+    imageRef: text(row, 'image_ref'),
+    containerId: text(row, 'container_id'),
+    containerName: text(row, 'container_name'),
+    since: text(row, 'since'),
+  };
+  return assignOptional(live, row, { digest: 'digest' });
+}

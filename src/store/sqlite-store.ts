@@ -1,0 +1,247 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import type { DeployEvent, DeployRecord, LiveVersion, Phase } from '../core/deploy-types.js';
+import { ConflictError, NotFoundError } from '../core/errors.js';
+import { migrate } from './migrations.js';
+import {
+  PATCH_COLUMNS,
+  toDeployEvent,
+  toDeployRecord,
+  toLiveVersion,
+  toPhaseTiming,
+  type Row,
+} from './sqlite-rows.js';
+import type { DeployPatch, DeployQuery, Store } from './store.js';
+
+/** How long a write waits for another connection's lock before failing. */
+const BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * Opens (creating it and its directory if missing) the SQLite database at `path`, or an
+ * in-memory one for ':memory:', and migrates it to the current schema.
+ */
+export function openSqliteStore(path: string): Store {
+  if (path !== ':memory:' && !path.startsWith('file:')) mkdirSync(dirname(path), { recursive: true });
+  const db = new DatabaseSync(path, { enableForeignKeyConstraints: true, timeout: BUSY_TIMEOUT_MS });
+  try {
+    db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    db.exec('PRAGMA journal_mode = WAL');
+    // NORMAL is durable across app crashes in WAL mode; only a power loss may lose the last commits.
+    db.exec('PRAGMA synchronous = NORMAL');
+    db.exec('PRAGMA foreign_keys = ON');
+    migrate(db, path);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return new SqliteStore(db);
+}
+
+class SqliteStore implements Store {
+  private readonly statements = new Map<string, StatementSync>();
+
+  constructor(private readonly db: DatabaseSync) {}
+
+  createDeploy(input: Parameters<Store['createDeploy']>[0]): DeployRecord {
+    const { id, intent, status, createdAt } = input;
+    if (this.exists(id)) throw new ConflictError(`deploy ${id} already exists: use a new deploy id`, 409);
+    this.run(
+      'INSERT INTO deploys (id, project, stage, status, intent, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+      id,
+      intent.project,
+      intent.stage,
+      status,
+      JSON.stringify(intent),
+      createdAt,
+    );
+    return this.mustGetDeploy(id);
+  }
+
+  getDeploy(id: string): DeployRecord | undefined {
+    const row = this.statement('SELECT * FROM deploys WHERE id = ?').get(id);
+    return row && this.withPhases(row);
+  }
+
+  updateDeploy(id: string, patch: DeployPatch): DeployRecord {
+    const entries = Object.entries(patch) as [keyof DeployPatch, unknown][];
+    const known = entries.filter(([key]) => key in PATCH_COLUMNS);
+    const assignments = known.map(([key]) => `${PATCH_COLUMNS[key].column} = ?`);
+    const values = known.map(([key, value]) => encode(value, PATCH_COLUMNS[key].json === true));
+    const sql =
+      assignments.length === 0
+        ? 'UPDATE deploys SET id = id WHERE id = ?'
+        : `UPDATE deploys SET ${assignments.join(', ')} WHERE id = ?`;
+    if (this.run(sql, ...values, id) === 0) throw unknownDeploy(id);
+    return this.mustGetDeploy(id);
+  }
+
+  listDeploys(query: DeployQuery = {}): DeployRecord[] {
+    const where: string[] = [];
+    const params: SQLInputValue[] = [];
+    if (query.project !== undefined) {
+      where.push('project = ?');
+      params.push(query.project);
+    }
+    if (query.stage !== undefined) {
+      where.push('stage = ?');
+      params.push(query.stage);
+    }
+    if (query.status !== undefined) {
+      where.push(`status IN (${query.status.map(() => '?').join(', ') || 'NULL'})`);
+      params.push(...query.status);
+    }
+    const filter = where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`;
+    // rowid breaks ties between deploys created in the same millisecond: the later insert is newer.
+    const sql = `SELECT * FROM deploys ${filter} ORDER BY created_at DESC, rowid DESC LIMIT ?`;
+    const rows = this.statement(sql).all(...params, query.limit ?? -1);
+    return rows.map((row) => this.withPhases(row));
+  }
+
+  beginPhase(deployId: string, phase: Phase, at: string): void {
+    if (!this.exists(deployId)) throw unknownDeploy(deployId);
+    this.run(
+      'INSERT INTO deploy_phases (deploy_id, phase, started_at) VALUES (?, ?, ?)',
+      deployId,
+      phase,
+      at,
+    );
+  }
+
+  endPhase(deployId: string, phase: Phase, ok: boolean, at: string): void {
+    const changed = this.run(
+      `UPDATE deploy_phases SET finished_at = ?, ok = ?
+       WHERE id = (SELECT max(id) FROM deploy_phases WHERE deploy_id = ? AND phase = ?)`,
+      at,
+      ok ? 1 : 0,
+      deployId,
+      phase,
+    );
+    if (changed === 0) {
+      throw new NotFoundError(`phase ${phase} of deploy ${deployId} was never begun: call beginPhase first`);
+    }
+  }
+
+  appendEvent(event: Omit<DeployEvent, 'seq'>): DeployEvent {
+    if (!this.exists(event.deployId)) throw unknownDeploy(event.deployId);
+    // One statement computes and inserts the next seq, so it is atomic even across connections.
+    const row = this.statement(
+      `INSERT INTO deploy_events (deploy_id, seq, at, type, level, message, phase, status)
+       SELECT ?1, coalesce(max(seq), 0) + 1, ?2, ?3, ?4, ?5, ?6, ?7 FROM deploy_events WHERE deploy_id = ?1
+       RETURNING *`,
+    ).get(
+      event.deployId,
+      event.at,
+      event.type,
+      event.level,
+      event.message,
+      event.phase ?? null,
+      event.status ?? null,
+    );
+    if (!row) throw new Error(`event of deploy ${event.deployId} was not stored`);
+    return toDeployEvent(row);
+  }
+
+  listEvents(deployId: string, afterSeq = 0): DeployEvent[] {
+    return this.statement('SELECT * FROM deploy_events WHERE deploy_id = ? AND seq > ? ORDER BY seq')
+      .all(deployId, afterSeq)
+      .map(toDeployEvent);
+  }
+
+  getLive(project: string, stage: string): LiveVersion | undefined {
+    const row = this.statement('SELECT * FROM live_versions WHERE project = ? AND stage = ?').get(
+      project,
+      stage,
+    );
+    return row && toLiveVersion(row);
+  }
+
+  setLive(live: LiveVersion): void {
+    this.run(
+      `INSERT OR REPLACE INTO live_versions
+       (project, stage, deploy_id, tag, image, digest, image_ref, container_id, container_name, since)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      live.project,
+      live.stage,
+      live.deployId,
+      live.tag,
+      live.image,
+      live.digest ?? null,
+      live.imageRef,
+      live.containerId,
+      live.containerName,
+      live.since,
+    );
+  }
+
+  clearLive(project: string, stage: string): void {
+    this.run('DELETE FROM live_versions WHERE project = ? AND stage = ?', project, stage);
+  }
+
+  listLive(): LiveVersion[] {
+    return this.statement('SELECT * FROM live_versions ORDER BY project, stage').all().map(toLiveVersion);
+  }
+
+  rememberDelivery(id: string, at: string): boolean {
+    return this.run('INSERT OR IGNORE INTO deliveries (id, seen_at) VALUES (?, ?)', id, at) === 1;
+  }
+
+  pruneDeliveries(before: string): void {
+    this.run('DELETE FROM deliveries WHERE seen_at < ?', before);
+  }
+
+  getState(key: string): string | undefined {
+    const value = this.statement('SELECT value FROM kv_state WHERE key = ?').get(key)?.['value'];
+    return typeof value === 'string' ? value : undefined;
+  }
+
+  setState(key: string, value: string): void {
+    this.run('INSERT OR REPLACE INTO kv_state (key, value) VALUES (?, ?)', key, value);
+  }
+
+  close(): void {
+    if (this.db.isOpen) this.db.close();
+    this.statements.clear();
+  }
+
+  private statement(sql: string): StatementSync {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  /** Runs a write and returns how many rows it changed. */
+  private run(sql: string, ...params: SQLInputValue[]): number {
+    return Number(this.statement(sql).run(...params).changes);
+  }
+
+  private withPhases(row: Row): DeployRecord {
+    const phases = this.statement('SELECT * FROM deploy_phases WHERE deploy_id = ? ORDER BY id')
+      .all(row['id'] as string)
+      .map(toPhaseTiming);
+    return toDeployRecord(row, phases);
+  }
+
+  private exists(id: string): boolean {
+    return this.statement('SELECT 1 FROM deploys WHERE id = ?').get(id) !== undefined;
+  }
+
+  private mustGetDeploy(id: string): DeployRecord {
+    const record = this.getDeploy(id);
+    if (!record) throw unknownDeploy(id);
+    return record;
+  }
+}
+
+function unknownDeploy(id: string): NotFoundError {
+  return new NotFoundError(`no deploy with id ${id}: check the id (list deploys to see known ones)`);
+}
+
+function encode(value: unknown, json: boolean): SQLInputValue {
+  if (value === undefined || value === null) return null;
+  if (json) return JSON.stringify(value);
+  return value as SQLInputValue;
+}

@@ -1,0 +1,63 @@
+import type { LoadedConfig } from '../../src/config/loaded-config.js';
+import { configSchema, type ConfigInput } from '../../src/config/schema.js';
+import type { Clock } from '../../src/core/clock.js';
+import { silentLogger, type Logger } from '../../src/log/logger.js';
+import { openSqliteStore } from '../../src/store/sqlite-store.js';
+import type { Store } from '../../src/store/store.js';
+import { createApp } from '../../app/create-app.js';
+import { FakeDeployService, type FakeDeployServiceOptions } from './fake-deploy-service.js';
+
+export const GLOBAL_SECRET = 'global-secret-for-tests';
+export const SHOP_SECRET = 'shop-own-secret-for-tests';
+export const API_TOKEN = 'api-token-for-tests';
+
+/** A config with two projects: `web` signed with the global secret, `shop` with its own. */
+export const TEST_CONFIG: ConfigInput = {
+  global: { domain: 'example.test' },
+  projects: {
+    web: {
+      image: '127.0.0.1:5000/acme/web',
+      port: 8080,
+      stages: {
+        dev: { tag_pattern: 'dev-*', auto_deploy: true },
+        prod: { tag_pattern: 'v*', confirm: true, subdomain: 'www' },
+      },
+    },
+    shop: {
+      image: '127.0.0.1:5000/acme/shop',
+      port: 3000,
+      secret_env: 'SHOP_SECRET',
+      stages: { dev: { tag_pattern: 'dev-*', auto_deploy: true } },
+    },
+  },
+};
+
+export interface AppFixture {
+  app: ReturnType<typeof createApp>;
+  deploys: FakeDeployService;
+  store: Store;
+}
+
+/** The real app over the real (in-memory) SQLite store and the fake deploy service. */
+export function appFixture(
+  options: Partial<Omit<FakeDeployServiceOptions, 'store'>> & { clock?: Clock; logger?: Logger; secrets?: Record<string, string> } = {},
+): AppFixture {
+  const config = configSchema.parse(TEST_CONFIG);
+  const loaded: LoadedConfig = {
+    config,
+    file: '/test/docker-watcher.yaml',
+    dir: '/test',
+    secrets: options.secrets ?? { DOCKER_WATCHER_SECRET: GLOBAL_SECRET, SHOP_SECRET, DOCKER_WATCHER_TOKEN: API_TOKEN },
+  };
+  const store = openSqliteStore(':memory:');
+  const deploys = new FakeDeployService({ ...options, store });
+  const app = createApp({
+    loaded,
+    deploys,
+    store,
+    clock: options.clock ?? { now: () => new Date(), sleep: () => Promise.resolve() },
+    logger: options.logger ?? silentLogger,
+    version: { version: '0.0.0-test' },
+  });
+  return { app, deploys, store };
+}

@@ -1,0 +1,150 @@
+import type { Clock } from '../../src/core/clock.js';
+import { systemClock } from '../../src/core/clock.js';
+import {
+  FINAL_STATUSES,
+  PHASES,
+  type DeployEvent,
+  type DeployIntent,
+  type DeployRecord,
+  type DeployStatus,
+  type Phase,
+} from '../../src/core/deploy-types.js';
+import { ConflictError, NotFoundError } from '../../src/core/errors.js';
+import { createDeployEventHub, type DeployEventHub } from '../../src/deploy/deploy-events.js';
+import { newDeployId } from '../../src/deploy/deploy-id.js';
+import type { DeployService } from '../../src/deploy/deploy-service.js';
+import { silentLogger } from '../../src/log/logger.js';
+import type { Store } from '../../src/store/store.js';
+
+/** How a fake deploy goes: through every phase, or failing in `failAt`. */
+export interface FakeOutcome {
+  failAt?: Phase;
+  message?: string;
+  url?: string;
+}
+
+export interface FakeDeployServiceOptions {
+  store: Store;
+  clock?: Clock;
+  /** Start running queued deploys by themselves (otherwise call `run`). */
+  autoRun?: boolean;
+  /** Which deploys park for approval; none by default. */
+  needsApproval?: (intent: DeployIntent) => boolean;
+  outcome?: (intent: DeployIntent) => FakeOutcome;
+  /** Pause between phases, so followers see events arrive live. */
+  phaseDelayMs?: number;
+}
+
+/**
+ * A hand-written DeployService for the API and the action: records deploys and events in the
+ * real store, walks the phases in order and ends as the outcome says, without Docker.
+ */
+export class FakeDeployService implements DeployService {
+  readonly submitted: DeployIntent[] = [];
+  readonly approvals: { id: string; by: string }[] = [];
+  readonly #store: Store;
+  readonly #clock: Clock;
+  readonly #hub: DeployEventHub;
+  readonly #waiters = new Map<string, (() => void)[]>();
+
+  constructor(private readonly options: FakeDeployServiceOptions) {
+    this.#store = options.store;
+    this.#clock = options.clock ?? systemClock;
+    this.#hub = createDeployEventHub({ store: this.#store, clock: this.#clock, logger: silentLogger });
+  }
+
+  submit(intent: DeployIntent): DeployRecord {
+    this.submitted.push(intent);
+    const status: DeployStatus = this.options.needsApproval?.(intent) ? 'awaiting_approval' : 'queued';
+    const now = this.#clock.now();
+    const record = this.#store.createDeploy({ id: newDeployId(now), intent, status, createdAt: now.toISOString() });
+    this.emit(record.id, { type: 'status', level: 'info', status, message: `deploy ${status}` });
+    if (status === 'queued' && this.options.autoRun) setImmediate(() => void this.run(record.id));
+    return record;
+  }
+
+  approve(deployId: string, approvedBy: string): DeployRecord {
+    const record = this.#store.getDeploy(deployId);
+    if (!record) throw new NotFoundError(`deploy ${deployId} does not exist`);
+    if (record.status !== 'awaiting_approval') throw new ConflictError(`deploy ${deployId} is ${record.status}`, 409);
+    this.approvals.push({ id: deployId, by: approvedBy });
+    const updated = this.#store.updateDeploy(deployId, { status: 'queued', approvedBy });
+    this.emit(deployId, { type: 'status', level: 'info', status: 'queued', message: `approved by ${approvedBy}` });
+    if (this.options.autoRun) setImmediate(() => void this.run(deployId));
+    return updated;
+  }
+
+  rollback(project: string, stage: string, requestedBy?: string): DeployRecord {
+    const previous = this.#store
+      .listDeploys({ project, stage, status: ['succeeded'] })
+      .find((record) => record.id !== this.#store.getLive(project, stage)?.deployId);
+    if (!previous) throw new ConflictError(`stage ${project}/${stage} has no earlier version to roll back to`);
+    return this.submit({
+      ...previous.intent,
+      trigger: 'rollback',
+      rollbackOf: previous.id,
+      ...(requestedBy ? { requestedBy } : {}),
+    });
+  }
+
+  subscribe(deployId: string, listener: (event: DeployEvent) => void): () => void {
+    return this.#hub.subscribe(deployId, listener);
+  }
+
+  waitFor(deployId: string, signal?: AbortSignal): Promise<DeployRecord> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const record = this.#store.getDeploy(deployId);
+        if (!record) return reject(new NotFoundError(`deploy ${deployId} does not exist`));
+        if (FINAL_STATUSES.includes(record.status)) return resolve(record);
+        this.#waiters.set(deployId, [...(this.#waiters.get(deployId) ?? []), check]);
+      };
+      signal?.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
+      check();
+    });
+  }
+
+  async shutdown(): Promise<void> {}
+
+  /** Emits an event as the engine would (stored, then pushed to subscribers). */
+  emit(deployId: string, event: Omit<DeployEvent, 'seq' | 'at' | 'deployId'>): DeployEvent {
+    return this.#hub.emit(deployId, event);
+  }
+
+  /** Walks a queued deploy through the phases to its outcome. */
+  async run(deployId: string): Promise<DeployRecord> {
+    const record = this.#store.getDeploy(deployId)!;
+    const outcome = this.options.outcome?.(record.intent) ?? {};
+    this.#store.updateDeploy(deployId, { status: 'running', startedAt: this.#clock.now().toISOString() });
+    this.emit(deployId, { type: 'status', level: 'info', status: 'running', message: 'deploy running' });
+    for (const phase of PHASES) {
+      await new Promise((resolve) => setTimeout(resolve, this.options.phaseDelayMs ?? 0));
+      this.#store.beginPhase(deployId, phase, this.#clock.now().toISOString());
+      this.emit(deployId, { type: 'phase', level: 'info', phase, message: `${phase} started` });
+      if (outcome.failAt === phase) {
+        const message = outcome.message ?? `${phase} failed`;
+        this.#store.endPhase(deployId, phase, false, this.#clock.now().toISOString());
+        this.emit(deployId, { type: 'phase', level: 'error', phase, message });
+        return this.finish(deployId, 'failed', { error: { phase, message } });
+      }
+      this.#store.endPhase(deployId, phase, true, this.#clock.now().toISOString());
+    }
+    const url = outcome.url ?? `http://${record.project}-${record.stage}.test`;
+    const digest = record.intent.digest ?? `sha256:${'a'.repeat(64)}`;
+    return this.finish(deployId, 'succeeded', { url, digest });
+  }
+
+  /** Ends a deploy with `status` and wakes everyone waiting for it. */
+  finish(deployId: string, status: DeployStatus, patch: Parameters<Store['updateDeploy']>[1] = {}): DeployRecord {
+    const record = this.#store.updateDeploy(deployId, {
+      ...patch,
+      status,
+      finishedAt: this.#clock.now().toISOString(),
+    });
+    this.emit(deployId, { type: 'status', level: status === 'succeeded' ? 'info' : 'error', status, message: `deploy ${status}` });
+    const waiters = this.#waiters.get(deployId) ?? [];
+    this.#waiters.delete(deployId);
+    for (const wake of waiters) wake();
+    return record;
+  }
+}

@@ -1,0 +1,51 @@
+import type { ProxyRouter, RouteSnapshot, RouteTarget } from '../../src/proxy/router.js';
+
+/**
+ * A ProxyRouter that remembers where each domain points and records every call. A snapshot's
+ * state is the previous target (or none), so `restore` puts exactly that back.
+ */
+export class FakeRouter implements ProxyRouter {
+  readonly routes = new Map<string, RouteTarget>();
+  readonly calls: { method: 'switchTo' | 'restore' | 'remove'; domain: string; containerName?: string }[] =
+    [];
+  #failures: Partial<Record<'switchTo' | 'restore' | 'remove', Error[]>> = {};
+
+  /** The next call of `method` rejects with `error`. */
+  failNext(
+    method: 'switchTo' | 'restore' | 'remove',
+    error = new Error(`fake router ${method} failure`),
+  ): void {
+    (this.#failures[method] ??= []).push(error);
+  }
+
+  /** Container name the domain forwards to, if any. */
+  targetOf(domain: string): string | undefined {
+    return this.routes.get(domain)?.containerName;
+  }
+
+  async switchTo(target: RouteTarget): Promise<RouteSnapshot> {
+    this.calls.push({ method: 'switchTo', domain: target.domain, containerName: target.containerName });
+    this.#maybeFail('switchTo');
+    const before = this.routes.get(target.domain);
+    this.routes.set(target.domain, { ...target });
+    return before ? { domain: target.domain, state: before } : { domain: target.domain };
+  }
+
+  async restore(snapshot: RouteSnapshot): Promise<void> {
+    this.calls.push({ method: 'restore', domain: snapshot.domain });
+    this.#maybeFail('restore');
+    if (snapshot.state === undefined) this.routes.delete(snapshot.domain);
+    else this.routes.set(snapshot.domain, { ...(snapshot.state as RouteTarget) });
+  }
+
+  async remove(domain: string): Promise<boolean> {
+    this.calls.push({ method: 'remove', domain });
+    this.#maybeFail('remove');
+    return this.routes.delete(domain);
+  }
+
+  #maybeFail(method: 'switchTo' | 'restore' | 'remove'): void {
+    const error = this.#failures[method]?.shift();
+    if (error) throw error;
+  }
+}

@@ -1,0 +1,252 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { NginxSite } from '../../helpers/nginx-instance.js';
+import {
+  newCertificateRow,
+  newHostRow,
+  ownerObject,
+  patchHostRow,
+  type FakeCertificate,
+  type FakeProxyHost,
+} from './fake-npm-hosts.js';
+import { createTokenAuthority } from './fake-npm-tokens.js';
+import { loadNpmSpec, type MatchedOperation, type NpmSpec } from './npm-spec.js';
+
+export interface FakeNpmOptions {
+  email?: string;
+  password?: string;
+  tokenTtlMs?: number;
+  /** Time for token expiry (ms since epoch); tests that move a client's clock move this one too. */
+  now?: () => number;
+  /** Receives the enabled hosts after each change, before NPM answers (as NPM configures nginx first). */
+  nginx?: { apply(sites: NginxSite[]): Promise<void> };
+}
+
+export interface FakeNpmRequest {
+  method: string;
+  path: string;
+  status: number;
+  operationId?: string;
+  body?: unknown;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+let sharedSpec: NpmSpec | undefined;
+
+/**
+ * A fake Nginx Proxy Manager on 127.0.0.1: every request is checked against NPM's OpenAPI spec
+ * (path, method, auth, parameters, body) and refused with NPM's own error shape when wrong; its
+ * own answers are checked against the spec too (mismatches land in `responseErrors`).
+ */
+export async function startFakeNpm(options: FakeNpmOptions = {}) {
+  const spec = (sharedSpec ??= loadNpmSpec());
+  const email = options.email ?? 'admin@example.com';
+  const password = options.password ?? 'npm-test-password';
+  const tokens = createTokenAuthority(options.tokenTtlMs ?? 86_400_000, options.now);
+  const hosts = new Map<number, FakeProxyHost>();
+  const certificates = new Map<number, FakeCertificate>();
+  const requests: FakeNpmRequest[] = [];
+  const rejections: string[] = [];
+  const responseErrors: string[] = [];
+  let nextHostId = 1;
+  let nextCertId = 1;
+  let down = false;
+  let delayMs = 0;
+  let failures = 0;
+
+  const configureNginx = async (host?: FakeProxyHost) => {
+    const sites = [...hosts.values()]
+      .filter((h) => h.enabled)
+      .map((h) => ({
+        id: h.id,
+        serverNames: h.domain_names,
+        upstream: `${h.forward_scheme}://${h.forward_host}:${h.forward_port}`,
+      }));
+    let nginxErr: string | null = null;
+    try {
+      await options.nginx?.apply(sites);
+    } catch (error) {
+      nginxErr = (error as Error).message;
+    }
+    if (host) host.meta = { ...host.meta, nginx_online: nginxErr === null, nginx_err: nginxErr };
+  };
+
+  const hostById = (raw: string | undefined) => {
+    const host = hosts.get(Number(raw));
+    if (!host) throw new HttpError(404, `Item Not Found - ${raw}`);
+    return host;
+  };
+
+  const assertDomainsFree = (domains: string[], exceptId?: number) => {
+    for (const domain of domains) {
+      const taken = [...hosts.values()].some(
+        (h) => h.id !== exceptId && h.domain_names.some((d) => d.toLowerCase() === domain.toLowerCase()),
+      );
+      if (taken) throw new HttpError(400, `${domain} is already in use`);
+    }
+  };
+
+  const expanded = (host: FakeProxyHost) => ({
+    ...host,
+    owner: ownerObject(email),
+    certificate: certificates.get(host.certificate_id) ?? null,
+    access_list: null,
+  });
+
+  const handle = async (op: MatchedOperation, body: unknown): Promise<[number, unknown]> => {
+    const data = body as Partial<FakeProxyHost> & { identity?: string; secret?: string };
+    switch (op.operationId) {
+      case 'requestToken':
+        if (data.identity !== email || data.secret !== password)
+          throw new HttpError(401, 'Invalid email or password');
+        return [200, tokens.issue(1)];
+      case 'refreshToken':
+        return [200, tokens.issue(1)];
+      case 'getProxyHosts':
+        return [
+          200,
+          [...hosts.values()].sort((a, b) => a.domain_names[0]!.localeCompare(b.domain_names[0]!)),
+        ];
+      case 'getProxyHost':
+        return [200, hostById(op.params.hostID)];
+      case 'createProxyHost': {
+        assertDomainsFree(data.domain_names!);
+        const host = newHostRow(nextHostId++, data);
+        hosts.set(host.id, host);
+        await configureNginx(host);
+        return [201, expanded(host)];
+      }
+      case 'updateProxyHost': {
+        const row = hostById(op.params.hostID);
+        if (data.domain_names) assertDomainsFree(data.domain_names, row.id);
+        const host = patchHostRow(row, data);
+        hosts.set(host.id, host);
+        await configureNginx(host);
+        return [200, expanded(host)];
+      }
+      case 'deleteProxyHost':
+        hosts.delete(hostById(op.params.hostID).id);
+        await configureNginx();
+        return [200, true];
+      case 'getCertificates':
+        return [200, [...certificates.values()]];
+      default:
+        throw new HttpError(501, `the fake NPM does not implement ${op.operationId}`);
+    }
+  };
+
+  const authorize = (req: IncomingMessage, op: MatchedOperation) => {
+    if (!op.needsAuth) return;
+    const [scheme, token] = (req.headers.authorization ?? '').split(' ');
+    // Real NPM: no token -> 403; a bad token -> 401 on GET /tokens, 403 from access.can() elsewhere.
+    if (scheme !== 'Bearer' || !token) throw new HttpError(403, 'Permission Denied');
+    const result = tokens.verify(token);
+    if ('error' in result)
+      throw new HttpError(
+        op.operationId === 'refreshToken' ? 401 : 403,
+        op.operationId === 'refreshToken' ? result.error : 'Permission Denied',
+      );
+  };
+
+  const serve = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://npm');
+    const method = req.method ?? 'GET';
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const text = Buffer.concat(chunks).toString();
+    let status: number;
+    let answer: unknown;
+    let op: MatchedOperation | undefined;
+    let body: unknown;
+    try {
+      if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
+      if (failures > 0) {
+        failures--;
+        throw new HttpError(500, 'Internal Error');
+      }
+      op = url.pathname.startsWith('/api/') ? spec.match(method, url.pathname.slice(4)) : undefined;
+      if (!op) throw new HttpError(404, 'Not Found');
+      if (text && !/^application\/json\b/.test(req.headers['content-type'] ?? '')) {
+        throw new HttpError(400, `content-type must be application/json, got ${req.headers['content-type']}`);
+      }
+      try {
+        body = text ? JSON.parse(text) : undefined;
+      } catch {
+        throw new HttpError(400, 'Unexpected token in JSON');
+      }
+      authorize(req, op);
+      const invalid = op.checkRequest(url.searchParams, body);
+      if (invalid) {
+        rejections.push(`${method} ${url.pathname}: ${invalid}`);
+        throw new HttpError(400, invalid);
+      }
+      [status, answer] = await handle(op, body);
+      const wrong = op.checkResponse(status, answer);
+      if (wrong) responseErrors.push(`${method} ${url.pathname}: ${wrong}`);
+    } catch (error) {
+      status = error instanceof HttpError ? error.status : 500;
+      answer = { error: { code: status, message: error instanceof Error ? error.message : String(error) } };
+    }
+    requests.push({
+      method,
+      path: url.pathname,
+      status,
+      ...(op ? { operationId: op.operationId } : {}),
+      ...(body === undefined ? {} : { body }),
+    });
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(answer));
+  };
+
+  const server = createServer((req, res) => {
+    if (down) return void req.socket.destroy();
+    serve(req, res).catch((error: unknown) => res.writeHead(500).end(String(error)));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    email,
+    password,
+    /** Every request answered, in order. */
+    requests,
+    /** Requests refused because they broke the spec. */
+    rejections,
+    /** Answers of the fake that do not match the spec (a bug in the fake). */
+    responseErrors,
+    hosts: () => [...hosts.values()],
+    /** Adds a host as a person would in NPM's UI (not through the API under test). */
+    async addHandMadeHost(data: Partial<FakeProxyHost> & { domain_names: string[] }) {
+      assertDomainsFree(data.domain_names);
+      const host = newHostRow(nextHostId++, data);
+      hosts.set(host.id, host);
+      await configureNginx(host);
+      return host;
+    },
+    addCertificate(data: { nice_name?: string; domain_names: string[]; expires_on?: string }) {
+      const cert = newCertificateRow(nextCertId++, data);
+      certificates.set(cert.id, cert);
+      return cert;
+    },
+    expireAllTokens: () => tokens.expireAll(),
+    revokeAllTokens: () => tokens.revokeAll(),
+    rotateSigningKey: () => tokens.rotateKey(),
+    setDown: (value: boolean) => void (down = value),
+    setDelay: (ms: number) => void (delayMs = ms),
+    failNext: (count: number) => void (failures = count),
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+export type FakeNpm = Awaited<ReturnType<typeof startFakeNpm>>;

@@ -1,0 +1,64 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { checkConfigCommand } from '../../../app/commands/check-config.js';
+import { schemaCommand } from '../../../app/commands/schema.js';
+
+const root = new URL('../../../', import.meta.url).pathname;
+
+function capture(env: NodeJS.ProcessEnv = {}) {
+  const out = { stdout: '', stderr: '' };
+  return {
+    out,
+    io: { stdout: (s: string) => void (out.stdout += s), stderr: (s: string) => void (out.stderr += s), env },
+  };
+}
+
+describe('check-config', () => {
+  it('summarises a valid file and exits 0', async () => {
+    const { out, io } = capture({ NPM_PASSWORD: 'x' });
+    const file = join(root, 'docker-watcher.example.yaml');
+    expect(await checkConfigCommand([file], io)).toBe(0);
+    expect(out.stdout).toContain('is valid: 1 project(s), 3 stage(s)');
+    expect(out.stdout).toMatch(
+      /prod\s+v\*\s+on approval, confirm, promoted from rel\s+launcher\.example\.com/,
+    );
+    expect(out.stdout).toMatch(/dev\s+dev-\*\s+auto-deploy\s+stage-dev-web-app-launcher\.example\.com/);
+    expect(out.stdout).toContain(
+      'Not set here (needed when the app starts): DOCKER_WATCHER_SECRET, DOCKER_WATCHER_TOKEN, GITEA_TOKEN',
+    );
+  });
+
+  it('prints every problem as FILE:LINE  path  message and exits 1', async () => {
+    const { out, io } = capture();
+    const file = 'test/fixtures/config/many-mistakes.yaml';
+    expect(await checkConfigCommand([join(root, file)], io)).toBe(1);
+    const lines = out.stdout.split('\n').filter((line) => line.includes('many-mistakes.yaml:'));
+    expect(lines).toHaveLength(16);
+    expect(lines[0]).toBe(
+      `${join(root, file)}:5  global.listen.port  expected a number from 1 to 65535, found 70000`,
+    );
+    expect(out.stdout).not.toContain('hunter2');
+  });
+
+  it('with --require-secrets reports what start-up would', async () => {
+    const { out, io } = capture();
+    expect(
+      await checkConfigCommand(['--require-secrets', join(root, 'docker-watcher.example.yaml')], io),
+    ).toBe(1);
+    expect(out.stdout).toMatch(/:11 {2}global\.npm\.password_env {2}environment variable NPM_PASSWORD/);
+  });
+
+  it('exits 2 with usage when the file is not given', async () => {
+    const { out, io } = capture();
+    expect(await checkConfigCommand([], io)).toBe(2);
+    expect(out.stderr).toContain('Usage: docker-watcher check-config');
+  });
+});
+
+describe('schema', () => {
+  it('prints the JSON Schema', async () => {
+    const { out, io } = capture();
+    expect(await schemaCommand([], io)).toBe(0);
+    expect(JSON.parse(out.stdout).title).toBe('docker-watcher configuration');
+  });
+});

@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest';
+import { createFollowToken } from '../../../src/protocol/follow-token.js';
+import { API_TOKEN, appFixture, GLOBAL_SECRET, SHOP_SECRET } from '../../fakes/app-fixture.js';
+import { signedGetHeaders, signedPost, webDeployBody } from '../../helpers/signed-request.js';
+
+const bearer = (token = API_TOKEN) => ({ headers: { authorization: `Bearer ${token}` } });
+
+async function deployWeb(app: ReturnType<typeof appFixture>['app']) {
+  const res = await app.request('/api/deploys', signedPost(GLOBAL_SECRET, webDeployBody()));
+  return (await res.json()) as { id: string; followToken: string };
+}
+
+describe('reads and manual actions', () => {
+  it('needs auth on every read, but not on /healthz', async () => {
+    const { app } = appFixture();
+    for (const path of ['/api/deploys', '/api/projects', '/api/projects/web', '/api/projects/web/stages/dev', '/api/version']) {
+      const res = await app.request(path);
+      expect(res.status, path).toBe(401);
+      expect(res.headers.get('www-authenticate')).toBe('Bearer');
+      expect((await app.request(path, bearer('wrong-token'))).status, path).toBe(401);
+      expect((await app.request(path, bearer())).status, path).toBe(200);
+    }
+    const health = await app.request('/healthz');
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok', store: 'ok' });
+  });
+
+  it('reports a failing store on /healthz with 503', async () => {
+    const { app, store } = appFixture();
+    store.close();
+    expect((await app.request('/healthz')).status).toBe(503);
+  });
+
+  it('lists deploys with filters and validates the query', async () => {
+    const { app } = appFixture();
+    const { id } = await deployWeb(app);
+    await app.request('/api/deploys', signedPost(SHOP_SECRET, webDeployBody({ project: 'shop', image: '127.0.0.1:5000/acme/shop' })));
+    const all = await (await app.request('/api/deploys', bearer())).json();
+    expect(all.deploys).toHaveLength(2);
+    const web = await (await app.request('/api/deploys?project=web&limit=5', bearer())).json();
+    expect(web.deploys.map((d: { id: string }) => d.id)).toEqual([id]);
+    const bad = await app.request('/api/deploys?limit=0', bearer());
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error.issues[0].path).toBe('limit');
+  });
+
+  it('shows one deploy to the API token and to its own follow token only', async () => {
+    const { app } = appFixture();
+    const first = await deployWeb(app);
+    const second = await deployWeb(app);
+    expect((await app.request(`/api/deploys/${first.id}`, bearer())).status).toBe(200);
+    const own = await app.request(`/api/deploys/${first.id}`, bearer(first.followToken));
+    expect(own.status).toBe(200);
+    expect((await own.json()).deploy).toMatchObject({ id: first.id, project: 'web', stage: 'dev' });
+    expect((await app.request(`/api/deploys/${second.id}`, bearer(first.followToken))).status).toBe(401);
+    expect((await app.request('/api/deploys', bearer(first.followToken))).status).toBe(401);
+    const expired = createFollowToken(GLOBAL_SECRET, first.id, new Date(Date.now() - 1000));
+    expect((await app.request(`/api/deploys/${first.id}`, bearer(expired))).status).toBe(401);
+    expect((await app.request('/api/deploys/nope', bearer())).status).toBe(404);
+  });
+
+  it('accepts a signed GET on a project route, with that project\'s secret only', async () => {
+    const { app } = appFixture();
+    expect((await app.request('/api/projects/shop', { headers: signedGetHeaders(SHOP_SECRET) })).status).toBe(200);
+    expect((await app.request('/api/projects/shop', { headers: signedGetHeaders(GLOBAL_SECRET) })).status).toBe(401);
+    expect((await app.request('/api/projects/web', { headers: signedGetHeaders(SHOP_SECRET) })).status).toBe(401);
+    expect((await app.request('/api/projects', { headers: signedGetHeaders(GLOBAL_SECRET) })).status).toBe(401);
+    const headers = signedGetHeaders(GLOBAL_SECRET);
+    expect((await app.request('/api/projects/web', { headers })).status).toBe(200);
+    expect((await app.request('/api/projects/web', { headers })).status).toBe(409);
+  });
+
+  it('summarises projects and stages without env values', async () => {
+    const { app } = appFixture();
+    await deployWeb(app);
+    const { project } = await (await app.request('/api/projects/web', bearer())).json();
+    expect(project.stages.map((s: { name: string; domain: string }) => [s.name, s.domain])).toEqual([
+      ['dev', 'stage-dev-web.example.test'],
+      ['prod', 'www.example.test'],
+    ]);
+    const stage = await (await app.request('/api/projects/web/stages/dev', bearer())).json();
+    expect(stage).toMatchObject({ project: 'web', stage: { name: 'dev', tagPattern: 'dev-*', live: null } });
+    expect(stage.history).toHaveLength(1);
+    expect((await app.request('/api/projects/web/stages/qa', bearer())).status).toBe(404);
+    expect((await app.request('/api/projects/none', bearer())).status).toBe(404);
+  });
+
+  it('deploys manually with the token and checks the tag against the stage', async () => {
+    const { app, deploys } = appFixture();
+    const post = (body: unknown) => ({
+      method: 'POST',
+      headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const ok = await app.request('/api/projects/web/stages/dev/deploy', post({ tag: 'dev-7' }));
+    expect(ok.status).toBe(202);
+    expect(deploys.submitted[0]).toMatchObject({ trigger: 'manual', tag: 'dev-7', stage: 'dev', requestedBy: 'api-token' });
+    expect((await app.request('/api/projects/web/stages/dev/deploy', post({ tag: 'v1' }))).status).toBe(422);
+    expect((await app.request('/api/projects/web/stages/dev/deploy', post({ tag: '' }))).status).toBe(400);
+    const unauthenticated = await app.request('/api/projects/web/stages/dev/deploy', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"tag":"dev-8"}',
+    });
+    expect(unauthenticated.status).toBe(401);
+    const signed = await app.request('/api/projects/web/stages/dev/deploy', signedPost(GLOBAL_SECRET, { tag: 'dev-9' }));
+    expect(signed.status).toBe(202);
+    expect(deploys.submitted.map((intent) => intent.tag)).toEqual(['dev-7', 'dev-9']);
+  });
+
+  it('approves only with the API token, not with a signed request', async () => {
+    const { app, deploys } = appFixture({ needsApproval: () => true });
+    const { id } = await deployWeb(app);
+    const signed = await app.request(`/api/deploys/${id}/approve`, signedPost(GLOBAL_SECRET, {}));
+    expect(signed.status).toBe(401);
+    const res = await app.request(`/api/deploys/${id}/approve`, { method: 'POST', ...bearer() });
+    expect(res.status).toBe(202);
+    expect(await res.json()).toMatchObject({ id, status: 'queued' });
+    expect(deploys.approvals).toEqual([{ id, by: 'api-token' }]);
+  });
+
+  it('rolls back through the deploy service and maps its ConflictError', async () => {
+    const { app, deploys } = appFixture();
+    const refused = await app.request('/api/projects/web/stages/dev/rollback', { method: 'POST', ...bearer() });
+    expect(refused.status).toBe(422);
+    expect((await refused.json()).error.code).toBe('unprocessable');
+    const { id } = await deployWeb(app);
+    await deploys.run(id);
+    const res = await app.request('/api/projects/web/stages/dev/rollback', { method: 'POST', ...bearer() });
+    expect(res.status).toBe(202);
+    expect(deploys.submitted.at(-1)).toMatchObject({ trigger: 'rollback', rollbackOf: id });
+  });
+
+  it('answers unknown routes with 404 JSON', async () => {
+    const { app } = appFixture();
+    const res = await app.request('/api/nothing');
+    expect(res.status).toBe(404);
+    expect((await res.json()).error.code).toBe('not_found');
+  });
+
+  it('hides internal errors behind a 500 without details', async () => {
+    const { app, deploys } = appFixture();
+    deploys.submit = () => {
+      throw new Error('database password=hunter2 leaked');
+    };
+    const res = await app.request('/api/deploys', signedPost(GLOBAL_SECRET, webDeployBody()));
+    expect(res.status).toBe(500);
+    const text = await res.text();
+    expect(text).not.toContain('hunter2');
+    expect(JSON.parse(text).error.code).toBe('internal');
+  });
+});

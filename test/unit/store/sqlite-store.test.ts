@@ -1,0 +1,234 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { DeployIntent, DeployStatus } from '../../../src/core/deploy-types.js';
+import { NotFoundError } from '../../../src/core/errors.js';
+import { MIGRATIONS, migrate } from '../../../src/store/migrations.js';
+import { openSqliteStore } from '../../../src/store/sqlite-store.js';
+import type { Store } from '../../../src/store/store.js';
+
+function intent(project: string, stage: string, tag = 'v1'): DeployIntent {
+  return { project, stage, image: `registry.test/${project}`, tag, trigger: 'ci' };
+}
+
+let dir: string;
+const open: Store[] = [];
+
+function openAt(path: string): Store {
+  const store = openSqliteStore(path);
+  open.push(store);
+  return store;
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'dw-store-'));
+});
+
+afterEach(() => {
+  for (const store of open.splice(0)) store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('openSqliteStore', () => {
+  it('creates, updates and reads back a deploy with its phases in order', () => {
+    const store = openAt(':memory:');
+    const created = store.createDeploy({
+      id: 'd1',
+      intent: { ...intent('web', 'dev'), digest: 'sha256:abc' },
+      status: 'queued',
+      createdAt: '2025-01-01T00:00:00.000Z',
+    });
+    expect(created).toMatchObject({ id: 'd1', project: 'web', stage: 'dev', status: 'queued', phases: [] });
+    expect(created).not.toHaveProperty('imageRef');
+
+    store.beginPhase('d1', 'pull', '2025-01-01T00:00:01.000Z');
+    store.endPhase('d1', 'pull', true, '2025-01-01T00:00:02.000Z');
+    store.beginPhase('d1', 'create', '2025-01-01T00:00:03.000Z');
+    const updated = store.updateDeploy('d1', {
+      status: 'failed',
+      imageRef: 'registry.test/web@sha256:abc',
+      proxyBefore: { forwardHost: 'dw-web-dev-v0', forwardPort: 8080 },
+      error: { phase: 'create', message: 'boom', containerLogs: ['line'] },
+    });
+
+    expect(updated.intent.digest).toBe('sha256:abc');
+    expect(updated.proxyBefore).toEqual({ forwardHost: 'dw-web-dev-v0', forwardPort: 8080 });
+    expect(updated.error).toEqual({ phase: 'create', message: 'boom', containerLogs: ['line'] });
+    expect(store.getDeploy('d1')?.phases).toEqual([
+      {
+        phase: 'pull',
+        startedAt: '2025-01-01T00:00:01.000Z',
+        finishedAt: '2025-01-01T00:00:02.000Z',
+        ok: true,
+      },
+      { phase: 'create', startedAt: '2025-01-01T00:00:03.000Z' },
+    ]);
+  });
+
+  it('throws NotFoundError for unknown deploys and phases never begun', () => {
+    const store = openAt(':memory:');
+    expect(() => store.updateDeploy('nope', { status: 'failed' })).toThrow(NotFoundError);
+    expect(() => store.updateDeploy('nope', {})).toThrow(/nope/);
+    expect(() => store.beginPhase('nope', 'pull', 'x')).toThrow(NotFoundError);
+    expect(() =>
+      store.appendEvent({ deployId: 'nope', at: 'x', type: 'log', level: 'info', message: 'm' }),
+    ).toThrow(NotFoundError);
+    store.createDeploy({ id: 'd1', intent: intent('web', 'dev'), status: 'queued', createdAt: 'x' });
+    expect(() => store.endPhase('d1', 'health', false, 'x')).toThrow(/health.*beginPhase/);
+    expect(store.getDeploy('nope')).toBeUndefined();
+  });
+
+  it('numbers events 1..n per deploy and lists those after a seq', () => {
+    const store = openAt(':memory:');
+    for (const id of ['a', 'b'])
+      store.createDeploy({ id, intent: intent('web', 'dev'), status: 'running', createdAt: id });
+    const seqs = [1, 2, 3].map(
+      (n) =>
+        store.appendEvent({ deployId: 'a', at: `t${n}`, type: 'log', level: 'info', message: `m${n}` }).seq,
+    );
+    const other = store.appendEvent({
+      deployId: 'b',
+      at: 't',
+      type: 'status',
+      level: 'warn',
+      message: 's',
+      status: 'failed',
+    });
+    const phase = store.appendEvent({
+      deployId: 'a',
+      at: 't4',
+      type: 'phase',
+      level: 'info',
+      message: 'p',
+      phase: 'pull',
+    });
+
+    expect(seqs).toEqual([1, 2, 3]);
+    expect(other).toEqual({
+      deployId: 'b',
+      seq: 1,
+      at: 't',
+      type: 'status',
+      level: 'warn',
+      message: 's',
+      status: 'failed',
+    });
+    expect(phase.seq).toBe(4);
+    expect(store.listEvents('a').map((e) => e.message)).toEqual(['m1', 'm2', 'm3', 'p']);
+    expect(store.listEvents('a', 2).map((e) => e.seq)).toEqual([3, 4]);
+  });
+
+  it('lists deploys newest first, filtered by project, stage, status and limit', () => {
+    const store = openAt(':memory:');
+    const rows: [string, string, string, DeployStatus, string][] = [
+      ['1', 'web', 'dev', 'succeeded', '2025-01-01T00:00:01.000Z'],
+      ['2', 'web', 'prod', 'failed', '2025-01-01T00:00:02.000Z'],
+      ['3', 'api', 'dev', 'succeeded', '2025-01-01T00:00:03.000Z'],
+      ['4', 'web', 'dev', 'running', '2025-01-01T00:00:04.000Z'],
+      ['5', 'web', 'dev', 'queued', '2025-01-01T00:00:04.000Z'],
+    ];
+    for (const [id, project, stage, status, createdAt] of rows) {
+      store.createDeploy({ id, intent: intent(project, stage), status, createdAt });
+    }
+    const ids = (query?: Parameters<Store['listDeploys']>[0]) => store.listDeploys(query).map((d) => d.id);
+
+    expect(ids()).toEqual(['5', '4', '3', '2', '1']);
+    expect(ids({ project: 'web', stage: 'dev' })).toEqual(['5', '4', '1']);
+    expect(ids({ status: ['succeeded', 'failed'] })).toEqual(['3', '2', '1']);
+    expect(ids({ status: [] })).toEqual([]);
+    expect(ids({ project: 'web', limit: 2 })).toEqual(['5', '4']);
+  });
+
+  it('keeps live versions, state and deliveries', () => {
+    const store = openAt(':memory:');
+    const live = {
+      project: 'web',
+      stage: 'dev',
+      deployId: 'd1',
+      tag: 'v1',
+      image: 'registry.test/web',
+      imageRef: 'registry.test/web:v1',
+      containerId: 'c1',
+      containerName: 'dw-web-dev-v1',
+      since: 't1',
+    };
+    store.setLive(live);
+    store.setLive({ ...live, stage: 'prod', digest: 'sha256:abc' });
+    store.setLive({ ...live, tag: 'v2' });
+    expect(store.getLive('web', 'dev')).toEqual({ ...live, tag: 'v2' });
+    expect(store.listLive().map((l) => l.stage)).toEqual(['dev', 'prod']);
+    store.clearLive('web', 'dev');
+    expect(store.getLive('web', 'dev')).toBeUndefined();
+
+    expect(store.getState('cursor')).toBeUndefined();
+    store.setState('cursor', 'a');
+    store.setState('cursor', 'b');
+    expect(store.getState('cursor')).toBe('b');
+
+    expect(store.rememberDelivery('x', '2025-01-01T00:00:00.000Z')).toBe(true);
+    expect(store.rememberDelivery('x', '2025-01-01T00:00:01.000Z')).toBe(false);
+    store.pruneDeliveries('2025-01-02T00:00:00.000Z');
+    expect(store.rememberDelivery('x', '2025-01-03T00:00:00.000Z')).toBe(true);
+  });
+
+  it('keeps data across a reopen of a file in a directory it creates', () => {
+    const path = join(dir, 'nested', 'deeper', 'dw.sqlite');
+    const first = openAt(path);
+    first.createDeploy({ id: 'd1', intent: intent('web', 'dev'), status: 'queued', createdAt: 't' });
+    first.appendEvent({ deployId: 'd1', at: 't', type: 'log', level: 'info', message: 'one' });
+    expect(first.rememberDelivery('delivery-1', 't')).toBe(true);
+    first.close();
+
+    const second = openAt(path);
+    expect(second.getDeploy('d1')?.status).toBe('queued');
+    expect(second.rememberDelivery('delivery-1', 't')).toBe(false);
+    expect(
+      second.appendEvent({ deployId: 'd1', at: 't', type: 'log', level: 'info', message: 'two' }).seq,
+    ).toBe(2);
+    const db = new DatabaseSync(path);
+    expect(db.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
+    db.close();
+  });
+});
+
+describe('migrate', () => {
+  it('is idempotent and upgrades an old database step by step', () => {
+    const path = join(dir, 'old.sqlite');
+    const old = new DatabaseSync(path);
+    expect(migrate(old, path)).toBe(MIGRATIONS.length);
+    expect(migrate(old, path)).toBe(MIGRATIONS.length);
+    old.exec("INSERT INTO kv_state (key, value) VALUES ('k', 'v')");
+
+    const next = MIGRATIONS.length + 1;
+    const newer = [
+      ...MIGRATIONS,
+      { version: next, description: 'test', sql: 'ALTER TABLE kv_state ADD note TEXT' },
+    ];
+    expect(migrate(old, path, newer)).toBe(next);
+    expect(old.prepare('SELECT key, value, note FROM kv_state').all()).toEqual([
+      { key: 'k', value: 'v', note: null },
+    ]);
+    old.close();
+  });
+
+  it('refuses a database written by a newer version, naming the file and versions', () => {
+    const path = join(dir, 'future.sqlite');
+    const db = new DatabaseSync(path);
+    db.exec('PRAGMA user_version = 99');
+    db.close();
+    expect(() => openSqliteStore(path)).toThrow(new RegExp(`${path}.*version 99.*upgrade docker-watcher`));
+  });
+
+  it('rolls back a failing step and leaves the version where it was', () => {
+    const db = new DatabaseSync(':memory:');
+    const broken = [
+      ...MIGRATIONS,
+      { version: MIGRATIONS.length + 1, description: 'bad', sql: 'CREATE TABLE kv_state (x)' },
+    ];
+    expect(() => migrate(db, ':memory:', broken)).toThrow(/kv_state/);
+    expect(db.prepare('PRAGMA user_version').get()).toEqual({ user_version: MIGRATIONS.length });
+    db.close();
+  });
+});
