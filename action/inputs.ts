@@ -44,7 +44,8 @@ export function readInputs(env: NodeJS.ProcessEnv = process.env): ActionInputs {
   if (token) core.setSecret(token);
 
   const url = core.getInput('url', { required: true });
-  if (!/^https?:\/\/[^/]/.test(url)) throw new Error(`input "url" is "${url}"; expected an http(s) URL of the app`);
+  if (!/^https?:\/\/[^/]/.test(url))
+    throw new Error(`input "url" is "${url}"; expected an http(s) URL of the app`);
   const timeoutText = core.getInput('timeout') || '600';
   const timeout = Number(timeoutText);
   if (!Number.isFinite(timeout) || timeout <= 0) {
@@ -53,7 +54,9 @@ export function readInputs(env: NodeJS.ProcessEnv = process.env): ActionInputs {
 
   const context = sourceFromEnv(env, readPayload(env.GITHUB_EVENT_PATH));
   if ('missing' in context) {
-    throw new Error(`the runner did not set ${context.missing.join(', ')}; run this action inside GitHub or Gitea Actions`);
+    throw new Error(
+      `the runner did not set ${context.missing.join(', ')}; run this action inside GitHub or Gitea Actions`,
+    );
   }
   const candidate = {
     project: core.getInput('project', { required: true }),

@@ -17,7 +17,10 @@ export type { AppDeps, AppEnv } from './http/app-env.js';
  */
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.use('*', requestLog(deps.logger, () => deps.clock.now()));
+  app.use(
+    '*',
+    requestLog(deps.logger, () => deps.clock.now()),
+  );
   registerHealth(app, deps);
   registerDeployRequests(app, deps);
   registerDeployEvents(app, deps);

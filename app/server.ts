@@ -1,13 +1,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { systemClock, type Clock } from '../src/core/clock.js';
 import { loadConfig } from '../src/config/load-config.js';
 import type { LoadedConfig } from '../src/config/loaded-config.js';
 import { createDockerodeEngine } from '../src/docker/dockerode-engine.js';
-import type { DockerEngine } from '../src/docker/engine.js';
+import { LABEL_INSTANCE, type DockerEngine } from '../src/docker/engine.js';
 import { createDeployer } from '../src/deploy/deployer.js';
+import { detectReach, type Reach } from '../src/deploy/probe-url.js';
 import { reconcile } from '../src/deploy/reconcile.js';
 import type { Logger } from '../src/log/logger.js';
 import { createNpmRouter } from '../src/proxy/npm/npm-router.js';
@@ -15,6 +17,7 @@ import { noProxyRouter, type ProxyRouter } from '../src/proxy/router.js';
 import { openSqliteStore } from '../src/store/sqlite-store.js';
 import type { Store } from '../src/store/store.js';
 import { createApp } from './create-app.js';
+import { APP_VERSION } from './package-root.js';
 
 export interface ServerOptions {
   configPath: string;
@@ -25,6 +28,8 @@ export interface ServerOptions {
   port?: number;
   /** Replaces the Docker adapter (tests). */
   docker?: DockerEngine;
+  /** Overrides the instance id kept in the database (tests label their objects with it). */
+  instanceId?: string;
 }
 
 export interface RunningServer {
@@ -49,9 +54,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   const dataDir = resolve(loaded.dir, config.global.data_dir);
   const store = openSqliteStore(join(dataDir, 'docker-watcher.db'));
-  const instanceId = store.getState('instance-id') ?? newInstanceId(store);
+  const instanceId = options.instanceId ?? store.getState('instance-id') ?? newInstanceId(store);
 
-  const docker = options.docker ?? createDockerodeEngine({ socketPath: config.global.docker.socket });
+  const docker =
+    options.docker ??
+    createDockerodeEngine({
+      socketPath: config.global.docker.socket,
+      networkLabels: { [LABEL_INSTANCE]: instanceId },
+    });
   try {
     await docker.ping(AbortSignal.timeout(10_000));
   } catch (error) {
@@ -59,17 +69,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     throw new Error(
       `cannot reach the Docker engine at ${config.global.docker.socket}: ${String(error instanceof Error ? error.message : error)}. ` +
         'Start Docker or set global.docker.socket.',
+      { cause: error },
     );
   }
 
   const router: ProxyRouter = config.global.npm
     ? createNpmRouter({ loaded, store, logger: logger.child({ component: 'npm' }) })
     : noProxyRouter;
-  const deployer = createDeployer({ loaded, docker, store, router, clock, logger, instanceId });
+  const reach = await resolveReach(config.global.docker.reach, docker);
+  const deployer = createDeployer({ loaded, docker, store, router, clock, logger, instanceId, reach });
   const summary = await reconcile({ loaded, docker, store, router, clock, logger, instanceId });
   logger.info('reconciled', { ...summary });
 
-  const app = createApp({ loaded, deployer, store, clock, logger });
+  const app = createApp({ loaded, deploys: deployer, store, clock, logger, version: { name: 'docker-watcher', version: APP_VERSION } });
   const { host, port } = config.global.listen;
   const server = await new Promise<ReturnType<typeof serve>>((resolveListen) => {
     const s = serve({ fetch: app.fetch, hostname: host, port: options.port ?? port }, () => resolveListen(s));
@@ -97,6 +109,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         logger.info('stopped');
       })()),
   };
+}
+
+/**
+ * `auto` means `network` only when the app runs in a container of this very Docker engine (the
+ * compose install, on the shared network); on the host, or in a container the engine does not
+ * know (a CI sandbox), containers are reached through their published ports.
+ */
+async function resolveReach(configured: Reach | 'auto', docker: DockerEngine): Promise<Reach> {
+  if (configured !== 'auto') return configured;
+  if (detectReach('auto') === 'host') return 'host';
+  const self = await docker.inspectContainer(hostname()).catch(() => undefined);
+  return self ? 'network' : 'host';
 }
 
 function newInstanceId(store: Store): string {

@@ -1,9 +1,9 @@
 // Bundles the action into action/dist/index.js, the file the runner executes (runs.using: node24).
 // Not minified, so the committed bundle gives readable diffs; CI rebuilds it and diffs.
 import { build } from 'esbuild';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+const root = resolve(import.meta.dirname, '..');
 
 await build({
   absWorkingDir: root,

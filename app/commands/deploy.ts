@@ -57,7 +57,8 @@ export async function deployCommand(args: string[], io: CommandIo): Promise<numb
   const secret = io.env.DOCKER_WATCHER_SECRET;
   if (!secret) return usageError('set the signing secret in the environment variable DOCKER_WATCHER_SECRET');
   const timeout = Number(values.timeout);
-  if (!Number.isFinite(timeout) || timeout <= 0) return usageError(`--timeout "${values.timeout}" is not a number of seconds > 0`);
+  if (!Number.isFinite(timeout) || timeout <= 0)
+    return usageError(`--timeout "${values.timeout}" is not a number of seconds > 0`);
 
   const env = {
     ...io.env,
@@ -77,7 +78,9 @@ export async function deployCommand(args: string[], io: CommandIo): Promise<numb
     source: context.source,
   });
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `--${issue.path.map(String).join('.')}: ${issue.message}`);
+    const problems = parsed.error.issues.map(
+      (issue) => `--${issue.path.map(String).join('.')}: ${issue.message}`,
+    );
     return usageError(problems.join('; '));
   }
 
@@ -86,7 +89,9 @@ export async function deployCommand(args: string[], io: CommandIo): Promise<numb
       { url: values.url!, secret, request: parsed.data, wait: values.wait, timeoutMs: timeout * 1000 },
       (line) => io.stdout(line + '\n'),
     );
-    io.stdout(`deploy-id=${result.deployId}\nstatus=${result.status}\nurl=${result.url ?? ''}\ndigest=${result.digest ?? ''}\n`);
+    io.stdout(
+      `deploy-id=${result.deployId}\nstatus=${result.status}\nurl=${result.url ?? ''}\ndigest=${result.digest ?? ''}\n`,
+    );
     if (result.ok) return 0;
     io.stderr(`docker-watcher deploy: ${result.failure ?? result.status}\n`);
     return 1;

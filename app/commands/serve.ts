@@ -1,13 +1,14 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CommandIo } from '../cli.js';
 import { createJsonLogger } from '../../src/log/logger.js';
 import { errorMessage } from '../../src/core/errors.js';
+import { PACKAGE_ROOT } from '../package-root.js';
 import { startServer } from '../server.js';
 
 /** The quickstart config shipped with the package: local Docker engine, SQLite, no NPM. */
-export const QUICKSTART_CONFIG = fileURLToPath(new URL('../../../config/quickstart.yaml', import.meta.url));
+export const QUICKSTART_CONFIG = join(PACKAGE_ROOT, 'config', 'quickstart.yaml');
 
 /**
  * Which config file to use: --config, else $DOCKER_WATCHER_CONFIG, else ./docker-watcher.yaml

@@ -7,11 +7,13 @@ import type { Store } from '../../src/store/store.js';
 /** Everything the HTTP app uses, passed in by the composition root (no singletons). */
 export interface AppDeps {
   loaded: LoadedConfig;
+  /** The deploy engine (src/deploy/deployer.ts in the app, a fake in tests). */
   deploys: DeployService;
   store: Store;
   clock: Clock;
   logger: Logger;
-  version: { name?: string; version: string; commit?: string };
+  /** Shown by GET /api/version; default { version: 'unknown' }. */
+  version?: { name?: string; version: string; commit?: string };
   /** Interval of SSE heartbeat comments; default 15 s. */
   heartbeatMs?: number;
   /** How long the follow token in a 202 answer stays valid; default 2 h. */

@@ -3,13 +3,19 @@ import type { Context } from 'hono';
 import type { LoadedConfig } from '../../src/config/loaded-config.js';
 import { AuthError, ConflictError } from '../../src/core/errors.js';
 import { isFollowToken, verifyFollowToken } from '../../src/protocol/follow-token.js';
-import { DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from '../../src/protocol/signature.js';
+import {
+  DELIVERY_HEADER,
+  SIGNATURE_HEADER,
+  TIMESTAMP_HEADER,
+  verifySignature,
+} from '../../src/protocol/signature.js';
 import type { AppDeps } from './app-env.js';
 
 const EMPTY_BODY = new Uint8Array(0);
 
 /** Who made a request, as far as the API cares. */
-export type Principal = { kind: 'token' } | { kind: 'signature'; project: string } | { kind: 'follow'; deployId: string };
+export type Principal =
+  { kind: 'token' } | { kind: 'signature'; project: string } | { kind: 'follow'; deployId: string };
 
 /** Compares two strings in constant time (over their SHA-256, so lengths do not leak). */
 export function safeEqual(a: string, b: string): boolean {
@@ -21,16 +27,25 @@ export function safeEqual(a: string, b: string): boolean {
  * The secret that signs requests for `project`: its own secret_env when it has one (then only
  * that secret works for it), else global.secret_env. `env` names the variable for messages.
  */
-export function signingSecret(loaded: LoadedConfig, project: string | undefined): { secret?: string; env: string } {
+export function signingSecret(
+  loaded: LoadedConfig,
+  project: string | undefined,
+): { secret?: string; env: string } {
   const { projects, global } = loaded.config;
-  const own = project !== undefined && Object.hasOwn(projects, project) ? projects[project]?.secret_env : undefined;
+  const own =
+    project !== undefined && Object.hasOwn(projects, project) ? projects[project]?.secret_env : undefined;
   const env = own ?? global.secret_env;
   const secret = loaded.secrets[env];
   return secret ? { secret, env } : { env };
 }
 
 /** Verifies the signature headers of `c` against `secret` and burns the delivery id. */
-export function verifySignedRequest(c: Context, deps: AppDeps, secret: string | undefined, body: Uint8Array): string {
+export function verifySignedRequest(
+  c: Context,
+  deps: AppDeps,
+  secret: string | undefined,
+  body: Uint8Array,
+): string {
   const result = verifySignature(
     secret ?? '',
     body,
@@ -58,7 +73,12 @@ export interface AuthScope {
  * Authenticates a read or a manual action: the API token as a bearer, a deploy's follow token
  * on its own read routes, or a request signed with the project's secret on project routes.
  */
-export function authorize(c: Context, deps: AppDeps, scope: AuthScope, body: Uint8Array = EMPTY_BODY): Principal {
+export function authorize(
+  c: Context,
+  deps: AppDeps,
+  scope: AuthScope,
+  body: Uint8Array = EMPTY_BODY,
+): Principal {
   const header = c.req.header('authorization');
   if (header !== undefined) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
@@ -73,15 +93,22 @@ export function authorize(c: Context, deps: AppDeps, scope: AuthScope, body: Uin
       }
       throw new AuthError('the follow token is not valid for this deploy or has expired');
     }
-    throw new AuthError(`the bearer token is not valid: use the value of ${deps.loaded.config.global.api_token_env}`);
+    throw new AuthError(
+      `the bearer token is not valid: use the value of ${deps.loaded.config.global.api_token_env}`,
+    );
   }
   if (c.req.header(SIGNATURE_HEADER) !== undefined && !scope.tokenOnly) {
     if (scope.project === undefined) {
-      throw new AuthError('signed requests are accepted only on routes of one project; use the API token here');
+      throw new AuthError(
+        'signed requests are accepted only on routes of one project; use the API token here',
+      );
     }
     const deliveryId = verifySignedRequest(c, deps, signingSecret(deps.loaded, scope.project).secret, body);
     if (!deps.store.rememberDelivery(deliveryId, deps.clock.now().toISOString())) {
-      throw new ConflictError(`delivery ${deliveryId} was already used: sign each request with a new delivery id`, 409);
+      throw new ConflictError(
+        `delivery ${deliveryId} was already used: sign each request with a new delivery id`,
+        409,
+      );
     }
     return { kind: 'signature', project: scope.project };
   }
@@ -91,5 +118,9 @@ export function authorize(c: Context, deps: AppDeps, scope: AuthScope, body: Uin
 
 /** A name for `requestedBy` / `approvedBy` fields. */
 export function principalName(principal: Principal): string {
-  return principal.kind === 'token' ? 'api-token' : principal.kind === 'signature' ? 'signed-request' : 'follow-token';
+  return principal.kind === 'token'
+    ? 'api-token'
+    : principal.kind === 'signature'
+      ? 'signed-request'
+      : 'follow-token';
 }

@@ -10,7 +10,12 @@ export function baseUrl(c: Context, deps: AppDeps): string {
 }
 
 /** The answer to an accepted deploy (202), with the links CI and people follow. */
-export function acceptedBody(c: Context, deps: AppDeps, record: DeployRecord, followToken?: string): DeployAccepted {
+export function acceptedBody(
+  c: Context,
+  deps: AppDeps,
+  record: DeployRecord,
+  followToken?: string,
+): DeployAccepted {
   const base = baseUrl(c, deps);
   const id = encodeURIComponent(record.id);
   const body: DeployAccepted = {

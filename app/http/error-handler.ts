@@ -44,9 +44,11 @@ function describe(error: unknown): { status: ContentfulStatusCode; body: ErrorBo
     result.body.error.issues = error.issues.map(({ path, message }) => ({ path, message }));
     return result;
   }
-  if (error instanceof ExternalError) return of(502, `${error.system}: ${error.message}`, `${error.system}_error`);
-  if (error instanceof DeployError) return of(500, `deploy failed in phase ${error.phase}: ${error.message}`, 'deploy_failed');
-  if (error instanceof HTTPException) return of(error.status as ContentfulStatusCode, error.message);
+  if (error instanceof ExternalError)
+    return of(502, `${error.system}: ${error.message}`, `${error.system}_error`);
+  if (error instanceof DeployError)
+    return of(500, `deploy failed in phase ${error.phase}: ${error.message}`, 'deploy_failed');
+  if (error instanceof HTTPException) return of(error.status, error.message);
   return of(500, 'internal error; the app log has the details', 'internal');
 }
 

@@ -12,7 +12,9 @@ const EMPTY = new Uint8Array(0);
  */
 export async function readRawBody(c: Context, limit = MAX_BODY_BYTES): Promise<Uint8Array> {
   const tooLarge = () =>
-    new HTTPException(413, { message: `the request body is larger than ${limit} bytes; send a smaller body` });
+    new HTTPException(413, {
+      message: `the request body is larger than ${limit} bytes; send a smaller body`,
+    });
   const declared = Number(c.req.header('content-length'));
   if (Number.isFinite(declared) && declared > limit) throw tooLarge();
   const stream = c.req.raw.body;

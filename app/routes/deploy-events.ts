@@ -64,9 +64,11 @@ export function registerDeployEvents(app: Hono<AppEnv>, deps: AppDeps): void {
         }
         await flush();
         const end = deps.store.getDeploy(record.id);
-        if (end && !stop.signal.aborted) await stream.writeSSE({ event: 'end', data: JSON.stringify(publicRecord(end)) });
+        if (end && !stop.signal.aborted)
+          await stream.writeSSE({ event: 'end', data: JSON.stringify(publicRecord(end)) });
       } catch (error) {
-        if (!stop.signal.aborted) deps.logger.warn('event stream ended early', { deployId: record.id, error });
+        if (!stop.signal.aborted)
+          deps.logger.warn('event stream ended early', { deployId: record.id, error });
       } finally {
         clearInterval(heartbeat);
         unsubscribe();

@@ -1,8 +1,9 @@
 import type { Hono } from 'hono';
-import { resolveStage } from '../../src/config/resolve-stage.js';
-import { ConflictError, NotFoundError, ValidationError } from '../../src/core/errors.js';
+import { ValidationError } from '../../src/core/errors.js';
+import { intakeDeploy } from '../../src/deploy/intake.js';
 import { deployRequestSchema, toDeploySource, zodIssues } from '../../src/protocol/deploy-request.js';
 import { createFollowToken } from '../../src/protocol/follow-token.js';
+import { MAX_SKEW_SECONDS } from '../../src/protocol/signature.js';
 import type { AppDeps, AppEnv } from '../http/app-env.js';
 import { signingSecret, verifySignedRequest } from '../http/auth.js';
 import { acceptedBody } from '../http/deploy-views.js';
@@ -34,11 +35,17 @@ export function registerDeployRequests(app: Hono<AppEnv>, deps: AppDeps): void {
     const deliveryId = verifySignedRequest(c, deps, signingSecret(deps.loaded, candidate).secret, raw);
 
     const now = deps.clock.now();
+    // Ids older than twice the timestamp window cannot come back: the timestamp check refuses them.
+    deps.store.pruneDeliveries(new Date(now.getTime() - 2 * MAX_SKEW_SECONDS * 1000).toISOString());
     if (!deps.store.rememberDelivery(deliveryId, now.toISOString())) {
       const earlierId = deps.store.getState(DELIVERY_STATE + deliveryId);
       const earlier = earlierId === undefined ? undefined : deps.store.getDeploy(earlierId);
       const message = `delivery ${deliveryId} was already received: each request needs a new delivery id`;
-      const error = { code: 'replayed_delivery', message, ...(earlier ? { deploy: acceptedBody(c, deps, earlier) } : {}) };
+      const error = {
+        code: 'replayed_delivery',
+        message,
+        ...(earlier ? { deploy: acceptedBody(c, deps, earlier) } : {}),
+      };
       return c.json({ error }, 409);
     }
 
@@ -47,34 +54,25 @@ export function registerDeployRequests(app: Hono<AppEnv>, deps: AppDeps): void {
     const request = parsed.data;
     c.set('logFields', { project: request.project });
 
-    const project = Object.hasOwn(deps.loaded.config.projects, request.project)
-      ? deps.loaded.config.projects[request.project]
-      : undefined;
-    if (!project) throw new NotFoundError(`project "${request.project}" is not in the app's config`);
-    if (request.image !== project.image) {
-      throw new ConflictError(
-        `image "${request.image}" is not the image of project "${request.project}" ("${project.image}"); push and send that image`,
-      );
-    }
-    const stage = resolveStage(deps.loaded.config, request.project, request.tag, request.stage);
-    c.set('logFields', { project: request.project, stage });
-
-    const record = deps.deploys.submit({
+    const record = intakeDeploy(deps.loaded.config, deps.deploys, {
       project: request.project,
-      stage,
-      image: project.image,
+      ...(request.stage ? { stage: request.stage } : {}),
+      image: request.image,
       tag: request.tag,
       ...(request.digest ? { digest: request.digest } : {}),
       trigger: 'ci',
       source: toDeploySource(request.source),
       ...(request.source.actor ? { requestedBy: request.source.actor } : {}),
     });
+    const stage = record.stage;
     deps.store.setState(DELIVERY_STATE + deliveryId, record.id);
     c.set('logFields', { deployId: record.id, project: request.project, stage });
 
     const { secret } = signingSecret(deps.loaded, request.project);
     const ttl = deps.followTokenTtlMs ?? 2 * 3600_000;
-    const followToken = secret ? createFollowToken(secret, record.id, new Date(now.getTime() + ttl)) : undefined;
+    const followToken = secret
+      ? createFollowToken(secret, record.id, new Date(now.getTime() + ttl))
+      : undefined;
     return c.json(acceptedBody(c, deps, record, followToken), 202);
   });
 }

@@ -25,7 +25,8 @@ export function registerDeploys(app: Hono<AppEnv>, deps: AppDeps): void {
   app.get('/api/deploys', (c) => {
     authorize(c, deps, {});
     const query = listQuery.safeParse(c.req.query());
-    if (!query.success) throw new ValidationError('invalid query for GET /api/deploys', zodIssues(query.error));
+    if (!query.success)
+      throw new ValidationError('invalid query for GET /api/deploys', zodIssues(query.error));
     const { project, stage, limit } = query.data;
     const deploys = deps.store.listDeploys({
       limit,

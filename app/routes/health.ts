@@ -17,6 +17,6 @@ export function registerHealth(app: Hono<AppEnv>, deps: AppDeps): void {
 
   app.get('/api/version', (c) => {
     authorize(c, deps, {});
-    return c.json(deps.version);
+    return c.json(deps.version ?? { version: 'unknown' });
   });
 }

@@ -10,8 +10,11 @@ import { acceptedBody, publicRecord } from '../http/deploy-views.js';
 import { parseJsonBody, readRawBody, requireJson } from '../http/raw-body.js';
 
 function findProject(deps: AppDeps, name: string): ProjectConfig {
-  const project = Object.hasOwn(deps.loaded.config.projects, name) ? deps.loaded.config.projects[name] : undefined;
-  if (!project) throw new NotFoundError(`project "${name}" is not in the app's config; see GET /api/projects`);
+  const project = Object.hasOwn(deps.loaded.config.projects, name)
+    ? deps.loaded.config.projects[name]
+    : undefined;
+  if (!project)
+    throw new NotFoundError(`project "${name}" is not in the app's config; see GET /api/projects`);
   return project;
 }
 
@@ -61,7 +64,9 @@ async function readActionBody(c: Context): Promise<Uint8Array> {
 export function registerProjects(app: Hono<AppEnv>, deps: AppDeps): void {
   app.get('/api/projects', (c) => {
     authorize(c, deps, {});
-    return c.json({ projects: Object.keys(deps.loaded.config.projects).map((name) => projectSummary(deps, name)) });
+    return c.json({
+      projects: Object.keys(deps.loaded.config.projects).map((name) => projectSummary(deps, name)),
+    });
   });
 
   app.get('/api/projects/:project', (c) => {
@@ -90,7 +95,8 @@ export function registerProjects(app: Hono<AppEnv>, deps: AppDeps): void {
     const raw = await readRawBody(c);
     const principal = authorize(c, deps, { project }, raw);
     const parsed = manualDeploySchema.safeParse(parseJsonBody(raw));
-    if (!parsed.success) throw new ValidationError('the manual deploy request is invalid', zodIssues(parsed.error));
+    if (!parsed.success)
+      throw new ValidationError('the manual deploy request is invalid', zodIssues(parsed.error));
     resolveStage(deps.loaded.config, project, parsed.data.tag, stage);
     const record = deps.deploys.submit({
       project,

@@ -23,6 +23,16 @@ export const healthSchema = z
   })
   .describe('Health-check timing');
 
+/** A project's health overrides: only what it sets replaces the global value (no defaults here). */
+export const projectHealthSchema = z
+  .strictObject({
+    timeout_seconds: z.number().positive().optional().describe('Timeout of one health probe'),
+    interval_seconds: z.number().positive().optional().describe('Pause between health probes'),
+    deadline_seconds: z.number().positive().optional().describe('How long a new container has to become healthy'),
+    healthy_after: z.int().min(1).optional().describe('Consecutive good probes needed'),
+  })
+  .describe('Health-check timing for this project; unset keys take global.health');
+
 export const resourcesSchema = z
   .strictObject({
     memory: z
@@ -163,7 +173,7 @@ export const projectSchema = z
     notification_url: z.url().optional().describe('Extra notification webhook for this project'),
     keep_versions: z.int().min(0).max(20).optional().describe('Stopped versions kept for instant rollback'),
     resources: resourcesSchema.optional(),
-    health: healthSchema.partial().optional(),
+    health: projectHealthSchema.optional(),
     stages: z.record(z.string(), stageSchema).describe('Stages by name'),
   })
   .describe('A deployable app');

@@ -1,7 +1,8 @@
 import type { Clock } from '../core/clock.js';
-import type { DeployEvent } from '../core/deploy-types.js';
+import { FINAL_STATUSES, type DeployEvent, type DeployRecord } from '../core/deploy-types.js';
 import type { Logger } from '../log/logger.js';
 import type { Store } from '../store/store.js';
+import type { DeployObserver } from './deploy-observer.js';
 
 export type DeployEventInput = Omit<DeployEvent, 'seq' | 'at' | 'deployId'>;
 export type DeployEventListener = (event: DeployEvent) => void;
@@ -12,19 +13,36 @@ export interface DeployEventHub {
   subscribe(deployId: string, listener: DeployEventListener): () => void;
 }
 
-/** An event hub on top of the store; a throwing subscriber never breaks a deploy. */
-export function createDeployEventHub(deps: { store: Store; clock: Clock; logger: Logger }): DeployEventHub {
+/**
+ * An event hub on top of the store; a throwing subscriber or observer never breaks a deploy.
+ * Observers (forge reporting, notifications, metrics) see every event of every deploy.
+ */
+export function createDeployEventHub(deps: {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  observers?: readonly DeployObserver[];
+}): DeployEventHub {
   const listeners = new Map<string, Set<DeployEventListener>>();
+  const observers = deps.observers ?? [];
   return {
     emit(deployId, input) {
       const event = deps.store.appendEvent({ ...input, deployId, at: deps.clock.now().toISOString() });
-      const fields = { deployId, phase: event.phase, status: event.status };
+      const record = deps.store.getDeploy(deployId);
+      const fields = { deployId, project: record?.project, stage: record?.stage, phase: event.phase, status: event.status };
       deps.logger[event.level](event.message, fields);
       for (const listener of listeners.get(deployId) ?? []) {
         try {
           listener(event);
         } catch (error) {
           deps.logger.warn('a deploy event subscriber threw', { deployId, error });
+        }
+      }
+      for (const observer of record ? observers : []) {
+        try {
+          observer.onDeployEvent(event, record!);
+        } catch (error) {
+          deps.logger.warn('a deploy observer threw', { deployId, error });
         }
       }
       return event;
@@ -39,4 +57,35 @@ export function createDeployEventHub(deps: { store: Store; clock: Clock; logger:
       };
     },
   };
+}
+
+/** Resolves with the deploy's record once it reaches a final status (at once if it has). */
+export function waitUntilFinal(
+  deps: { store: Store; events: DeployEventHub },
+  deployId: string,
+  signal?: AbortSignal,
+): Promise<DeployRecord> {
+  return new Promise<DeployRecord>((resolve, reject) => {
+    const done = () => {
+      const record = deps.store.getDeploy(deployId);
+      if (!record || !FINAL_STATUSES.includes(record.status)) return;
+      cleanup();
+      resolve(record);
+    };
+    const onAbort = () => {
+      cleanup();
+      reject(signal?.reason as Error);
+    };
+    // Subscribe before the first look, so a status change in between is not missed.
+    const unsubscribe = deps.events.subscribe(deployId, (event) => {
+      if (event.type === 'status') done();
+    });
+    const cleanup = () => {
+      unsubscribe();
+      signal?.removeEventListener('abort', onAbort);
+    };
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    done();
+  });
 }

@@ -1,20 +1,16 @@
 import type { LoadedConfig } from '../config/loaded-config.js';
 import { readEnvFile } from '../config/env-file.js';
 import type { Clock } from '../core/clock.js';
-import {
-  FINAL_STATUSES,
-  type DeployIntent,
-  type DeployRecord,
-  type DeployStatus,
-} from '../core/deploy-types.js';
+import type { DeployIntent, DeployRecord, DeployStatus } from '../core/deploy-types.js';
 import { ConflictError, NotFoundError } from '../core/errors.js';
 import type { DockerEngine } from '../docker/engine.js';
 import type { Logger } from '../log/logger.js';
 import type { ProxyRouter } from '../proxy/router.js';
 import type { Store } from '../store/store.js';
-import { createDeployEventHub } from './deploy-events.js';
+import { createDeployEventHub, waitUntilFinal } from './deploy-events.js';
 import { newDeployId } from './deploy-id.js';
 import { checkPromotion, initialStatus, rollbackTarget, stageConfigOf } from './deploy-policy.js';
+import type { DeployObserver } from './deploy-observer.js';
 import type { DeployService } from './deploy-service.js';
 import { waitUntilHealthy } from './health-check.js';
 import { detectReach, type Reach } from './probe-url.js';
@@ -39,6 +35,8 @@ export interface DeployerDeps {
   /** How health probes reach containers (default: global.docker.reach, `auto` detected). */
   reach?: Reach;
   readEnvFile?: (file: string) => Record<string, string>;
+  /** Follow every deploy event (forge reporting, notifications, metrics). */
+  observers?: readonly DeployObserver[];
 }
 
 /** How many succeeded deploys of a stage a rollback looks back through. */
@@ -152,30 +150,10 @@ export function createDeployer(deps: DeployerDeps): DeployService {
     subscribe: (deployId, listener) => events.subscribe(deployId, listener),
 
     async waitFor(deployId, signal) {
-      if (!store.getDeploy(deployId))
+      if (!store.getDeploy(deployId)) {
         throw new NotFoundError(`no deploy ${deployId}; check the id in the deploy history`);
-      return new Promise<DeployRecord>((resolve, reject) => {
-        const done = () => {
-          const record = store.getDeploy(deployId);
-          if (!record || !FINAL_STATUSES.includes(record.status)) return;
-          cleanup();
-          resolve(record);
-        };
-        const onAbort = () => {
-          cleanup();
-          reject(signal?.reason as Error);
-        };
-        const unsubscribe = events.subscribe(deployId, (event) => {
-          if (event.type === 'status') done();
-        });
-        const cleanup = () => {
-          unsubscribe();
-          signal?.removeEventListener('abort', onAbort);
-        };
-        if (signal?.aborted) return onAbort();
-        signal?.addEventListener('abort', onAbort, { once: true });
-        done();
-      });
+      }
+      return waitUntilFinal({ store, events }, deployId, signal);
     },
 
     async shutdown(timeoutMs) {

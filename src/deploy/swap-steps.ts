@@ -16,8 +16,8 @@ import {
 } from './plan.js';
 import { probeUrl } from './probe-url.js';
 import { pullCredentials } from './pull-credentials.js';
-import { versionsToRemove } from './retention.js';
 import type { SwapDeps, SwapState } from './swap-context.js';
+import { stopPrevious } from './stop-previous.js';
 
 type Step = (deps: SwapDeps, state: SwapState, signal: AbortSignal) => Promise<void>;
 
@@ -190,34 +190,6 @@ export const SWAP_STEPS: Record<(typeof PHASES)[number], Step> = {
   },
 
   async stop_old(deps, state, signal) {
-    const container = mustHaveContainer(state, 'stop_old');
-    const { config } = deps.loaded;
-    const { project, stage } = state.intent;
-    const previous = state.previous;
-    if (previous && previous.containerId !== container.id) {
-      state.stoppingOld = true;
-      const timeoutSeconds = config.global.docker.stop_timeout_seconds;
-      await deps.docker.stopContainer(previous.containerId, { timeoutSeconds, signal });
-      log(deps, state, `stopped ${previous.containerName} (${previous.tag}), kept for rollback`);
-    }
-    // Removing versions beyond keep_versions is housekeeping: a failure there must not undo a good deploy.
-    try {
-      const keep = config.projects[project]?.keep_versions ?? config.global.keep_versions;
-      const stageContainers = await deps.docker.listManagedContainers(
-        { project, stage, instanceId: deps.instanceId },
-        signal,
-      );
-      for (const old of versionsToRemove(stageContainers, keep, new Set([container.id]))) {
-        await deps.docker.removeContainer(old.id, signal);
-        log(deps, state, `removed old version ${old.name} (keep_versions ${keep})`);
-      }
-    } catch (error) {
-      log(
-        deps,
-        state,
-        `could not remove old versions: ${error instanceof Error ? error.message : String(error)}`,
-        'warn',
-      );
-    }
+    await stopPrevious(deps, state, mustHaveContainer(state, 'stop_old'), signal);
   },
 };

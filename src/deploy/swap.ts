@@ -1,5 +1,6 @@
 import { PHASES, type Phase } from '../core/deploy-types.js';
 import { DeployError, errorMessage } from '../core/errors.js';
+import { LABEL_DEPLOY, type ContainerDetails } from '../docker/engine.js';
 import { imageReference } from './plan.js';
 import type { SwapDeps, SwapState } from './swap-context.js';
 import { SWAP_STEPS } from './swap-steps.js';
@@ -89,7 +90,8 @@ async function undoSwap(
   aborted: boolean,
 ): Promise<void> {
   const { store, clock, events, docker } = deps;
-  const { deployId, intent, previous, container } = state;
+  const { deployId, intent, previous } = state;
+  const container = state.container ?? (await ownContainerByName(deps, deployId));
   store.beginPhase(deployId, 'rollback', clock.now().toISOString());
   events.emit(deployId, {
     type: 'phase',
@@ -158,4 +160,15 @@ async function undoSwap(
     phase: failure.phase,
     message: `deploy ${status} in phase ${failure.phase}: ${message}; ${serving}`,
   });
+}
+
+/**
+ * The container a create that failed midway (aborted, timed out) may still have made: found by
+ * the name recorded before the call, and only when it carries this deploy's label.
+ */
+async function ownContainerByName(deps: SwapDeps, deployId: string): Promise<ContainerDetails | undefined> {
+  const name = deps.store.getDeploy(deployId)?.containerName;
+  if (name === undefined) return undefined;
+  const found = await deps.docker.inspectContainer(name).catch(() => undefined);
+  return found?.labels[LABEL_DEPLOY] === deployId ? found : undefined;
 }

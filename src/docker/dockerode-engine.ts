@@ -121,6 +121,7 @@ export function createDockerodeEngine(options: DockerodeEngineOptions = {}): Doc
 
     async containerLogs(id, logOptions = {}) {
       const { tail = 100, signal } = logOptions;
+      if (tail <= 0) return [];
       const buffer = await dockerCall('read logs of container', id, signal, () =>
         docker
           .getContainer(id)
@@ -148,6 +149,7 @@ export function createDockerodeEngine(options: DockerodeEngineOptions = {}): Doc
         stream.destroy();
       };
       signal.addEventListener('abort', stop, { once: true });
+      if (signal.aborted) stop();
       try {
         await readEvents(stream, onEvent, (event) => LABEL_PROJECT in event.labels);
       } catch (error) {

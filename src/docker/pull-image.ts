@@ -34,6 +34,8 @@ export async function pullImage(
       ...(signal === undefined ? {} : { abortSignal: signal }),
     })) as Readable;
     await followToEnd(docker, stream);
+    // An abort mid-stream can look like a normal end of stream.
+    signal?.throwIfAborted();
   } catch (error) {
     if (signal?.aborted === true) throw signal.reason;
     const detail = error instanceof PullStreamError ? error.message : dockerDetail(error);

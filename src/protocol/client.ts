@@ -38,7 +38,9 @@ const defaultSleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason as Error);
     const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(timer), reject(signal.reason as Error)), { once: true });
+    signal?.addEventListener('abort', () => (clearTimeout(timer), reject(signal.reason as Error)), {
+      once: true,
+    });
   });
 
 /** Runs `attempt` until it returns, retrying what it marks retryable with exponential backoff. */
@@ -72,10 +74,16 @@ export function networkReason(url: string, error: unknown): string {
 
 /** Reads the app's `{error: {code, message, issues}}` body into a DeployRequestError. */
 export function appError(status: number, body: unknown, what: string): DeployRequestError {
-  const error = (body as { error?: { code?: string; message?: string; issues?: { path: string; message: string }[] } })
-    ?.error;
+  const error = (
+    body as { error?: { code?: string; message?: string; issues?: { path: string; message: string }[] } }
+  )?.error;
   const message = error?.message ?? `HTTP ${status}`;
-  return new DeployRequestError(`${what} was refused (HTTP ${status}): ${message}`, status, error?.code, error?.issues);
+  return new DeployRequestError(
+    `${what} was refused (HTTP ${status}): ${message}`,
+    status,
+    error?.code,
+    error?.issues,
+  );
 }
 
 async function readJson(body: { text(): Promise<string> }): Promise<unknown> {
@@ -107,7 +115,10 @@ export async function sendDeployRequest(
     try {
       response = await request(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...signRequest(secret, body, { now: now(), deliveryId }) },
+        headers: {
+          'content-type': 'application/json',
+          ...signRequest(secret, body, { now: now(), deliveryId }),
+        },
         body,
         ...(options.signal ? { signal: options.signal } : {}),
         headersTimeout: 30_000,
@@ -119,11 +130,18 @@ export async function sendDeployRequest(
     }
     const json = await readJson(response.body);
     if (response.statusCode === 202) return { done: true, value: json as DeployAccepted };
-    if (response.statusCode >= 500) return { done: false, reason: `docker-watcher answered HTTP ${response.statusCode}` };
+    if (response.statusCode >= 500)
+      return { done: false, reason: `docker-watcher answered HTTP ${response.statusCode}` };
     const earlier = (json as { error?: { deploy?: DeployAccepted } }).error?.deploy;
     if (response.statusCode === 409 && tryNumber > 1 && earlier) {
       const ttl = options.followTokenTtlMs ?? 2 * 3600_000;
-      return { done: true, value: { ...earlier, followToken: createFollowToken(secret, earlier.id, new Date(now().getTime() + ttl)) } };
+      return {
+        done: true,
+        value: {
+          ...earlier,
+          followToken: createFollowToken(secret, earlier.id, new Date(now().getTime() + ttl)),
+        },
+      };
     }
     throw appError(response.statusCode, json, 'the deploy request');
   });

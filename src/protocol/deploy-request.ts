@@ -36,7 +36,10 @@ export const deployRequestSchema = z.strictObject({
     .string()
     .min(1)
     .max(255)
-    .regex(/^[a-z0-9][a-z0-9._/:-]*$/, 'an image repository without tag or digest, e.g. registry.example.com/owner/app')
+    .regex(
+      /^[a-z0-9][a-z0-9._/:-]*$/,
+      'an image repository without tag or digest, e.g. registry.example.com/owner/app',
+    )
     .refine((image) => !(image.split('/').at(-1) ?? '').includes(':'), {
       message: 'an image repository without a tag: send the tag in "tag"',
     }),
@@ -49,7 +52,9 @@ export type DeployRequest = z.infer<typeof deployRequestSchema>;
 
 /** The request's source as the deploy domain types it (absent fields left out, not undefined). */
 export function toDeploySource(source: DeployRequest['source']): DeploySource {
-  return Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined)) as unknown as DeploySource;
+  return Object.fromEntries(
+    Object.entries(source).filter(([, value]) => value !== undefined),
+  ) as unknown as DeploySource;
 }
 
 /** The body of a manual `POST /api/projects/:project/stages/:stage/deploy`. */

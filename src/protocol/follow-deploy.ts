@@ -25,7 +25,10 @@ export async function followDeploy(
   const url = new URL(`api/deploys/${encodeURIComponent(deployId)}/events`, base).toString();
   let lastSeq = 0;
   return withRetries({ ...options, signal }, async () => {
-    const headers: Record<string, string> = { accept: 'text/event-stream', authorization: `Bearer ${auth.token}` };
+    const headers: Record<string, string> = {
+      accept: 'text/event-stream',
+      authorization: `Bearer ${auth.token}`,
+    };
     if (lastSeq > 0) headers['last-event-id'] = String(lastSeq);
     let response;
     try {
@@ -71,6 +74,9 @@ export async function followDeploy(
       if (signal?.aborted) throw signal.reason;
       return { done: false, reason: networkReason(url, error) };
     }
-    return { done: false, reason: `the event stream of deploy ${deployId} closed before the deploy finished` };
+    return {
+      done: false,
+      reason: `the event stream of deploy ${deployId} closed before the deploy finished`,
+    };
   });
 }

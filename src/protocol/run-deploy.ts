@@ -39,17 +39,26 @@ export function formatEvent(event: DeployEvent): string {
 
 /**
  * The CI side of a deploy, shared by the action and the `deploy` command so both print the
- * same: send the signed request, print each phase as it happens, and say how it ended.
+ * same: send the signed request and print each phase as it happens; the result says how it
+ * ended (`failure` names the phase).
  * Throws DeployRequestError when the request is refused or the app cannot be reached.
  */
-export async function runDeploy(options: DeployRunOptions, print: (line: string) => void): Promise<DeployRunResult> {
+export async function runDeploy(
+  options: DeployRunOptions,
+  print: (line: string) => void,
+): Promise<DeployRunResult> {
   const { request } = options;
-  print(`docker-watcher: deploying ${request.image}:${request.tag} of project "${request.project}" via ${options.url}`);
+  print(
+    `docker-watcher: deploying ${request.image}:${request.tag} of project "${request.project}" via ${options.url}`,
+  );
   const accepted = await sendDeployRequest(options.url, options.secret, request, {
     ...options.retry,
-    onRetry: (attempt, reason, delayMs) => print(`retrying in ${delayMs / 1000} s (try ${attempt} failed: ${reason})`),
+    onRetry: (attempt, reason, delayMs) =>
+      print(`retrying in ${delayMs / 1000} s (try ${attempt} failed: ${reason})`),
   });
-  print(`accepted: deploy ${accepted.id} to stage "${accepted.stage}" (${accepted.status}); ${accepted.urls.dashboard}`);
+  print(
+    `accepted: deploy ${accepted.id} to stage "${accepted.stage}" (${accepted.status}); ${accepted.urls.dashboard}`,
+  );
   const base: DeployRunResult = {
     deployId: accepted.id,
     stage: accepted.stage,
@@ -61,7 +70,8 @@ export async function runDeploy(options: DeployRunOptions, print: (line: string)
   if (accepted.status === 'awaiting_approval') print(`waiting for approval at ${accepted.urls.dashboard}`);
 
   const token = options.token ?? accepted.followToken;
-  if (!token) return { ...base, ok: false, failure: 'the app gave no follow token and no API token was given' };
+  if (!token)
+    return { ...base, ok: false, failure: 'the app gave no follow token and no API token was given' };
   const timeout = AbortSignal.timeout(options.timeoutMs);
   let lastPhase: Phase | undefined;
   let record: DeployRecord;
@@ -81,13 +91,24 @@ export async function runDeploy(options: DeployRunOptions, print: (line: string)
     if (!timeout.aborted) throw error;
     const where = lastPhase ? ` (last phase: ${lastPhase})` : '';
     const failure = `deploy ${accepted.id} did not finish within ${options.timeoutMs / 1000} s${where}; it may still be running: ${accepted.urls.dashboard}`;
-    return { ...base, status: 'timed_out', ok: false, failure, ...(lastPhase ? { failedPhase: lastPhase } : {}) };
+    return {
+      ...base,
+      status: 'timed_out',
+      ok: false,
+      failure,
+      ...(lastPhase ? { failedPhase: lastPhase } : {}),
+    };
   }
   return finish(base, record, print);
 }
 
 function finish(base: DeployRunResult, record: DeployRecord, print: (line: string) => void): DeployRunResult {
-  const result: DeployRunResult = { ...base, status: record.status, ok: record.status === 'succeeded', record };
+  const result: DeployRunResult = {
+    ...base,
+    status: record.status,
+    ok: record.status === 'succeeded',
+    record,
+  };
   if (record.url) result.url = record.url;
   const digest = record.digest ?? record.intent.digest;
   if (digest) result.digest = digest;
@@ -102,6 +123,6 @@ function finish(base: DeployRunResult, record: DeployRecord, print: (line: strin
   } else {
     result.failure = `deploy ${record.id} ended as ${record.status}`;
   }
-  print(result.failure);
+  // The failure itself is reported by the caller (step failure, stderr), not printed twice.
   return result;
 }

@@ -26,13 +26,11 @@ export interface ReceivedSignature {
   signature: string | null | undefined;
 }
 
-export type VerifyResult = { ok: true; deliveryId: string; timestamp: number } | { ok: false; reason: string };
+export type VerifyResult =
+  { ok: true; deliveryId: string; timestamp: number } | { ok: false; reason: string };
 
 function hmacHex(secret: string, timestamp: string, deliveryId: string, body: string | Uint8Array): string {
-  return createHmac('sha256', secret)
-    .update(`${timestamp}.${deliveryId}.`)
-    .update(body)
-    .digest('hex');
+  return createHmac('sha256', secret).update(`${timestamp}.${deliveryId}.`).update(body).digest('hex');
 }
 
 /**
@@ -73,7 +71,8 @@ export function verifySignature(
   }
   if (!/^\d{1,12}$/.test(timestamp)) return { ok: false, reason: `${TIMESTAMP_HEADER} must be unix seconds` };
   if (!UUID.test(deliveryId)) return { ok: false, reason: `${DELIVERY_HEADER} must be a UUID` };
-  if (!signature.startsWith(PREFIX)) return { ok: false, reason: `${SIGNATURE_HEADER} must start with "${PREFIX}"` };
+  if (!signature.startsWith(PREFIX))
+    return { ok: false, reason: `${SIGNATURE_HEADER} must start with "${PREFIX}"` };
   const hex = signature.slice(PREFIX.length);
   if (hex.length !== HEX_LENGTH || !/^[0-9a-f]+$/i.test(hex)) {
     return { ok: false, reason: `${SIGNATURE_HEADER} must be "${PREFIX}" and 64 hex digits` };

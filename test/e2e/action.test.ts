@@ -10,7 +10,10 @@ import { listen } from '../helpers/listening-app.js';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bundle = join(root, 'action/dist/index.js');
 
-function runNode(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runNode(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -57,16 +60,24 @@ describe('the bundled action, run as the runner runs it', () => {
 
   afterAll(async () => {
     await server?.close();
+    await fixture?.deploys.idle();
     fixture?.store.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   async function runAction(inputs: Record<string, string>, extraEnv: Record<string, string> = {}) {
     const run = mkdtempSync(join(dir, 'run-'));
-    const files = { output: join(run, 'output'), summary: join(run, 'summary'), event: join(run, 'event.json') };
+    const files = {
+      output: join(run, 'output'),
+      summary: join(run, 'summary'),
+      event: join(run, 'event.json'),
+    };
     writeFileSync(files.output, '');
     writeFileSync(files.summary, '');
-    writeFileSync(files.event, JSON.stringify({ action: 'synchronize', number: 7, pull_request: { number: 7 } }));
+    writeFileSync(
+      files.event,
+      JSON.stringify({ action: 'synchronize', number: 7, pull_request: { number: 7 } }),
+    );
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
       GITHUB_ACTIONS: 'true',
@@ -92,7 +103,9 @@ describe('the bundled action, run as the runner runs it', () => {
       INPUT_WAIT: 'true',
       INPUT_TIMEOUT: '600',
       INPUT_TOKEN: '',
-      ...Object.fromEntries(Object.entries(inputs).map(([name, value]) => [`INPUT_${name.toUpperCase()}`, value])),
+      ...Object.fromEntries(
+        Object.entries(inputs).map(([name, value]) => [`INPUT_${name.toUpperCase()}`, value]),
+      ),
       ...extraEnv,
     };
     const result = await runNode([bundle], env);
@@ -105,7 +118,17 @@ describe('the bundled action, run as the runner runs it', () => {
     expect(result.code, result.stdout).toBe(0);
     expect(result.stdout).toContain(`::add-mask::${GLOBAL_SECRET}`);
     const phases = [...result.stdout.matchAll(/^\[(\w+)\] \1 started$/gm)].map((match) => match[1]);
-    expect(phases).toEqual(['resolve', 'pull', 'create', 'start', 'health', 'switch', 'persist', 'drain', 'stop_old']);
+    expect(phases).toEqual([
+      'resolve',
+      'pull',
+      'create',
+      'start',
+      'health',
+      'switch',
+      'persist',
+      'drain',
+      'stop_old',
+    ]);
     expect(result.outputs).toMatchObject({ status: 'succeeded', url: 'http://web-dev.test', digest });
     expect(fixture.store.getDeploy(result.outputs['deploy-id']!)?.status).toBe('succeeded');
     expect(result.summary).toContain('docker-watcher deploy: web/dev');
@@ -123,12 +146,14 @@ describe('the bundled action, run as the runner runs it', () => {
   it('fails the step naming the phase when the deploy fails', async () => {
     const result = await runAction({ tag: 'dev-broken' });
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/::error::deploy \w+ failed in phase "health": GET \/ answered 500 for 120 s/);
+    expect(result.stdout).toMatch(
+      /::error::deploy \w+ failed in phase "health": GET \/ answered 500 for 120 s/,
+    );
     expect(result.outputs.status).toBe('failed');
     expect(result.summary).toContain('failed in phase');
   });
 
-  it('fails with the app\'s reason for an unknown project', async () => {
+  it("fails with the app's reason for an unknown project", async () => {
     const result = await runAction({ project: 'nope' });
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/::error::.*HTTP 404.*project "nope"/);
@@ -147,7 +172,9 @@ describe('the bundled action, run as the runner runs it', () => {
     const result = await runAction({ url: closed.url });
     expect(result.code).toBe(1);
     expect(result.stdout.match(/^retrying in/gm)).toHaveLength(4);
-    expect(result.stdout).toMatch(/::error::.*could not reach docker-watcher at http:\/\/127\.0\.0\.1:\d+.*ECONNREFUSED.*gave up after 5 tries/);
+    expect(result.stdout).toMatch(
+      /::error::.*could not reach docker-watcher at http:\/\/127\.0\.0\.1:\d+.*ECONNREFUSED.*gave up after 5 tries/,
+    );
   });
 
   it('times out on a deploy that waits for approval, saying so', async () => {
@@ -159,7 +186,10 @@ describe('the bundled action, run as the runner runs it', () => {
   });
 
   it('works on Gitea Actions, reporting the Gitea server as the source', async () => {
-    const result = await runAction({ tag: 'dev-gitea' }, { GITEA_ACTIONS: 'true', GITHUB_SERVER_URL: 'http://gitea.local' });
+    const result = await runAction(
+      { tag: 'dev-gitea' },
+      { GITEA_ACTIONS: 'true', GITHUB_SERVER_URL: 'http://gitea.local' },
+    );
     expect(result.code, result.stdout).toBe(0);
     const intent = fixture.deploys.submitted.find((i) => i.tag === 'dev-gitea')!;
     expect(intent.source).toMatchObject({

@@ -40,16 +40,26 @@ export interface AppFixture {
 
 /** The real app over the real (in-memory) SQLite store and the fake deploy service. */
 export function appFixture(
-  options: Partial<Omit<FakeDeployServiceOptions, 'store'>> & { clock?: Clock; logger?: Logger; secrets?: Record<string, string> } = {},
+  options: Partial<Omit<FakeDeployServiceOptions, 'store'>> & {
+    clock?: Clock;
+    logger?: Logger;
+    secrets?: Record<string, string>;
+    storePath?: string;
+    heartbeatMs?: number;
+  } = {},
 ): AppFixture {
   const config = configSchema.parse(TEST_CONFIG);
   const loaded: LoadedConfig = {
     config,
     file: '/test/docker-watcher.yaml',
     dir: '/test',
-    secrets: options.secrets ?? { DOCKER_WATCHER_SECRET: GLOBAL_SECRET, SHOP_SECRET, DOCKER_WATCHER_TOKEN: API_TOKEN },
+    secrets: options.secrets ?? {
+      DOCKER_WATCHER_SECRET: GLOBAL_SECRET,
+      SHOP_SECRET,
+      DOCKER_WATCHER_TOKEN: API_TOKEN,
+    },
   };
-  const store = openSqliteStore(':memory:');
+  const store = openSqliteStore(options.storePath ?? ':memory:');
   const deploys = new FakeDeployService({ ...options, store });
   const app = createApp({
     loaded,
@@ -58,6 +68,7 @@ export function appFixture(
     clock: options.clock ?? { now: () => new Date(), sleep: () => Promise.resolve() },
     logger: options.logger ?? silentLogger,
     version: { version: '0.0.0-test' },
+    ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
   });
   return { app, deploys, store };
 }

@@ -46,6 +46,7 @@ export class FakeDeployService implements DeployService {
   readonly #clock: Clock;
   readonly #hub: DeployEventHub;
   readonly #waiters = new Map<string, (() => void)[]>();
+  readonly #running = new Set<Promise<unknown>>();
 
   constructor(private readonly options: FakeDeployServiceOptions) {
     this.#store = options.store;
@@ -57,20 +58,31 @@ export class FakeDeployService implements DeployService {
     this.submitted.push(intent);
     const status: DeployStatus = this.options.needsApproval?.(intent) ? 'awaiting_approval' : 'queued';
     const now = this.#clock.now();
-    const record = this.#store.createDeploy({ id: newDeployId(now), intent, status, createdAt: now.toISOString() });
+    const record = this.#store.createDeploy({
+      id: newDeployId(now),
+      intent,
+      status,
+      createdAt: now.toISOString(),
+    });
     this.emit(record.id, { type: 'status', level: 'info', status, message: `deploy ${status}` });
-    if (status === 'queued' && this.options.autoRun) setImmediate(() => void this.run(record.id));
+    if (status === 'queued' && this.options.autoRun) this.#start(record.id);
     return record;
   }
 
   approve(deployId: string, approvedBy: string): DeployRecord {
     const record = this.#store.getDeploy(deployId);
     if (!record) throw new NotFoundError(`deploy ${deployId} does not exist`);
-    if (record.status !== 'awaiting_approval') throw new ConflictError(`deploy ${deployId} is ${record.status}`, 409);
+    if (record.status !== 'awaiting_approval')
+      throw new ConflictError(`deploy ${deployId} is ${record.status}`, 409);
     this.approvals.push({ id: deployId, by: approvedBy });
     const updated = this.#store.updateDeploy(deployId, { status: 'queued', approvedBy });
-    this.emit(deployId, { type: 'status', level: 'info', status: 'queued', message: `approved by ${approvedBy}` });
-    if (this.options.autoRun) setImmediate(() => void this.run(deployId));
+    this.emit(deployId, {
+      type: 'status',
+      level: 'info',
+      status: 'queued',
+      message: `approved by ${approvedBy}`,
+    });
+    if (this.options.autoRun) this.#start(deployId);
     return updated;
   }
 
@@ -78,7 +90,8 @@ export class FakeDeployService implements DeployService {
     const previous = this.#store
       .listDeploys({ project, stage, status: ['succeeded'] })
       .find((record) => record.id !== this.#store.getLive(project, stage)?.deployId);
-    if (!previous) throw new ConflictError(`stage ${project}/${stage} has no earlier version to roll back to`);
+    if (!previous)
+      throw new ConflictError(`stage ${project}/${stage} has no earlier version to roll back to`);
     return this.submit({
       ...previous.intent,
       trigger: 'rollback',
@@ -104,7 +117,20 @@ export class FakeDeployService implements DeployService {
     });
   }
 
-  async shutdown(): Promise<void> {}
+  async shutdown(): Promise<void> {
+    await this.idle();
+  }
+
+  /** Resolves when the deploys started by autoRun have finished (call before closing the store). */
+  async idle(): Promise<void> {
+    while (this.#running.size > 0) await Promise.allSettled([...this.#running]);
+  }
+
+  #start(deployId: string): void {
+    const running = new Promise((resolve) => setImmediate(resolve)).then(() => this.run(deployId));
+    this.#running.add(running);
+    void running.finally(() => this.#running.delete(running));
+  }
 
   /** Emits an event as the engine would (stored, then pushed to subscribers). */
   emit(deployId: string, event: Omit<DeployEvent, 'seq' | 'at' | 'deployId'>): DeployEvent {
@@ -135,13 +161,22 @@ export class FakeDeployService implements DeployService {
   }
 
   /** Ends a deploy with `status` and wakes everyone waiting for it. */
-  finish(deployId: string, status: DeployStatus, patch: Parameters<Store['updateDeploy']>[1] = {}): DeployRecord {
+  finish(
+    deployId: string,
+    status: DeployStatus,
+    patch: Parameters<Store['updateDeploy']>[1] = {},
+  ): DeployRecord {
     const record = this.#store.updateDeploy(deployId, {
       ...patch,
       status,
       finishedAt: this.#clock.now().toISOString(),
     });
-    this.emit(deployId, { type: 'status', level: status === 'succeeded' ? 'info' : 'error', status, message: `deploy ${status}` });
+    this.emit(deployId, {
+      type: 'status',
+      level: status === 'succeeded' ? 'info' : 'error',
+      status,
+      message: `deploy ${status}`,
+    });
     const waiters = this.#waiters.get(deployId) ?? [];
     this.#waiters.delete(deployId);
     for (const wake of waiters) wake();

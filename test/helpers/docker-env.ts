@@ -16,7 +16,12 @@ declare module 'vitest' {
 
 /** A dockerode client on the local socket, for test set-up and clean-up only. */
 export function testDocker(): Docker {
-  return new Docker({ socketPath: process.env.DOCKER_SOCKET ?? '/var/run/docker.sock' });
+  return new Docker({ socketPath: dockerSocket() });
+}
+
+/** The engine socket tests use: $DOCKER_SOCKET or /var/run/docker.sock. */
+export function dockerSocket(): string {
+  return process.env.DOCKER_SOCKET ?? '/var/run/docker.sock';
 }
 
 /** True when the Docker engine answers a ping within three seconds. */
@@ -40,7 +45,7 @@ export async function requireDocker(): Promise<boolean> {
   if (await dockerAvailable()) return true;
   if (process.env.CI !== 'true' && process.env.DW_SKIP_DOCKER === '1') return false;
   throw new Error(
-    'Docker engine is not reachable on /var/run/docker.sock: start it with `bash .ci/services.sh`' +
+    `Docker engine is not reachable on ${dockerSocket()}: start it with \`bash .ci/services.sh\`` +
       (process.env.CI === 'true'
         ? ' (CI=true: Docker tests never skip)'
         : ', or set DW_SKIP_DOCKER=1 to skip Docker tests locally'),

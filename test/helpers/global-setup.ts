@@ -1,6 +1,6 @@
 import type { TestProject } from 'vitest/node';
 import { OPEN_REGISTRY, AUTH_REGISTRY } from './test-images.js';
-import { cleanupInstancePrefix, dockerAvailable, newRunId, RUN_ID_ENV } from './docker-env.js';
+import { cleanupInstancePrefix, dockerAvailable, dockerSocket, newRunId, RUN_ID_ENV } from './docker-env.js';
 
 /**
  * Runs once per `vitest run`: picks this run's id prefix (handed to workers with provide/inject
@@ -14,9 +14,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
   const docker = await dockerAvailable();
   project.provide('dwDockerAvailable', docker);
-  const problems = docker
-    ? await registryProblems()
-    : ['Docker engine on /var/run/docker.sock does not answer'];
+  const problems = docker ? await registryProblems() : [`Docker engine on ${dockerSocket()} does not answer`];
   if (problems.length > 0) {
     const message = `test services missing: ${problems.join('; ')}. Start them with \`bash .ci/services.sh\`.`;
     // Under CI a missing service fails the whole run at once; locally only Docker tests fail.

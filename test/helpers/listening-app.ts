@@ -1,10 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import type { Hono } from 'hono';
-import type { AppEnv } from '../../app/create-app.js';
 
 /** Serves `app` on 127.0.0.1 on a free port; `close` stops it. */
-export async function listen(app: Hono<AppEnv>): Promise<{ url: string; close: () => Promise<void> }> {
+export async function listen(app: {
+  fetch: (request: Request) => Response | Promise<Response>;
+}): Promise<{ url: string; close: () => Promise<void> }> {
   return new Promise((resolve) => {
     const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, (info: AddressInfo) => {
       resolve({

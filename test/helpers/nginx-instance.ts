@@ -60,13 +60,22 @@ export async function startNginx(): Promise<NginxInstance> {
   const master = child;
 
   let queue: Promise<void> = Promise.resolve();
+  let current = new Map<string, string>();
   const applyNow = async (sites: NginxSite[]) => {
     const wanted = new Map(sites.map((s) => [`${s.id}.conf`, siteConfig(port, s)]));
     for (const file of await readdir(sitesDir)) if (!wanted.has(file)) await rm(join(sitesDir, file));
     for (const [file, text] of wanted) await writeFile(join(sitesDir, file), text);
     generation++;
     await writeFile(join(dir, 'generation.inc'), `return 200 "${generation}";\n`);
-    await run('nginx', [...args, '-t', '-q']);
+    try {
+      await run('nginx', [...args, '-t', '-q']);
+    } catch (error) {
+      for (const file of wanted.keys()) await rm(join(sitesDir, file), { force: true });
+      for (const [file, text] of current) await writeFile(join(sitesDir, file), text);
+      const detail = (error as { stderr?: string }).stderr ?? String(error);
+      throw new Error(`nginx rejected the configuration: ${detail}`, { cause: error });
+    }
+    current = wanted;
     const oldWorkers = await childrenOf(master.pid!);
     await run('nginx', [...args, '-s', 'reload']);
     // The reload is done when new workers answer and the old ones (still accepting for a few ms) have exited.
@@ -126,7 +135,10 @@ function siteConfig(port: number, site: NginxSite): string {
   listen 127.0.0.1:${port};
   server_name ${site.serverNames.join(' ')};
   location / {
-    proxy_pass ${site.upstream};
+    # A variable defers name resolution to request time, as NPM's own templates do: an unknown
+    # forward host gives 502 for that site instead of a configuration that fails to load.
+    set $upstream ${site.upstream};
+    proxy_pass $upstream;
     proxy_set_header Host $host;
     proxy_connect_timeout 2s;
   }

@@ -36,7 +36,7 @@ export interface TestImageOptions {
   healthDelaySeconds?: number;
   /** For `chatty`: how many numbered lines go to each stream (default 20). */
   chattyLines?: number;
-  /** Adds a Docker HEALTHCHECK probing /health (true: every second, 3 retries). */
+  /** Adds a Docker HEALTHCHECK probing /health on `port` (true: every second, 3 retries). */
   healthcheck?: boolean | { intervalSeconds?: number; retries?: number; startPeriodSeconds?: number };
   /** `127.0.0.1:5000` (default) or `127.0.0.1:5001` (pushed with dw/dw-secret). */
   registry?: string;

@@ -65,87 +65,102 @@ export function createNpmRouter(deps: NpmRouterDeps): ProxyRouter {
   };
 
   return {
-    async switchTo(target: RouteTarget, signal?: AbortSignal): Promise<RouteSnapshot> {
-      const domain = normalizeDomain(target.domain);
-      const forward = buildForwardSettings(npm, target, await certificateFor(domain, signal));
-      const existing = await client.findProxyHost(domain, signal);
-      if (!existing) {
-        const created = await client.createProxyHost(buildCreateBody({ ...target, domain }, forward), signal);
-        remember(domain, created.id);
-        logger.info('created NPM proxy host', {
-          domain,
-          hostId: created.id,
-          forwardHost: forward.forward_host,
-        });
-        return { domain };
-      }
-      if (!owns(existing, domain)) {
-        if (!npm.adopt_existing) {
-          throw new ConflictError(
-            `NPM proxy host ${existing.id} for ${domain} was not created by docker-watcher, so it is left alone; remove it in NPM, or set global.npm.adopt_existing: true to let docker-watcher take it over`,
-            409,
-          );
-        }
-        logger.warn('adopting NPM proxy host made outside docker-watcher', { domain, hostId: existing.id });
-      }
-      const state: NpmRouteState = {
-        hostId: existing.id,
-        forward: forwardSettingsOf(existing),
-        meta: userMeta(existing),
-      };
-      await client.updateProxyHost(
-        existing.id,
-        buildUpdateBody(existing, { ...target, domain }, forward),
-        signal,
-      );
-      remember(domain, existing.id);
-      logger.info('pointed NPM proxy host at new target', {
+    switchTo: (target, signal) => naming(target.domain, switchTo(target, signal)),
+    restore: (snapshot, signal) => naming(snapshot.domain, restore(snapshot, signal)),
+    remove: (domain, signal) => naming(domain, remove(domain, signal)),
+  };
+
+  async function switchTo(target: RouteTarget, signal?: AbortSignal): Promise<RouteSnapshot> {
+    const domain = normalizeDomain(target.domain);
+    const forward = buildForwardSettings(npm, target, await certificateFor(domain, signal));
+    const existing = await client.findProxyHost(domain, signal);
+    if (!existing) {
+      const created = await client.createProxyHost(buildCreateBody({ ...target, domain }, forward), signal);
+      remember(domain, created.id);
+      logger.info('created NPM proxy host', {
         domain,
-        hostId: existing.id,
+        hostId: created.id,
         forwardHost: forward.forward_host,
       });
-      return { domain, state };
-    },
-
-    async restore(snapshot: RouteSnapshot, signal?: AbortSignal): Promise<void> {
-      const domain = normalizeDomain(snapshot.domain);
-      const before = parseRouteState(snapshot.state);
-      const current = await client.findProxyHost(domain, signal);
-      if (!before) {
-        if (current && owns(current, domain)) {
-          await client.deleteProxyHost(current.id, signal);
-          remember(domain, undefined);
-          logger.info('removed NPM proxy host created by the failed switch', { domain, hostId: current.id });
-        }
-        return;
-      }
-      // A host the previous state did not mark as ours was adopted: give it back its own meta.
-      const meta = before.meta;
-      if (!current) {
-        const created = await client.createProxyHost(
-          { domain_names: [domain], ...before.forward, enabled: true, meta },
-          signal,
+      return { domain };
+    }
+    if (!owns(existing, domain)) {
+      if (!npm.adopt_existing) {
+        throw new ConflictError(
+          `NPM proxy host ${existing.id} for ${domain} was not created by docker-watcher, so it is left alone; remove it in NPM, or set global.npm.adopt_existing: true to let docker-watcher take it over`,
+          409,
         );
-        remember(domain, OWNER_META_KEY in meta ? created.id : undefined);
-        return;
       }
-      await client.updateProxyHost(current.id, { ...before.forward, meta }, signal);
-      if (!(OWNER_META_KEY in meta)) remember(domain, undefined);
-      logger.info('restored NPM proxy host', {
-        domain,
-        hostId: current.id,
-        forwardHost: before.forward.forward_host,
-      });
-    },
+      logger.warn('adopting NPM proxy host made outside docker-watcher', { domain, hostId: existing.id });
+    }
+    const state: NpmRouteState = {
+      hostId: existing.id,
+      forward: forwardSettingsOf(existing),
+      meta: userMeta(existing),
+    };
+    await client.updateProxyHost(
+      existing.id,
+      buildUpdateBody(existing, { ...target, domain }, forward),
+      signal,
+    );
+    remember(domain, existing.id);
+    logger.info('pointed NPM proxy host at new target', {
+      domain,
+      hostId: existing.id,
+      forwardHost: forward.forward_host,
+    });
+    return { domain, state };
+  }
 
-    async remove(domain: string, signal?: AbortSignal): Promise<boolean> {
-      const name = normalizeDomain(domain);
-      const host = await client.findProxyHost(name, signal);
-      if (!host || !owns(host, name)) return false;
-      await client.deleteProxyHost(host.id, signal);
-      remember(name, undefined);
-      logger.info('removed NPM proxy host', { domain: name, hostId: host.id });
-      return true;
-    },
-  };
+  async function restore(snapshot: RouteSnapshot, signal?: AbortSignal): Promise<void> {
+    const domain = normalizeDomain(snapshot.domain);
+    const before = parseRouteState(snapshot.state);
+    const current = await client.findProxyHost(domain, signal);
+    if (!before) {
+      if (current && owns(current, domain)) {
+        await client.deleteProxyHost(current.id, signal);
+        remember(domain, undefined);
+        logger.info('removed NPM proxy host created by the failed switch', { domain, hostId: current.id });
+      }
+      return;
+    }
+    // A host the previous state did not mark as ours was adopted: give it back its own meta.
+    const meta = before.meta;
+    if (!current) {
+      const created = await client.createProxyHost(
+        { domain_names: [domain], ...before.forward, enabled: true, meta },
+        signal,
+      );
+      remember(domain, OWNER_META_KEY in meta ? created.id : undefined);
+      return;
+    }
+    await client.updateProxyHost(current.id, { ...before.forward, meta }, signal);
+    if (!(OWNER_META_KEY in meta)) remember(domain, undefined);
+    logger.info('restored NPM proxy host', {
+      domain,
+      hostId: current.id,
+      forwardHost: before.forward.forward_host,
+    });
+  }
+
+  async function remove(domain: string, signal?: AbortSignal): Promise<boolean> {
+    const name = normalizeDomain(domain);
+    const host = await client.findProxyHost(name, signal);
+    if (!host || !owns(host, name)) return false;
+    await client.deleteProxyHost(host.id, signal);
+    remember(name, undefined);
+    logger.info('removed NPM proxy host', { domain: name, hostId: host.id });
+    return true;
+  }
+}
+
+/** Adds the domain to NPM errors that do not name it yet (listing hosts or certificates). */
+async function naming<T>(domain: string, work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if (!(error instanceof ExternalError) || error.message.includes(normalizeDomain(domain))) throw error;
+    const options = error.status === undefined ? { cause: error } : { cause: error, status: error.status };
+    throw new ExternalError('npm', `${error.message} (routing ${normalizeDomain(domain)})`, options);
+  }
 }

@@ -194,6 +194,7 @@ describe('NPM router against the spec-validating fake and a real nginx', () => {
     expect(down).toBeInstanceOf(ExternalError);
     expect((down as ExternalError).system).toBe('npm');
     expect((down as Error).message).toContain(`cannot reach Nginx Proxy Manager at ${npm.url}/api`);
+    expect((down as Error).message).toContain('(routing down.example.test)');
     expect((down as Error).message).not.toContain(npm.password);
 
     npm.setDelay(600);
@@ -243,7 +244,13 @@ describe('NPM router against the spec-validating fake and a real nginx', () => {
       port: 3000,
     });
     const host = npm.hosts().find((h) => h.domain_names.includes('config.example.test'))!;
-    expect(host).toMatchObject({ forward_host: 'dw-web-dev-1-0', forward_port: 3000 });
+    expect(host).toMatchObject({
+      forward_host: 'dw-web-dev-1-0',
+      forward_port: 3000,
+      meta: { nginx_online: true },
+    });
+    // nginx here cannot resolve container names: the site exists but its upstream is unreachable.
+    expect((await getWithHost(nginx.port, 'config.example.test')).status).toBe(502);
     expect(store.map.get('npm.proxy-host.config.example.test')).toBe(String(host.id));
     expect(await router.remove('config.example.test')).toBe(true);
   });
@@ -285,6 +292,9 @@ describe('NPM router against the spec-validating fake and a real nginx', () => {
       .catch((e: unknown) => e);
     expect((missing as Error).message).toContain("must have required property 'forward_host'");
     expect(npm.rejections).toHaveLength(2);
+
+    const gone = await client.updateProxyHost(9999, { forward_port: 80 }).catch((e: unknown) => e);
+    expect(gone).toMatchObject({ status: 404, message: expect.stringContaining('Item Not Found - 9999') });
 
     const anonymous = await fetch(`${npm.url}/api/nginx/proxy-hosts`);
     expect(anonymous.status).toBe(403);

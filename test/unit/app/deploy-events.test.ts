@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { DeployEvent } from '../../../src/core/deploy-types.js';
 import { SseParser, type SseMessage } from '../../../src/protocol/sse-parser.js';
 import { API_TOKEN, appFixture, GLOBAL_SECRET } from '../../fakes/app-fixture.js';
 import { signedPost, webDeployBody } from '../../helpers/signed-request.js';
@@ -20,7 +21,9 @@ async function readEvents(res: Response, until: (messages: SseMessage[]) => bool
 describe('GET /api/deploys/:id/events', () => {
   it('replays stored events after Last-Event-ID, streams live ones, then ends with the record', async () => {
     const { app, deploys } = appFixture();
-    const accepted = await (await app.request('/api/deploys', signedPost(GLOBAL_SECRET, webDeployBody()))).json();
+    const accepted = await (
+      await app.request('/api/deploys', signedPost(GLOBAL_SECRET, webDeployBody()))
+    ).json();
     deploys.emit(accepted.id, { type: 'log', level: 'info', message: 'second stored event' });
     deploys.emit(accepted.id, { type: 'log', level: 'info', message: 'third stored event' });
 
@@ -31,7 +34,7 @@ describe('GET /api/deploys/:id/events', () => {
     expect(res.headers.get('content-type')).toContain('text/event-stream');
 
     const replayed = await readEvents(res, (messages) => messages.length >= 2);
-    expect(replayed.messages.map((m) => [m.id, JSON.parse(m.data).message])).toEqual([
+    expect(replayed.messages.map((m) => [m.id, (JSON.parse(m.data) as DeployEvent).message])).toEqual([
       ['2', 'second stored event'],
       ['3', 'third stored event'],
     ]);
@@ -45,10 +48,18 @@ describe('GET /api/deploys/:id/events', () => {
       rest.push(...parser.feed(new TextDecoder().decode(value)));
     }
     await run;
-    const live = rest.filter((m) => m.event === 'message').map((m) => JSON.parse(m.data));
+    const live = rest.filter((m) => m.event === 'message').map((m) => JSON.parse(m.data) as DeployEvent);
     expect(live.map((e) => e.seq)).toEqual(live.map((_, i) => 4 + i));
     expect(live.filter((e) => e.type === 'phase').map((e) => e.phase)).toEqual([
-      'resolve', 'pull', 'create', 'start', 'health', 'switch', 'persist', 'drain', 'stop_old',
+      'resolve',
+      'pull',
+      'create',
+      'start',
+      'health',
+      'switch',
+      'persist',
+      'drain',
+      'stop_old',
     ]);
     const end = rest.at(-1)!;
     expect(end.event).toBe('end');
@@ -57,18 +68,39 @@ describe('GET /api/deploys/:id/events', () => {
 
   it('sends everything and `end` at once for a finished deploy', async () => {
     const { app, deploys } = appFixture();
-    const accepted = await (await app.request('/api/deploys', signedPost(GLOBAL_SECRET, webDeployBody()))).json();
+    const accepted = await (
+      await app.request('/api/deploys', signedPost(GLOBAL_SECRET, webDeployBody()))
+    ).json();
     await deploys.run(accepted.id);
-    const res = await app.request(`/api/deploys/${accepted.id}/events`, { headers: { authorization: `Bearer ${API_TOKEN}` } });
+    const res = await app.request(`/api/deploys/${accepted.id}/events`, {
+      headers: { authorization: `Bearer ${API_TOKEN}` },
+    });
     const { messages, ended } = await readEvents(res);
     expect(ended).toBe(true);
     expect(messages.at(-1)).toMatchObject({ event: 'end' });
     expect(messages.filter((m) => m.event === 'message').length).toBeGreaterThan(9);
   });
 
+  it('sends heartbeat comments while the deploy waits, and stops when the client leaves', async () => {
+    const { app } = appFixture({ heartbeatMs: 5, needsApproval: () => true });
+    const accepted = await (
+      await app.request('/api/deploys', signedPost(GLOBAL_SECRET, webDeployBody()))
+    ).json();
+    const res = await app.request(`/api/deploys/${accepted.id}/events`, {
+      headers: { authorization: `Bearer ${API_TOKEN}` },
+    });
+    const reader = res.body!.getReader();
+    let text = '';
+    while (!text.includes(': heartbeat')) text += new TextDecoder().decode((await reader.read()).value);
+    expect(text).toContain('"status":"awaiting_approval"');
+    await reader.cancel();
+  });
+
   it('needs auth', async () => {
     const { app } = appFixture();
-    const accepted = await (await app.request('/api/deploys', signedPost(GLOBAL_SECRET, webDeployBody()))).json();
+    const accepted = await (
+      await app.request('/api/deploys', signedPost(GLOBAL_SECRET, webDeployBody()))
+    ).json();
     expect((await app.request(`/api/deploys/${accepted.id}/events`)).status).toBe(401);
   });
 });

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createJsonLogger } from '../../../src/log/logger.js';
 import { API_TOKEN, appFixture, GLOBAL_SECRET, SHOP_SECRET } from '../../fakes/app-fixture.js';
@@ -19,23 +22,38 @@ describe('POST /api/deploys', () => {
     });
     expect(body.followToken).toMatch(/^dwf1\./);
     expect(deploys.submitted).toEqual([
-      expect.objectContaining({ project: 'web', stage: 'dev', tag: 'dev-42', trigger: 'ci', image: '127.0.0.1:5000/acme/web' }),
+      expect.objectContaining({
+        project: 'web',
+        stage: 'dev',
+        tag: 'dev-42',
+        trigger: 'ci',
+        image: '127.0.0.1:5000/acme/web',
+      }),
     ]);
     expect(deploys.submitted[0]!.source).toMatchObject({ repository: 'acme/web', pr: 7 });
   });
 
   it('answers 202 awaiting_approval when the stage wants confirmation', async () => {
     const { app } = appFixture({ needsApproval: (intent) => intent.stage === 'prod' });
-    const res = await app.request('/api/deploys', signedPost(GLOBAL_SECRET, webDeployBody({ tag: 'v1.2.0' })));
+    const res = await app.request(
+      '/api/deploys',
+      signedPost(GLOBAL_SECRET, webDeployBody({ tag: 'v1.2.0' })),
+    );
     expect(res.status).toBe(202);
     expect(await res.json()).toMatchObject({ status: 'awaiting_approval', stage: 'prod' });
   });
 
   it('refuses a body that is not JSON with 415', async () => {
     const { app, deploys } = appFixture();
-    const res = await app.request('/api/deploys', signedPost(GLOBAL_SECRET, webDeployBody(), { contentType: 'text/plain' }));
+    const res = await app.request(
+      '/api/deploys',
+      signedPost(GLOBAL_SECRET, webDeployBody(), { contentType: 'text/plain' }),
+    );
     expect(res.status).toBe(415);
-    expect((await res.json()).error).toMatchObject({ code: 'unsupported_media_type', message: expect.stringContaining('text/plain') });
+    expect((await res.json()).error).toMatchObject({
+      code: 'unsupported_media_type',
+      message: expect.stringContaining('text/plain'),
+    });
     expect(deploys.submitted).toHaveLength(0);
   });
 
@@ -64,7 +82,10 @@ describe('POST /api/deploys', () => {
     const tampered = JSON.stringify(webDeployBody({ tag: 'dev-43' }));
     const res = await app.request('/api/deploys', { ...init, body: tampered });
     expect(res.status).toBe(401);
-    expect((await res.json()).error).toMatchObject({ code: 'unauthorized', message: expect.stringContaining('does not match') });
+    expect((await res.json()).error).toMatchObject({
+      code: 'unauthorized',
+      message: expect.stringContaining('does not match'),
+    });
 
     const unsigned = await app.request('/api/deploys', {
       method: 'POST',
@@ -77,7 +98,10 @@ describe('POST /api/deploys', () => {
 
   it('refuses a stale timestamp with 401', async () => {
     const { app } = appFixture();
-    const res = await app.request('/api/deploys', signedPost(GLOBAL_SECRET, webDeployBody(), { now: new Date(Date.now() - 600_000) }));
+    const res = await app.request(
+      '/api/deploys',
+      signedPost(GLOBAL_SECRET, webDeployBody(), { now: new Date(Date.now() - 600_000) }),
+    );
     expect(res.status).toBe(401);
     expect((await res.json()).error.message).toContain('away from the app');
   });
@@ -91,7 +115,7 @@ describe('POST /api/deploys', () => {
     expect(deploys.submitted.map((intent) => intent.project)).toEqual(['shop']);
   });
 
-  it('does not let one project\'s secret deploy another project', async () => {
+  it("does not let one project's secret deploy another project", async () => {
     const { app, deploys } = appFixture();
     const res = await app.request('/api/deploys', signedPost(SHOP_SECRET, webDeployBody()));
     expect(res.status).toBe(401);
@@ -101,9 +125,15 @@ describe('POST /api/deploys', () => {
   it('refuses a replayed delivery id with 409 and names the deploy it made', async () => {
     const { app, deploys } = appFixture();
     const deliveryId = crypto.randomUUID();
-    const first = await app.request('/api/deploys', signedPost(GLOBAL_SECRET, webDeployBody(), { deliveryId }));
+    const first = await app.request(
+      '/api/deploys',
+      signedPost(GLOBAL_SECRET, webDeployBody(), { deliveryId }),
+    );
     const { id } = await first.json();
-    const replay = await app.request('/api/deploys', signedPost(GLOBAL_SECRET, webDeployBody(), { deliveryId }));
+    const replay = await app.request(
+      '/api/deploys',
+      signedPost(GLOBAL_SECRET, webDeployBody(), { deliveryId }),
+    );
     expect(replay.status).toBe(409);
     const body = await replay.json();
     expect(body.error).toMatchObject({ code: 'replayed_delivery', deploy: { id } });
@@ -111,14 +141,38 @@ describe('POST /api/deploys', () => {
     expect(deploys.submitted).toHaveLength(1);
   });
 
+  it('remembers delivery ids across a restart of the app', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dw-replay-'));
+    try {
+      const storePath = join(dir, 'state.db');
+      const deliveryId = crypto.randomUUID();
+      const first = appFixture({ storePath });
+      const res = await first.app.request(
+        '/api/deploys',
+        signedPost(GLOBAL_SECRET, webDeployBody(), { deliveryId }),
+      );
+      expect(res.status).toBe(202);
+      first.store.close();
+      const second = appFixture({ storePath });
+      const replay = await second.app.request(
+        '/api/deploys',
+        signedPost(GLOBAL_SECRET, webDeployBody(), { deliveryId }),
+      );
+      expect(replay.status).toBe(409);
+      second.store.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('answers 400 with field errors for an invalid body', async () => {
     const { app } = appFixture();
     const body = webDeployBody({ tag: '-bad', digest: 'sha256:nothex', source: { forge: 'svn' } });
     const res = await app.request('/api/deploys', signedPost(GLOBAL_SECRET, body));
     expect(res.status).toBe(400);
-    const { error } = await res.json();
+    const { error } = (await res.json()) as { error: { code: string; issues: { path: string }[] } };
     expect(error.code).toBe('invalid_request');
-    const paths = error.issues.map((issue: { path: string }) => issue.path);
+    const paths = error.issues.map((issue) => issue.path);
     expect(paths).toEqual(expect.arrayContaining(['tag', 'digest', 'source.forge', 'source.repository']));
   });
 
@@ -129,21 +183,30 @@ describe('POST /api/deploys', () => {
 
   it('answers 404 for an unknown project', async () => {
     const { app } = appFixture();
-    const res = await app.request('/api/deploys', signedPost(GLOBAL_SECRET, webDeployBody({ project: 'nope' })));
+    const res = await app.request(
+      '/api/deploys',
+      signedPost(GLOBAL_SECRET, webDeployBody({ project: 'nope' })),
+    );
     expect(res.status).toBe(404);
     expect((await res.json()).error.message).toContain('"nope"');
   });
 
-  it('answers 422 when the image is not the project\'s', async () => {
+  it("answers 422 when the image is not the project's", async () => {
     const { app } = appFixture();
-    const res = await app.request('/api/deploys', signedPost(GLOBAL_SECRET, webDeployBody({ image: 'evil.test/acme/web' })));
+    const res = await app.request(
+      '/api/deploys',
+      signedPost(GLOBAL_SECRET, webDeployBody({ image: 'evil.test/acme/web' })),
+    );
     expect(res.status).toBe(422);
     expect((await res.json()).error.message).toContain('127.0.0.1:5000/acme/web');
   });
 
   it('answers 422 listing the stages when the tag matches none', async () => {
     const { app } = appFixture();
-    const res = await app.request('/api/deploys', signedPost(GLOBAL_SECRET, webDeployBody({ tag: 'feature-x' })));
+    const res = await app.request(
+      '/api/deploys',
+      signedPost(GLOBAL_SECRET, webDeployBody({ tag: 'feature-x' })),
+    );
     expect(res.status).toBe(422);
     const { message } = (await res.json()).error;
     expect(message).toContain('dev (dev-*)');
@@ -157,7 +220,14 @@ describe('POST /api/deploys', () => {
     const res = await app.request('/api/deploys', init);
     const { id } = await res.json();
     expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0]!)).toMatchObject({ msg: 'request', method: 'POST', status: 202, deployId: id, project: 'web', stage: 'dev' });
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      msg: 'request',
+      method: 'POST',
+      status: 202,
+      deployId: id,
+      project: 'web',
+      stage: 'dev',
+    });
     const signature = (init.headers as Record<string, string>)['X-Docker-Watcher-Signature']!;
     expect(lines[0]).not.toContain(signature.slice(7));
     expect(lines[0]).not.toContain(API_TOKEN);

@@ -13,7 +13,13 @@ async function deployWeb(app: ReturnType<typeof appFixture>['app']) {
 describe('reads and manual actions', () => {
   it('needs auth on every read, but not on /healthz', async () => {
     const { app } = appFixture();
-    for (const path of ['/api/deploys', '/api/projects', '/api/projects/web', '/api/projects/web/stages/dev', '/api/version']) {
+    for (const path of [
+      '/api/deploys',
+      '/api/projects',
+      '/api/projects/web',
+      '/api/projects/web/stages/dev',
+      '/api/version',
+    ]) {
       const res = await app.request(path);
       expect(res.status, path).toBe(401);
       expect(res.headers.get('www-authenticate')).toBe('Bearer');
@@ -34,11 +40,16 @@ describe('reads and manual actions', () => {
   it('lists deploys with filters and validates the query', async () => {
     const { app } = appFixture();
     const { id } = await deployWeb(app);
-    await app.request('/api/deploys', signedPost(SHOP_SECRET, webDeployBody({ project: 'shop', image: '127.0.0.1:5000/acme/shop' })));
+    await app.request(
+      '/api/deploys',
+      signedPost(SHOP_SECRET, webDeployBody({ project: 'shop', image: '127.0.0.1:5000/acme/shop' })),
+    );
     const all = await (await app.request('/api/deploys', bearer())).json();
     expect(all.deploys).toHaveLength(2);
-    const web = await (await app.request('/api/deploys?project=web&limit=5', bearer())).json();
-    expect(web.deploys.map((d: { id: string }) => d.id)).toEqual([id]);
+    const web = (await (await app.request('/api/deploys?project=web&limit=5', bearer())).json()) as {
+      deploys: { id: string }[];
+    };
+    expect(web.deploys.map((d) => d.id)).toEqual([id]);
     const bad = await app.request('/api/deploys?limit=0', bearer());
     expect(bad.status).toBe(400);
     expect((await bad.json()).error.issues[0].path).toBe('limit');
@@ -59,12 +70,20 @@ describe('reads and manual actions', () => {
     expect((await app.request('/api/deploys/nope', bearer())).status).toBe(404);
   });
 
-  it('accepts a signed GET on a project route, with that project\'s secret only', async () => {
+  it("accepts a signed GET on a project route, with that project's secret only", async () => {
     const { app } = appFixture();
-    expect((await app.request('/api/projects/shop', { headers: signedGetHeaders(SHOP_SECRET) })).status).toBe(200);
-    expect((await app.request('/api/projects/shop', { headers: signedGetHeaders(GLOBAL_SECRET) })).status).toBe(401);
-    expect((await app.request('/api/projects/web', { headers: signedGetHeaders(SHOP_SECRET) })).status).toBe(401);
-    expect((await app.request('/api/projects', { headers: signedGetHeaders(GLOBAL_SECRET) })).status).toBe(401);
+    expect((await app.request('/api/projects/shop', { headers: signedGetHeaders(SHOP_SECRET) })).status).toBe(
+      200,
+    );
+    expect(
+      (await app.request('/api/projects/shop', { headers: signedGetHeaders(GLOBAL_SECRET) })).status,
+    ).toBe(401);
+    expect((await app.request('/api/projects/web', { headers: signedGetHeaders(SHOP_SECRET) })).status).toBe(
+      401,
+    );
+    expect((await app.request('/api/projects', { headers: signedGetHeaders(GLOBAL_SECRET) })).status).toBe(
+      401,
+    );
     const headers = signedGetHeaders(GLOBAL_SECRET);
     expect((await app.request('/api/projects/web', { headers })).status).toBe(200);
     expect((await app.request('/api/projects/web', { headers })).status).toBe(409);
@@ -73,8 +92,10 @@ describe('reads and manual actions', () => {
   it('summarises projects and stages without env values', async () => {
     const { app } = appFixture();
     await deployWeb(app);
-    const { project } = await (await app.request('/api/projects/web', bearer())).json();
-    expect(project.stages.map((s: { name: string; domain: string }) => [s.name, s.domain])).toEqual([
+    const { project } = (await (await app.request('/api/projects/web', bearer())).json()) as {
+      project: { stages: { name: string; domain: string }[] };
+    };
+    expect(project.stages.map((s) => [s.name, s.domain])).toEqual([
       ['dev', 'stage-dev-web.example.test'],
       ['prod', 'www.example.test'],
     ]);
@@ -94,7 +115,12 @@ describe('reads and manual actions', () => {
     });
     const ok = await app.request('/api/projects/web/stages/dev/deploy', post({ tag: 'dev-7' }));
     expect(ok.status).toBe(202);
-    expect(deploys.submitted[0]).toMatchObject({ trigger: 'manual', tag: 'dev-7', stage: 'dev', requestedBy: 'api-token' });
+    expect(deploys.submitted[0]).toMatchObject({
+      trigger: 'manual',
+      tag: 'dev-7',
+      stage: 'dev',
+      requestedBy: 'api-token',
+    });
     expect((await app.request('/api/projects/web/stages/dev/deploy', post({ tag: 'v1' }))).status).toBe(422);
     expect((await app.request('/api/projects/web/stages/dev/deploy', post({ tag: '' }))).status).toBe(400);
     const unauthenticated = await app.request('/api/projects/web/stages/dev/deploy', {
@@ -103,7 +129,10 @@ describe('reads and manual actions', () => {
       body: '{"tag":"dev-8"}',
     });
     expect(unauthenticated.status).toBe(401);
-    const signed = await app.request('/api/projects/web/stages/dev/deploy', signedPost(GLOBAL_SECRET, { tag: 'dev-9' }));
+    const signed = await app.request(
+      '/api/projects/web/stages/dev/deploy',
+      signedPost(GLOBAL_SECRET, { tag: 'dev-9' }),
+    );
     expect(signed.status).toBe(202);
     expect(deploys.submitted.map((intent) => intent.tag)).toEqual(['dev-7', 'dev-9']);
   });
@@ -121,7 +150,10 @@ describe('reads and manual actions', () => {
 
   it('rolls back through the deploy service and maps its ConflictError', async () => {
     const { app, deploys } = appFixture();
-    const refused = await app.request('/api/projects/web/stages/dev/rollback', { method: 'POST', ...bearer() });
+    const refused = await app.request('/api/projects/web/stages/dev/rollback', {
+      method: 'POST',
+      ...bearer(),
+    });
     expect(refused.status).toBe(422);
     expect((await refused.json()).error.code).toBe('unprocessable');
     const { id } = await deployWeb(app);

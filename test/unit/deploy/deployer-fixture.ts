@@ -31,7 +31,9 @@ export const baseConfig: ConfigInput = {
 };
 
 /** A deployer on the fake engine, fake router, fake clock and an in-memory SQLite store. */
-export function deployerFixture(options: { config?: ConfigInput; deps?: Partial<DeployerDeps> } = {}) {
+export function deployerFixture(
+  options: { config?: ConfigInput; deps?: Partial<DeployerDeps>; secrets?: Record<string, string> } = {},
+) {
   const clock = new FakeClock();
   const docker = new FakeDockerEngine(clock);
   const store: Store = openSqliteStore(':memory:');
@@ -40,7 +42,7 @@ export function deployerFixture(options: { config?: ConfigInput; deps?: Partial<
     config: configSchema.parse(options.config ?? baseConfig),
     file: '/srv/dw/dw.yml',
     dir: '/srv/dw',
-    secrets: {},
+    secrets: options.secrets ?? {},
   };
   let n = 0;
   const fixture = {

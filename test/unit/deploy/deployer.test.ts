@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PHASES, type Phase } from '../../../src/core/deploy-types.js';
 import { DeployError, ExternalError } from '../../../src/core/errors.js';
 import type { Store } from '../../../src/store/store.js';
-import { deployerFixture, IMAGE } from './deployer-fixture.js';
+import { baseConfig, deployerFixture, IMAGE } from './deployer-fixture.js';
 
 const DOMAIN = 'stage-dev-web.example.test';
 
@@ -22,9 +22,16 @@ describe('deployer: blue-green swap', () => {
     expect(record.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const container = fx.docker.container('dw-web-dev-v1').details;
     expect(container.state).toBe('running');
-    expect(container.labels).toMatchObject({ 'docker-watcher.deploy-id': record.id, 'docker-watcher.instance-id': 'unit-instance' });
+    expect(container.labels).toMatchObject({
+      'docker-watcher.deploy-id': record.id,
+      'docker-watcher.instance-id': 'unit-instance',
+    });
     expect(fx.router.targetOf(DOMAIN)).toBe('dw-web-dev-v1');
-    expect(fx.store.getLive('web', 'dev')).toMatchObject({ deployId: record.id, containerId: container.id, tag: 'v1' });
+    expect(fx.store.getLive('web', 'dev')).toMatchObject({
+      deployId: record.id,
+      containerId: container.id,
+      tag: 'v1',
+    });
 
     const events = fx.store.listEvents(record.id);
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
@@ -77,6 +84,19 @@ describe('deployer: blue-green swap', () => {
     expect(fx.router.targetOf(DOMAIN)).toBe('dw-web-dev-v1-d0002');
   });
 
+  it('removes a container that a failed create left behind', async () => {
+    const fx = deployerFixture();
+    fx.publish('v1');
+    const create = fx.docker.createContainer.bind(fx.docker);
+    fx.docker.createContainer = async (spec) => {
+      await create(spec);
+      throw new Error('socket hang up');
+    };
+    const record = await fx.deploy('v1');
+    expect(record.error).toMatchObject({ phase: 'create', message: 'socket hang up' });
+    expect(fx.containers()).toEqual([]);
+  });
+
   it('keeps the new container log lines of a failed health check', async () => {
     const fx = deployerFixture();
     fx.publish('v1');
@@ -95,10 +115,61 @@ describe('deployer: blue-green swap', () => {
   });
 });
 
+describe('deployer: pulls', () => {
+  const withProject = (extra: Record<string, unknown>) => ({
+    ...baseConfig,
+    registries: { reg: { url: 'https://registry.test', username: 'ci', token_env: 'REG_TOKEN' } },
+    projects: { web: { ...baseConfig.projects!.web!, ...extra } },
+  });
+
+  it('pulls with the registry credentials and never re-pulls a present digest', async () => {
+    const fx = deployerFixture({
+      config: withProject({ registry: 'reg' }),
+      secrets: { REG_TOKEN: 's3cret' },
+    });
+    fx.publish('v1');
+    const first = await fx.deploy('v1');
+    expect(fx.docker.pulls).toEqual([
+      {
+        ref: `${IMAGE}:v1`,
+        credentials: { username: 'ci', password: 's3cret', serverAddress: 'registry.test' },
+      },
+    ]);
+    expect(
+      fx.store
+        .listEvents(first.id)
+        .map((e) => e.message)
+        .join('\n'),
+    ).not.toContain('s3cret');
+    const byDigest = await fx.deploy('v1', { digest: first.digest!, trigger: 'manual' });
+    expect(byDigest.status).toBe('succeeded');
+    expect(fx.docker.pulls).toHaveLength(1);
+  });
+
+  it('with pull_policy never, fails in resolve when the image is missing', async () => {
+    const fx = deployerFixture({ config: withProject({ pull_policy: 'never' }) });
+    const record = await fx.deploy('v1');
+    expect(record.error?.phase).toBe('resolve');
+    expect(record.error?.message).toMatch(/registry.test\/web:v1 is not present.*pull_policy never/);
+    expect(fx.docker.pulls).toEqual([]);
+  });
+
+  it('with pull_policy if-missing, runs a present tag without pulling', async () => {
+    const fx = deployerFixture({ config: withProject({ pull_policy: 'if-missing' }) });
+    fx.docker.addImage(`${IMAGE}:v1`);
+    expect((await fx.deploy('v1')).status).toBe('succeeded');
+    expect(fx.docker.pulls).toEqual([]);
+  });
+});
+
 /** Each way to fail in one phase of the second deploy (v1 live, v2 being deployed). */
-const failures: Record<Exclude<Phase, 'rollback'>, (fx: ReturnType<typeof deployerFixture>, store: FailingStore) => void> = {
+const failures: Record<
+  Exclude<Phase, 'rollback'>,
+  (fx: ReturnType<typeof deployerFixture>, store: FailingStore) => void
+> = {
   resolve: (fx) => fx.docker.failNext('inspectImage', new ExternalError('docker', 'engine unreachable')),
-  pull: (fx) => fx.docker.setPullResult(`${IMAGE}:v2`, new ExternalError('docker', `pull ${IMAGE}:v2: manifest unknown`)),
+  pull: (fx) =>
+    fx.docker.setPullResult(`${IMAGE}:v2`, new ExternalError('docker', `pull ${IMAGE}:v2: manifest unknown`)),
   create: (fx) => fx.docker.failNext('createContainer'),
   start: (fx) => fx.docker.failNext('startContainer'),
   health: (fx) => {
@@ -132,8 +203,8 @@ describe('deployer: a failure in any phase leaves the old version serving', () =
                   throw new Error('disk full');
                 };
               }
-              const value = fx.store[key];
-              return typeof value === 'function' ? value.bind(fx.store) : value;
+              const value: unknown = Reflect.get(fx.store, key);
+              return typeof value === 'function' ? (value as () => unknown).bind(fx.store) : value;
             },
           }),
         },

@@ -47,7 +47,9 @@ describe('containerName', () => {
 
   it('gives a same-tag redeploy its own name while the old one keeps the base name', () => {
     expect(newContainerName('dw-web-dev-v1', '0abc123def456', new Set())).toBe('dw-web-dev-v1');
-    expect(newContainerName('dw-web-dev-v1', '0abc123def456', new Set(['dw-web-dev-v1']))).toBe('dw-web-dev-v1-def456');
+    expect(newContainerName('dw-web-dev-v1', '0abc123def456', new Set(['dw-web-dev-v1']))).toBe(
+      'dw-web-dev-v1-def456',
+    );
   });
 });
 
@@ -104,7 +106,9 @@ describe('small planning functions', () => {
   it('prefers digests for image references', () => {
     expect(imageReference('r/app', 'v1')).toBe('r/app:v1');
     expect(imageReference('r/app', 'v1', 'sha256:1')).toBe('r/app@sha256:1');
-    expect(digestFor('127.0.0.1:5000/app', ['other@sha256:0', '127.0.0.1:5000/app@sha256:9'])).toBe('sha256:9');
+    expect(digestFor('127.0.0.1:5000/app', ['other@sha256:0', '127.0.0.1:5000/app@sha256:9'])).toBe(
+      'sha256:9',
+    );
     expect(digestFor('r/app', [])).toBeUndefined();
   });
 
@@ -120,7 +124,10 @@ describe('small planning functions', () => {
   it('builds the stage URL from NPM or the published port', () => {
     const plain = loaded({ projects: { web } }).config;
     expect(deployUrl({ config: plain, domain: 'd.example', hostPort: 32770 })).toBe('http://127.0.0.1:32770');
-    const npm = loaded({ global: { npm: { url: 'http://npm:81', email: 'a@b', password_env: 'NPM_PW' } }, projects: { web } });
+    const npm = loaded({
+      global: { npm: { url: 'http://npm:81', email: 'a@b', password_env: 'NPM_PW' } },
+      projects: { web },
+    });
     expect(deployUrl({ config: npm.config, domain: 'd.example', hostPort: 1 })).toBe('https://d.example');
   });
 
@@ -147,7 +154,8 @@ describe('pullCredentials', () => {
   });
 
   it('names the missing variable without any secret value', () => {
-    const run = () => pullCredentials(loaded({ registries, projects: { web: { ...web, registry: 'gitea' } } }), 'web');
+    const run = () =>
+      pullCredentials(loaded({ registries, projects: { web: { ...web, registry: 'gitea' } } }), 'web');
     expect(run).toThrow(/REG_TOKEN/);
   });
 

@@ -14,7 +14,8 @@ describe('StageQueue', () => {
     const queue = new StageQueue({ onSuperseded: (id, by) => superseded.push([id, by]) });
     const first = deferred();
     queue.enqueue('web/dev', { id: 'j1', run: async () => (ran.push('j1'), first.promise) });
-    for (let i = 2; i <= 20; i++) queue.enqueue('web/dev', { id: `j${i}`, run: async () => void ran.push(`j${i}`) });
+    for (let i = 2; i <= 20; i++)
+      queue.enqueue('web/dev', { id: `j${i}`, run: async () => void ran.push(`j${i}`) });
     expect(queue.running()).toEqual(['j1']);
     expect(superseded).toHaveLength(18);
     expect(superseded[0]).toEqual(['j2', 'j3']);
@@ -44,12 +45,14 @@ describe('StageQueue', () => {
     queue.enqueue('s', {
       id: 'long',
       run: (signal) =>
-        new Promise((_, reject) =>
-          signal.addEventListener('abort', () => {
+        new Promise((_, reject) => {
+          const stop = () => {
             aborted = signal.reason;
             reject(new Error('stopped'));
-          }),
-        ),
+          };
+          if (signal.aborted) stop();
+          signal.addEventListener('abort', stop);
+        }),
     });
     queue.enqueue('s', { id: 'waiting', run: async () => {} });
     expect(queue.dropQueued()).toEqual(['waiting']);

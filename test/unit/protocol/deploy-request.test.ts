@@ -5,7 +5,9 @@ import { webDeployBody } from '../../helpers/signed-request.js';
 
 describe('deployRequestSchema', () => {
   it('accepts a valid request', () => {
-    expect(deployRequestSchema.safeParse(webDeployBody({ digest: `sha256:${'0'.repeat(64)}` })).success).toBe(true);
+    expect(deployRequestSchema.safeParse(webDeployBody({ digest: `sha256:${'0'.repeat(64)}` })).success).toBe(
+      true,
+    );
   });
 
   it.each([

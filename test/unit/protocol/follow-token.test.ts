@@ -16,7 +16,9 @@ describe('follow tokens', () => {
     expect(verifyFollowToken('secret', 'deploy-2', token, now)).toBe(false);
     expect(verifyFollowToken('other', 'deploy-1', token, now)).toBe(false);
     const [version, exp, mac] = token.split('.');
-    expect(verifyFollowToken('secret', 'deploy-1', `${version}.${Number(exp) + 3600}.${mac}`, now)).toBe(false);
+    expect(verifyFollowToken('secret', 'deploy-1', `${version}.${Number(exp) + 3600}.${mac}`, now)).toBe(
+      false,
+    );
     expect(verifyFollowToken('secret', 'deploy-1', `${version}.${exp}.${mac!.slice(2)}`, now)).toBe(false);
   });
 });

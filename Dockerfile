@@ -1,0 +1,35 @@
+# docker-watcher as a container on the Docker host (TrueNAS SCALE, or any host with Docker).
+# Multi-stage: build with dev dependencies, run with production dependencies only.
+
+FROM node:24-slim AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY app ./app
+COPY src ./src
+RUN npm run build
+
+FROM node:24-slim AS deps
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+
+FROM node:24-slim
+ENV NODE_ENV=production \
+    DOCKER_WATCHER_CONFIG=/config/docker-watcher.yaml
+WORKDIR /app
+COPY --from=deps /src/node_modules ./node_modules
+COPY --from=build /src/dist ./dist
+COPY package.json ./
+COPY bin ./bin
+COPY config ./config
+# Runs as the unprivileged `node` user; compose adds the group that owns the Docker socket
+# (group_add), so no root is needed to talk to the engine.
+RUN mkdir -p /data && chown node:node /data
+USER node
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:8080/healthz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+ENTRYPOINT ["node", "dist/app/main.js"]
+CMD ["serve"]

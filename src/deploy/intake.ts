@@ -1,0 +1,26 @@
+import type { Config } from '../config/schema.js';
+import { resolveStage } from '../config/resolve-stage.js';
+import type { DeployIntent, DeployRecord } from '../core/deploy-types.js';
+import { ConflictError, NotFoundError } from '../core/errors.js';
+import type { DeployService } from './deploy-service.js';
+
+/** A request for a version, from any trigger: CI, the poller, a comment, a person. */
+export type IntakeRequest = Omit<DeployIntent, 'stage' | 'image'> & { stage?: string; image?: string };
+
+/**
+ * The one way in for every trigger, so that the same rules apply whatever asked: the project
+ * must exist, the image must be the project's own (a valid signature or a comment does not let
+ * anyone run an arbitrary image), the tag picks the stage, and the deploy service applies the
+ * stage's policy (auto_deploy, confirm, promote_from).
+ */
+export function intakeDeploy(config: Config, deploys: DeployService, request: IntakeRequest): DeployRecord {
+  const project = Object.hasOwn(config.projects, request.project) ? config.projects[request.project] : undefined;
+  if (!project) throw new NotFoundError(`project "${request.project}" is not in the app's config`);
+  if (request.image !== undefined && request.image !== project.image) {
+    throw new ConflictError(
+      `image "${request.image}" is not the image of project "${request.project}" ("${project.image}"); push and send that image`,
+    );
+  }
+  const stage = resolveStage(config, request.project, request.tag, request.stage);
+  return deploys.submit({ ...request, stage, image: project.image });
+}

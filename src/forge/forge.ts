@@ -1,0 +1,73 @@
+/**
+ * What docker-watcher needs from a forge (GitHub or Gitea). One adapter each: GitHub through
+ * Octokit, Gitea through undici. Errors are ExternalError('forge', ...) naming the repository and
+ * the call; a token never appears in them.
+ */
+
+export type ForgeKind = 'github' | 'gitea';
+
+/** A repository on a forge, `owner/name`. */
+export interface RepoRef {
+  owner: string;
+  repo: string;
+}
+
+/** The only states both forges accept for commit statuses. */
+export type CommitState = 'pending' | 'success' | 'failure' | 'error';
+
+export interface CommitStatus {
+  state: CommitState;
+  /** e.g. docker-watcher/dev */
+  context: string;
+  /** Cut to 140 characters by the adapter. */
+  description: string;
+  targetUrl?: string;
+}
+
+export type Permission = 'admin' | 'write' | 'read' | 'none';
+
+export type Reaction = '+1' | '-1' | 'eyes' | 'rocket' | 'confused' | 'hooray';
+
+export interface PullRequestInfo {
+  number: number;
+  headSha: string;
+  author: string;
+  state: 'open' | 'closed';
+}
+
+export type DeploymentState = 'pending' | 'in_progress' | 'success' | 'failure' | 'error' | 'inactive';
+
+export interface ForgeClient {
+  readonly kind: ForgeKind;
+  setCommitStatus(repo: RepoRef, sha: string, status: CommitStatus, signal?: AbortSignal): Promise<void>;
+  /**
+   * Creates the PR comment that contains `marker` (an HTML comment), or edits the one that
+   * already does: docker-watcher keeps exactly one comment per PR up to date.
+   */
+  upsertMarkedComment(repo: RepoRef, pr: number, marker: string, body: string, signal?: AbortSignal): Promise<number>;
+  /** A plain reply on a PR (command answers). */
+  createComment(repo: RepoRef, pr: number, body: string, signal?: AbortSignal): Promise<number>;
+  addReaction(repo: RepoRef, commentId: number, reaction: Reaction, signal?: AbortSignal): Promise<void>;
+  /** A user's permission on the repository; throws ExternalError when the forge refuses to say. */
+  userPermission(repo: RepoRef, username: string, signal?: AbortSignal): Promise<Permission>;
+  getPullRequest(repo: RepoRef, pr: number, signal?: AbortSignal): Promise<PullRequestInfo>;
+  /** GitHub only (Gitea has no deployments API): creates a Deployment for the environment = stage. */
+  createDeployment?(
+    repo: RepoRef,
+    input: { ref: string; environment: string; description: string },
+    signal?: AbortSignal,
+  ): Promise<number>;
+  createDeploymentStatus?(
+    repo: RepoRef,
+    deploymentId: number,
+    input: { state: DeploymentState; environmentUrl?: string; logUrl?: string; description?: string },
+    signal?: AbortSignal,
+  ): Promise<void>;
+}
+
+/** Parses `owner/name`. */
+export function parseRepo(fullName: string): RepoRef {
+  const [owner, repo, ...rest] = fullName.split('/');
+  if (!owner || !repo || rest.length > 0) throw new Error(`repository "${fullName}" is not of the form owner/name`);
+  return { owner, repo };
+}

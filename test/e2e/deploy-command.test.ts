@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deployCommand } from '../../app/commands/deploy.js';
+import { appFixture, GLOBAL_SECRET, type AppFixture } from '../fakes/app-fixture.js';
+import { listen } from '../helpers/listening-app.js';
+
+describe('docker-watcher deploy (CLI) against a listening app', () => {
+  let fixture: AppFixture;
+  let server: { url: string; close: () => Promise<void> };
+
+  beforeAll(async () => {
+    fixture = appFixture({
+      autoRun: true,
+      outcome: (intent) =>
+        intent.tag === 'dev-broken' ? { failAt: 'pull', message: 'manifest unknown' } : {},
+    });
+    server = await listen(fixture.app);
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    await fixture?.deploys.idle();
+    fixture?.store.close();
+  });
+
+  async function deploy(args: string[], env: NodeJS.ProcessEnv = { DOCKER_WATCHER_SECRET: GLOBAL_SECRET }) {
+    let stdout = '';
+    let stderr = '';
+    const code = await deployCommand(args, {
+      stdout: (text) => (stdout += text),
+      stderr: (text) => (stderr += text),
+      env,
+    });
+    return { code, stdout, stderr };
+  }
+
+  const base = () => [
+    '--url',
+    server.url,
+    '--project',
+    'web',
+    '--image',
+    '127.0.0.1:5000/acme/web',
+    '--repository',
+    'acme/web',
+    '--sha',
+    'abcdef1234567',
+  ];
+
+  it('deploys and prints the phases like the action', async () => {
+    const result = await deploy([...base(), '--tag', 'dev-1']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('[health] health started');
+    expect(result.stdout).toMatch(/^status=succeeded$/m);
+    expect(fixture.deploys.submitted.at(-1)).toMatchObject({
+      tag: 'dev-1',
+      source: { repository: 'acme/web' },
+    });
+  });
+
+  it('exits 1 naming the phase when the deploy fails', async () => {
+    const result = await deploy([...base(), '--tag', 'dev-broken']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/failed in phase "pull": manifest unknown/);
+  });
+
+  it('returns after acceptance with --no-wait', async () => {
+    const result = await deploy([...base(), '--tag', 'dev-2', '--no-wait']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^status=queued$/m);
+    expect(result.stdout).not.toContain('[health]');
+  });
+
+  it('takes the secret only from the environment', async () => {
+    const result = await deploy([...base(), '--tag', 'dev-3'], {});
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('DOCKER_WATCHER_SECRET');
+    expect((await deploy([...base(), '--tag', 'dev-3', '--secret', 'x'])).code).toBe(2);
+  });
+
+  it('explains missing flags and a bad tag', async () => {
+    expect((await deploy(['--url', server.url])).stderr).toContain('missing --project, --image, --tag');
+    const bad = await deploy([...base(), '--tag', '-x']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--tag');
+  });
+});

@@ -1,0 +1,132 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../../src/core/clock.js';
+import type { DeployIntent, DeployRecord } from '../../../src/core/deploy-types.js';
+import { reconcile } from '../../../src/deploy/reconcile.js';
+import { silentLogger } from '../../../src/log/logger.js';
+import { requireDocker, useTestInstance } from '../../helpers/docker-env.js';
+import { AUTH_REGISTRY, buildTestImage } from '../../helpers/test-images.js';
+import { fastGlobal, fetchBody, realDeployer, uniqueProject } from './real-deployer.js';
+
+const hasDocker = await requireDocker();
+
+describe.skipIf(!hasDocker)('deployer on the real Docker engine: credentials and crash recovery', () => {
+  const instanceId = useTestInstance();
+  const project = uniqueProject();
+  const image = `${AUTH_REGISTRY}/deployer-it/${project}/app`;
+  const config = {
+    global: fastGlobal(instanceId),
+    registries: {
+      auth: { url: `http://${AUTH_REGISTRY}`, username: 'dw', token_env: 'DW_IT_REGISTRY_TOKEN' },
+    },
+    projects: {
+      [project]: {
+        image,
+        registry: 'auth',
+        port: 8080,
+        healthcheck: '/health',
+        stages: { dev: { tag_pattern: '*', auto_deploy: true } },
+      },
+    },
+  };
+  const good = realDeployer({ instanceId, config, secrets: { DW_IT_REGISTRY_TOKEN: 'dw-secret' } });
+  const shared = { docker: good.docker, store: good.store, router: good.router };
+  const intent = (tag: string): DeployIntent => ({ project, stage: 'dev', image, tag, trigger: 'ci' });
+  let v1: DeployRecord;
+
+  beforeAll(async () => {
+    await Promise.all(
+      ['v1', 'v2'].map((tag) =>
+        buildTestImage({
+          repository: `deployer-it/${project}/app`,
+          tag,
+          behaviour: 'healthy',
+          registry: AUTH_REGISTRY,
+          instanceId,
+        }),
+      ),
+    );
+  });
+
+  async function containerNames() {
+    const list = await good.docker.listManagedContainers({ project, instanceId });
+    return Object.fromEntries(list.map((c) => [c.name, c.state]));
+  }
+
+  it('pulls from a registry that needs credentials', async () => {
+    v1 = await good.deploy(intent('v1'));
+    expect(v1.status, JSON.stringify(v1.error)).toBe('succeeded');
+    expect(await fetchBody(v1.url!)).toMatch(/^200 .*v1/s);
+  });
+
+  it('fails in pull with wrong credentials, naming the image, v1 still serving', async () => {
+    const bad = realDeployer({
+      instanceId,
+      config,
+      secrets: { DW_IT_REGISTRY_TOKEN: 'wrong-password' },
+      ...shared,
+    });
+    const record = await bad.deploy(intent('v2'));
+    expect(record.status).toBe('failed');
+    expect(record.error?.phase).toBe('pull');
+    expect(record.error?.message).toContain(`${image}:v2`);
+    expect(record.error?.message).toMatch(/rejected the credentials/);
+    expect(record.error?.message).not.toContain('wrong-password');
+    expect(await fetchBody(v1.url!)).toMatch(/^200 .*v1/s);
+    expect(await containerNames()).toEqual({ [`dw-${project}-dev-v1`]: 'running' });
+  });
+
+  it('reconciles a deploy cut off by a crash during its health check', async () => {
+    let reached!: () => void;
+    const inHealth = new Promise<void>((resolve) => (reached = resolve));
+    const crashing = realDeployer({
+      instanceId,
+      config,
+      secrets: { DW_IT_REGISTRY_TOKEN: 'dw-secret' },
+      ...shared,
+      // The process "dies" here: the health check never returns and nothing is undone.
+      deps: { waitUntilHealthy: () => (reached(), new Promise(() => {})) },
+    });
+    const cut = crashing.deployer.submit(intent('v2'));
+    await inHealth;
+    expect(await containerNames()).toEqual({
+      [`dw-${project}-dev-v1`]: 'running',
+      [`dw-${project}-dev-v2`]: 'running',
+    });
+
+    const deps = { ...shared, loaded: good.loaded, clock: systemClock, logger: silentLogger, instanceId };
+    const summary = await reconcile(deps);
+    expect(summary).toMatchObject({
+      interrupted: [cut.id],
+      removedContainers: [`dw-${project}-dev-v2`],
+      adopted: [],
+    });
+    expect(good.store.getDeploy(cut.id)).toMatchObject({ status: 'interrupted', error: { phase: 'health' } });
+    expect(await containerNames()).toEqual({ [`dw-${project}-dev-v1`]: 'running' });
+    expect(await fetchBody(v1.url!)).toMatch(/^200 .*v1/s);
+
+    expect(await reconcile(deps)).toEqual({
+      interrupted: [],
+      removedContainers: [],
+      restoredRoutes: [],
+      restartedContainers: [],
+      adopted: [],
+    });
+  });
+
+  it('adopts the running container when the database lost the live record', async () => {
+    good.store.clearLive(project, 'dev');
+    const summary = await reconcile({
+      ...shared,
+      loaded: good.loaded,
+      clock: systemClock,
+      logger: silentLogger,
+      instanceId,
+    });
+    expect(summary.adopted).toEqual([`${project}/dev`]);
+    expect(good.store.getLive(project, 'dev')).toMatchObject({
+      deployId: v1.id,
+      tag: 'v1',
+      containerId: v1.containerId,
+    });
+  });
+});
