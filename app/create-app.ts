@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { registerDashboard } from './dashboard/register-dashboard.js';
 import type { AppDeps, AppEnv } from './http/app-env.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { requestLog } from './http/request-log.js';
@@ -6,7 +7,11 @@ import { registerDeployEvents } from './routes/deploy-events.js';
 import { registerDeployRequests } from './routes/deploy-requests.js';
 import { registerDeploys } from './routes/deploys.js';
 import { registerHealth } from './routes/health.js';
+import { registerMetrics } from './routes/metrics.js';
 import { registerProjects } from './routes/projects.js';
+import { registerStageLogs } from './routes/stage-logs.js';
+import { registerStageOps } from './routes/stage-ops.js';
+import { registerWebhooks } from './routes/webhooks.js';
 
 export type { AppDeps, AppEnv } from './http/app-env.js';
 
@@ -26,6 +31,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   registerDeployEvents(app, deps);
   registerDeploys(app, deps);
   registerProjects(app, deps);
+  registerStageLogs(app, deps);
+  registerStageOps(app, deps);
+  registerDashboard(app, deps);
+  registerMetrics(app, deps);
+  registerWebhooks(app, deps);
   app.onError(errorHandler(deps.logger));
   app.notFound(notFoundHandler);
   return app;

@@ -13,7 +13,8 @@ export const median = (values: readonly number[]): number => quantile(values, 0.
 /** Formats milliseconds for a table cell. */
 export function ms(value: number): string {
   if (!Number.isFinite(value)) return '-';
-  return value >= 10_000 ? `${(value / 1000).toFixed(1)} s` : `${Math.round(value)} ms`;
+  if (value >= 10_000) return `${(value / 1000).toFixed(1)} s`;
+  return value < 10 ? `${value.toFixed(1)} ms` : `${Math.round(value)} ms`;
 }
 
 /** Prints rows as an aligned Markdown table (readable in a terminal and pasteable in an issue). */

@@ -2,7 +2,12 @@ import type { LoadedConfig } from '../../src/config/loaded-config.js';
 import type { Clock } from '../../src/core/clock.js';
 import type { DeployService } from '../../src/deploy/deploy-service.js';
 import type { LogFields, Logger } from '../../src/log/logger.js';
+import type { Metrics } from '../../src/metrics/metrics.js';
 import type { Store } from '../../src/store/store.js';
+import type { StageOps } from '../../src/ops/stage-ops.js';
+import type { ProjectForge } from '../../src/forge/forge-for.js';
+import type { BackgroundTasks } from './background-tasks.js';
+import type { RegistryPush } from './webhook-payloads.js';
 
 /** Everything the HTTP app uses, passed in by the composition root (no singletons). */
 export interface AppDeps {
@@ -14,10 +19,20 @@ export interface AppDeps {
   logger: Logger;
   /** Shown by GET /api/version; default { version: 'unknown' }. */
   version?: { name?: string; version: string; commit?: string };
+  /** Logs, stats and orphans of running stages (src/ops/stage-ops.ts); without it those routes answer 503. */
+  ops?: StageOps;
   /** Interval of SSE heartbeat comments; default 15 s. */
   heartbeatMs?: number;
   /** How long the follow token in a 202 answer stays valid; default 2 h. */
   followTokenTtlMs?: number;
+  /** Served by GET /metrics (src/metrics/metrics.ts); without it the route is not mounted. */
+  metrics?: Pick<Metrics, 'render'>;
+  /** A project's forge client for comment commands; default forgeFor(loaded, project). */
+  forgeFor?: (project: string) => ProjectForge | undefined;
+  /** Registry push webhooks (GitHub registry_package, Gitea package), called after verification. */
+  onRegistryPush?: (push: RegistryPush) => void;
+  /** Where webhook work that outlives the request is tracked; default: a set private to the app. */
+  tasks?: BackgroundTasks;
 }
 
 /** Hono environment: routes add the deploy id, project and stage to the request's log line. */

@@ -9,13 +9,17 @@ import {
   TIMESTAMP_HEADER,
   verifySignature,
 } from '../../src/protocol/signature.js';
+import { readSession } from '../dashboard/session-cookie.js';
 import type { AppDeps } from './app-env.js';
 
 const EMPTY_BODY = new Uint8Array(0);
 
 /** Who made a request, as far as the API cares. */
 export type Principal =
-  { kind: 'token' } | { kind: 'signature'; project: string } | { kind: 'follow'; deployId: string };
+  | { kind: 'token' }
+  | { kind: 'signature'; project: string }
+  | { kind: 'follow'; deployId: string }
+  | { kind: 'session' };
 
 /** Compares two strings in constant time (over their SHA-256, so lengths do not leak). */
 export function safeEqual(a: string, b: string): boolean {
@@ -67,6 +71,8 @@ export interface AuthScope {
   followDeployId?: string;
   /** Accept only the API token (approvals: CI must not approve its own deploys). */
   tokenOnly?: boolean;
+  /** Also accept the dashboard's session cookie (read routes its pages call, e.g. the SSE log). */
+  session?: boolean;
 }
 
 /**
@@ -112,6 +118,7 @@ export function authorize(
     }
     return { kind: 'signature', project: scope.project };
   }
+  if (scope.session && readSession(c, deps)) return { kind: 'session' };
   const how = scope.tokenOnly ? '' : ' or a signed request';
   throw new AuthError(`this endpoint needs "Authorization: Bearer <token>"${how}`);
 }
@@ -120,7 +127,9 @@ export function authorize(
 export function principalName(principal: Principal): string {
   return principal.kind === 'token'
     ? 'api-token'
-    : principal.kind === 'signature'
+    : principal.kind === 'session'
+      ? 'dashboard'
+      : principal.kind === 'signature'
       ? 'signed-request'
       : 'follow-token';
 }

@@ -19,7 +19,7 @@ export function registerDeployEvents(app: Hono<AppEnv>, deps: AppDeps): void {
   app.get('/api/deploys/:id/events', (c) => {
     const record = findDeploy(deps, c.req.param('id'));
     c.set('logFields', { deployId: record.id, project: record.project, stage: record.stage });
-    authorize(c, deps, { project: record.project, followDeployId: record.id });
+    authorize(c, deps, { project: record.project, followDeployId: record.id, session: true });
     const after = lastEventId(c.req.header('last-event-id'));
 
     return streamSSE(c, async (stream) => {

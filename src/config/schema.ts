@@ -13,6 +13,20 @@ const envName = z
 
 const seconds = (def: number, what: string) => z.number().positive().default(def).describe(what);
 
+/** Body formats of notification webhooks (src/notify/formats.ts builds each). */
+export const notificationFormatSchema = z
+  .enum(['json', 'ntfy', 'discord', 'slack', 'gotify'])
+  .describe(
+    'Body of notifications: `json` (documented docker-watcher body), `ntfy` (topic URL), `discord` (webhook URL), `slack` (Slack, Mattermost or Rocket.Chat incoming webhook), `gotify` (the server\'s /message URL)',
+  );
+
+/** What a notification can be about. */
+export const notificationEventSchema = z.enum(['started', 'succeeded', 'failed', 'rolled_back', 'awaiting_approval']);
+
+const notificationTokenEnv = envName.describe(
+  'Environment variable holding the token of the notification endpoint (ntfy: sent as a bearer token; gotify: as X-Gotify-Key; json: as a bearer token)',
+);
+
 /** Health-check timing; every field has a default so a project may override just one. */
 export const healthSchema = z
   .strictObject({
@@ -171,6 +185,16 @@ export const projectSchema = z
       .describe('When to pull: deploys by digest never pull what is already present'),
     poll: z.boolean().default(true).describe('Let the registry poller deploy this project'),
     notification_url: z.url().optional().describe('Extra notification webhook for this project'),
+    notification_format: notificationFormatSchema
+      .optional()
+      .describe('Body format for this project\'s notification_url (default: global.notification_format)'),
+    notification_token_env: notificationTokenEnv
+      .optional()
+      .describe('Token for this project\'s notification_url (the global token is never sent to it)'),
+    notification_events: z
+      .array(notificationEventSchema)
+      .optional()
+      .describe('Events sent to this project\'s notification_url (default: global.notification_events)'),
     keep_versions: z.int().min(0).max(20).optional().describe('Stopped versions kept for instant rollback'),
     resources: resourcesSchema.optional(),
     health: projectHealthSchema.optional(),
@@ -187,6 +211,16 @@ export const globalSchema = z
       .default('stage-{stage}-{project}')
       .describe('Subdomain of each stage; {stage} and {project} are replaced'),
     notification_url: z.url().optional().describe('Webhook that receives deploy notifications'),
+    notification_format: notificationFormatSchema.default('json'),
+    notification_token_env: notificationTokenEnv.optional(),
+    notification_events: z
+      .array(notificationEventSchema)
+      .default(['started', 'succeeded', 'failed', 'rolled_back', 'awaiting_approval'])
+      .describe('Events that are sent: started, succeeded, failed (also interrupted), rolled_back, awaiting_approval'),
+    metrics_public: z
+      .boolean()
+      .default(false)
+      .describe('Serve GET /metrics without the API token (only where the port is not reachable from outside)'),
     listen: z
       .strictObject({
         host: z.string().default('0.0.0.0').describe('Address the app listens on'),
@@ -248,3 +282,5 @@ export type RegistryConfig = Config['registries'][string];
 export type ForgeConfig = Config['forges'][string];
 export type NpmConfig = NonNullable<GlobalConfig['npm']>;
 export type HealthConfig = z.output<typeof healthSchema>;
+export type NotificationFormat = z.output<typeof notificationFormatSchema>;
+export type NotificationEvent = z.output<typeof notificationEventSchema>;

@@ -22,6 +22,7 @@ export function secretRefs(config: Config): SecretRef[] {
     if (name !== undefined) refs.push({ name, path });
   };
   add(config.global.npm?.password_env, ['global', 'npm', 'password_env']);
+  add(config.global.notification_token_env, ['global', 'notification_token_env']);
   for (const [name, registry] of Object.entries(config.registries)) {
     add(registry.username_env, ['registries', name, 'username_env']);
     add(registry.token_env, ['registries', name, 'token_env']);
@@ -32,6 +33,7 @@ export function secretRefs(config: Config): SecretRef[] {
   }
   for (const [name, project] of Object.entries(config.projects)) {
     add(project.secret_env, ['projects', name, 'secret_env']);
+    add(project.notification_token_env, ['projects', name, 'notification_token_env']);
   }
   return refs;
 }

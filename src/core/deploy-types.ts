@@ -31,7 +31,9 @@ export interface DeployIntent {
   rollbackOf?: string;
 }
 
-export type DeployTrigger = 'ci' | 'manual' | 'poll' | 'webhook' | 'comment' | 'rollback' | 'promote';
+/** `teardown`: not a deploy but the removal of a stage, recorded in the same history. */
+export type DeployTrigger =
+  'ci' | 'manual' | 'poll' | 'webhook' | 'comment' | 'rollback' | 'promote' | 'teardown';
 
 export type DeployStatus =
   | 'awaiting_approval'
@@ -48,7 +50,7 @@ export const FINAL_STATUSES: readonly DeployStatus[] = ['succeeded', 'failed', '
 
 /** The phases of a blue-green swap, in order (kamal-proxy's DeployService order). */
 export const PHASES = ['resolve', 'pull', 'create', 'start', 'health', 'switch', 'persist', 'drain', 'stop_old'] as const;
-export type Phase = (typeof PHASES)[number] | 'rollback';
+export type Phase = (typeof PHASES)[number] | 'rollback' | 'teardown';
 
 export interface PhaseTiming {
   phase: Phase;

@@ -14,6 +14,11 @@ export interface DeployService {
   approve(deployId: string, approvedBy: string): DeployRecord;
   /** Deploys the previous successful version of a stage through the same path. */
   rollback(project: string, stage: string, requestedBy?: string): DeployRecord;
+  /**
+   * Queues the removal of a stage (all its containers, its proxy route, its live version),
+   * recorded in the history with trigger `teardown`. Works for stages no longer in the config.
+   */
+  teardown(project: string, stage: string, requestedBy?: string): DeployRecord;
   /** Live events of one deploy (after those already stored); returns an unsubscribe function. */
   subscribe(deployId: string, listener: (event: DeployEvent) => void): () => void;
   /** Resolves when the deploy reaches a final status. */

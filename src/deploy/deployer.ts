@@ -17,6 +17,7 @@ import { detectReach, type Reach } from './probe-url.js';
 import { StageQueue } from './stage-queue.js';
 import type { HealthWaiter, SwapDeps } from './swap-context.js';
 import { runSwap } from './swap.js';
+import { runTeardown, teardownIntent } from './teardown.js';
 
 /** Everything the deployer uses; the composition root (app) passes the real adapters. */
 export interface DeployerDeps {
@@ -134,7 +135,9 @@ export function createDeployer(deps: DeployerDeps): DeployService {
       const live = store.getLive(project, stage);
       if (!live)
         throw new ConflictError(`nothing to roll back on ${project}/${stage}: no version is live there`, 409);
-      const history = store.listDeploys({ project, stage, status: ['succeeded'], limit: ROLLBACK_HISTORY });
+      const history = store
+        .listDeploys({ project, stage, status: ['succeeded'], limit: ROLLBACK_HISTORY })
+        .filter((record) => record.intent.trigger !== 'teardown');
       const target = rollbackTarget(live, history);
       const { rollbackOf: _previous, requestedBy: _by, ...rest } = target.intent;
       const digest = target.digest ?? target.intent.digest;
@@ -145,6 +148,16 @@ export function createDeployer(deps: DeployerDeps): DeployService {
         rollbackOf: target.id,
         ...(requestedBy === undefined ? {} : { requestedBy }),
       });
+    },
+
+    teardown(project, stage, requestedBy) {
+      assertAccepting();
+      const intent = teardownIntent(config, store, project, stage, requestedBy);
+      const record = store.createDeploy({ id: newId(), intent, status: 'queued', createdAt: clock.now().toISOString() });
+      const message = `queued teardown of ${project}/${stage}${requestedBy ? ` (by ${requestedBy})` : ''}`;
+      events.emit(record.id, { type: 'status', level: 'info', status: 'queued', message });
+      queue.enqueue(`${project}/${stage}`, { id: record.id, run: (signal) => runTeardown(swapDeps, record.id, signal) });
+      return store.getDeploy(record.id) ?? record;
     },
 
     subscribe: (deployId, listener) => events.subscribe(deployId, listener),

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import { ExternalError } from '../core/errors.js';
 import { containerCreateOptions, toContainerDetails, toImageDetails } from './container-options.js';
+import { toContainerStats, type EngineStats } from './container-stats.js';
 import { dockerCall, dockerCallOrMissing, dockerError, dockerStatus } from './docker-errors.js';
 import { readEvents } from './docker-events.js';
 import { networkEnsurer } from './ensure-network.js';
@@ -9,6 +10,7 @@ import { LABEL_INSTANCE, LABEL_PROJECT, LABEL_STAGE } from './engine.js';
 import type { ContainerDetails, DockerEngine, ListFilter } from './engine.js';
 import { logLines } from './log-frames.js';
 import { pullImage } from './pull-image.js';
+import { streamLogs } from './stream-logs.js';
 
 export interface DockerodeEngineOptions {
   /** Engine socket; default /var/run/docker.sock. */
@@ -128,6 +130,21 @@ export function createDockerodeEngine(options: DockerodeEngineOptions = {}): Doc
           .logs({ stdout: true, stderr: true, follow: false, tail, ...signalOption(signal) }),
       );
       return logLines(Buffer.isBuffer(buffer) ? buffer : Buffer.from(String(buffer))).slice(-tail);
+    },
+
+    streamLogs: (id, logOptions, onLine) => streamLogs(docker, id, logOptions, onLine),
+
+    async containerStats(id, signal) {
+      const container = await inspectContainer(id, signal);
+      if (!container) return { state: 'gone' };
+      if (container.state !== 'running') return toContainerStats({}, container);
+      // stream: false waits for a second sample, so precpu_stats is filled and CPU % is real.
+      const sample = await dockerCallOrMissing('read stats of container', container.name, signal, () =>
+        docker.getContainer(container.id).stats({ stream: false, ...signalOption(signal) }),
+      );
+      return sample === undefined
+        ? { state: 'gone' }
+        : toContainerStats(sample as unknown as EngineStats, container);
     },
 
     async watchEvents(onEvent, signal) {

@@ -77,6 +77,41 @@ export interface ContainerEvent {
   labels: Record<string, string>;
 }
 
+/** One line of a container's output, demultiplexed. */
+export interface LogLine {
+  stream: 'stdout' | 'stderr';
+  /** The engine's RFC 3339 timestamp of the line (nanosecond precision). */
+  time: string;
+  text: string;
+}
+
+export interface LogStreamOptions {
+  /** Last N lines before following (default: all). */
+  tail?: number;
+  /** Only lines written at or after this time. */
+  since?: Date;
+  /** Keep streaming new lines until the container stops or the signal aborts. */
+  follow?: boolean;
+  timestamps: true;
+  signal: AbortSignal;
+}
+
+/** A one-shot sample of a container's resource use; a container that is gone is not an error. */
+export type ContainerStats =
+  | { state: 'gone' }
+  | {
+      state: ContainerState;
+      /** Share of one CPU core times 100 (200 = two cores busy), like `docker stats`. */
+      cpuPercent: number;
+      /** Memory in use without the page cache, like `docker stats`. */
+      memoryBytes: number;
+      /** The container's memory limit (the host's memory when it has none). */
+      memoryLimitBytes: number;
+      networkRxBytes: number;
+      networkTxBytes: number;
+      restartCount: number;
+    };
+
 export interface ListFilter {
   project?: string;
   stage?: string;
@@ -109,6 +144,14 @@ export interface DockerEngine {
   listManagedContainers(filter?: ListFilter, signal?: AbortSignal): Promise<ContainerDetails[]>;
   /** Last `tail` lines of stdout and stderr, demultiplexed, oldest first. */
   containerLogs(id: string, options?: { tail?: number; signal?: AbortSignal }): Promise<string[]>;
+  /**
+   * Streams a container's log lines, oldest first, stdout and stderr in the order written.
+   * Resolves when the log ends (at once without follow; when the container stops with it) or
+   * the signal aborts. A container that does not exist is ExternalError('docker') with status 404.
+   */
+  streamLogs(id: string, options: LogStreamOptions, onLine: (line: LogLine) => void): Promise<void>;
+  /** One sample of CPU, memory, network and restarts (`docker stats --no-stream`). */
+  containerStats(id: string, signal?: AbortSignal): Promise<ContainerStats>;
   /** Streams events of managed containers until the signal aborts. */
   watchEvents(onEvent: (event: ContainerEvent) => void, signal: AbortSignal): Promise<void>;
 }

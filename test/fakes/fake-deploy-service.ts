@@ -42,6 +42,7 @@ export interface FakeDeployServiceOptions {
 export class FakeDeployService implements DeployService {
   readonly submitted: DeployIntent[] = [];
   readonly approvals: { id: string; by: string }[] = [];
+  readonly teardowns: DeployIntent[] = [];
   readonly #store: Store;
   readonly #clock: Clock;
   readonly #hub: DeployEventHub;
@@ -98,6 +99,23 @@ export class FakeDeployService implements DeployService {
       rollbackOf: previous.id,
       ...(requestedBy ? { requestedBy } : {}),
     });
+  }
+
+  /** Records the request and a queued history entry with trigger `teardown`; nothing is removed. */
+  teardown(project: string, stage: string, requestedBy?: string): DeployRecord {
+    const intent: DeployIntent = {
+      project,
+      stage,
+      image: this.#store.getLive(project, stage)?.image ?? '',
+      tag: this.#store.getLive(project, stage)?.tag ?? 'none',
+      trigger: 'teardown',
+      ...(requestedBy ? { requestedBy } : {}),
+    };
+    this.teardowns.push(intent);
+    const now = this.#clock.now();
+    const record = this.#store.createDeploy({ id: newDeployId(now), intent, status: 'queued', createdAt: now.toISOString() });
+    this.emit(record.id, { type: 'status', level: 'info', status: 'queued', message: 'teardown queued' });
+    return record;
   }
 
   subscribe(deployId: string, listener: (event: DeployEvent) => void): () => void {

@@ -7,10 +7,13 @@ import {
   LABEL_STAGE,
   type ContainerDetails,
   type ContainerEvent,
+  type ContainerStats,
   type ContainerSpec,
   type DockerEngine,
   type ImageDetails,
   type ListFilter,
+  type LogLine,
+  type LogStreamOptions,
   type RegistryCredentials,
 } from '../../src/docker/engine.js';
 
@@ -26,6 +29,19 @@ export interface FakeContainer {
   details: ContainerDetails;
   spec: ContainerSpec;
   logs: string[];
+  /** The same output with stream and time, as streamLogs gives it. */
+  logLines: LogLine[];
+  /** What containerStats reports while the container runs (see setStats). */
+  stats: FakeStats;
+}
+
+/** The measured part of ContainerStats; the fake derives state and restarts from the container. */
+export interface FakeStats {
+  cpuPercent: number;
+  memoryBytes: number;
+  memoryLimitBytes: number;
+  networkRxBytes: number;
+  networkTxBytes: number;
 }
 
 /** Hook run after a container is started; may change it (e.g. `fake.exitContainer(c.details.id, 3)`). */
@@ -59,6 +75,8 @@ export class FakeDockerEngine implements DockerEngine {
   private readonly pullResults = new Map<string, Partial<ImageDetails> | Error>();
   private readonly failures = new Map<keyof DockerEngine, Error[]>();
   private readonly listeners = new Set<(event: ContainerEvent) => void>();
+  /** Log followers per container id: each gets new lines, and `end` when the container stops. */
+  private readonly followers = new Map<string, Set<{ line(l: LogLine): void; end(): void }>>();
   private nextId = 1;
   private nextHostPort = 32768;
   private pingError: Error | undefined;
@@ -158,8 +176,23 @@ export class FakeDockerEngine implements DockerEngine {
     this.emit(details, 'health_status', health);
   }
 
+  /** Lines the container prints on stdout (see writeLog for stderr). */
   appendLogs(idOrName: string, ...lines: string[]): void {
-    this.container(idOrName).logs.push(...lines);
+    for (const text of lines) this.writeLog(idOrName, 'stdout', text);
+  }
+
+  /** One line of output on `stream`, stamped with the clock; followers get it at once. */
+  writeLog(idOrName: string, stream: LogLine['stream'], text: string): void {
+    const container = this.container(idOrName);
+    const line: LogLine = { stream, time: this.clock.now().toISOString(), text };
+    container.logs.push(text);
+    container.logLines.push(line);
+    for (const follower of this.followers.get(container.details.id) ?? []) follower.line({ ...line });
+  }
+
+  /** Sets what containerStats reports for a running container. */
+  setStats(idOrName: string, stats: Partial<FakeStats>): void {
+    Object.assign(this.container(idOrName).stats, stats);
   }
 
   /** Sends an event to watchers, as the daemon would. */
@@ -300,6 +333,43 @@ export class FakeDockerEngine implements DockerEngine {
     return options.tail === undefined ? [...logs] : logs.slice(Math.max(0, logs.length - options.tail));
   }
 
+  async streamLogs(id: string, options: LogStreamOptions, onLine: (line: LogLine) => void): Promise<void> {
+    if (options.signal.aborted) return;
+    this.enter('streamLogs', id, undefined);
+    const container = this.mustFind(id);
+    const since = options.since?.toISOString();
+    const past = container.logLines.filter((line) => since === undefined || line.time >= since);
+    const shown = options.tail === undefined ? past : past.slice(Math.max(0, past.length - options.tail));
+    for (const line of shown) onLine({ ...line });
+    const { state } = container.details;
+    if (options.follow !== true || (state !== 'running' && state !== 'restarting')) return;
+    const key = container.details.id;
+    await new Promise<void>((resolve) => {
+      const follower = {
+        line: onLine,
+        end: () => {
+          this.followers.get(key)?.delete(follower);
+          options.signal.removeEventListener('abort', follower.end);
+          resolve();
+        },
+      };
+      this.followers.set(key, (this.followers.get(key) ?? new Set()).add(follower));
+      options.signal.addEventListener('abort', follower.end, { once: true });
+    });
+  }
+
+  async containerStats(id: string, signal?: AbortSignal): Promise<ContainerStats> {
+    this.enter('containerStats', id, signal);
+    const container = this.find(id);
+    if (!container) return { state: 'gone' };
+    const { state, restartCount } = container.details;
+    const measured =
+      state === 'running'
+        ? container.stats
+        : { ...container.stats, cpuPercent: 0, memoryBytes: 0, networkRxBytes: 0, networkTxBytes: 0 };
+    return { state, restartCount, ...measured };
+  }
+
   async watchEvents(onEvent: (event: ContainerEvent) => void, signal: AbortSignal): Promise<void> {
     this.enter('watchEvents', undefined, signal);
     this.listeners.add(onEvent);
@@ -332,7 +402,14 @@ export class FakeDockerEngine implements DockerEngine {
       state: 'created',
       restartCount: 0,
     };
-    return { details, spec: structuredClone(spec), logs: [] };
+    const stats: FakeStats = {
+      cpuPercent: 0,
+      memoryBytes: 0,
+      memoryLimitBytes: spec.memoryBytes ?? 8 * 1024 ** 3,
+      networkRxBytes: 0,
+      networkTxBytes: 0,
+    };
+    return { details, spec: structuredClone(spec), logs: [], logLines: [], stats };
   }
 
   private find(idOrName: string): FakeContainer | undefined {
@@ -356,6 +433,9 @@ export class FakeDockerEngine implements DockerEngine {
   }
 
   private emit(details: ContainerDetails, action: ContainerEvent['action'], detail?: string): void {
+    if (action === 'die' || action === 'destroy') {
+      for (const follower of [...(this.followers.get(details.id) ?? [])]) follower.end();
+    }
     if (!isManaged(details)) return;
     const event: ContainerEvent = { containerId: details.id, action, labels: { ...details.labels } };
     if (detail !== undefined) event.detail = detail;

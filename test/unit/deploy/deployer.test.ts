@@ -164,7 +164,7 @@ describe('deployer: pulls', () => {
 
 /** Each way to fail in one phase of the second deploy (v1 live, v2 being deployed). */
 const failures: Record<
-  Exclude<Phase, 'rollback'>,
+  Exclude<Phase, 'rollback' | 'teardown'>,
   (fx: ReturnType<typeof deployerFixture>, store: FailingStore) => void
 > = {
   resolve: (fx) => fx.docker.failNext('inspectImage', new ExternalError('docker', 'engine unreachable')),

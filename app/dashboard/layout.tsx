@@ -1,0 +1,44 @@
+import type { Child } from 'hono/jsx';
+import { CLIENT_SCRIPT } from './client-script.js';
+import { STYLES } from './styles.js';
+
+/** What every dashboard page gets: the CSP nonce and, when logged in, the CSRF token. */
+export interface PageView {
+  nonce: string;
+  csrf?: string;
+  now: Date;
+}
+
+/** The page frame: head with the inline stylesheet, header with navigation and logout. */
+export function Layout(props: { title: string; view: PageView; children?: Child }) {
+  const { view } = props;
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="color-scheme" content="light dark" />
+        <title>{`${props.title} · docker-watcher`}</title>
+        <style nonce={view.nonce} dangerouslySetInnerHTML={{ __html: STYLES }} />
+      </head>
+      <body>
+        <header>
+          <a class="brand" href="/">
+            docker-watcher
+          </a>
+          <nav>{view.csrf !== undefined && <a href="/">Overview</a>}</nav>
+          {view.csrf !== undefined && (
+            <form class="inline" method="post" action="/logout">
+              <input type="hidden" name="csrf" value={view.csrf} />
+              <button class="secondary" type="submit">
+                Log out
+              </button>
+            </form>
+          )}
+        </header>
+        <main>{props.children}</main>
+        <script nonce={view.nonce} dangerouslySetInnerHTML={{ __html: CLIENT_SCRIPT }} />
+      </body>
+    </html>
+  );
+}

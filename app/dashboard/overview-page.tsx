@@ -1,0 +1,33 @@
+import type { Config } from '../../src/config/schema.js';
+import type { Store } from '../../src/store/store.js';
+import { paths } from './components.js';
+import { Layout, type PageView } from './layout.js';
+import { StageCard } from './stage-card.js';
+import { projectStages } from './stage-view.js';
+
+/** GET /: every project and stage, what runs there and how its last deploy went. */
+export function OverviewPage(props: { config: Config; store: Store; view: PageView & { csrf: string } }) {
+  const { config, store, view } = props;
+  const projects = Object.keys(config.projects);
+  return (
+    <Layout title="Overview" view={view}>
+      <h1>Overview</h1>
+      {projects.length === 0 && (
+        <p class="card muted">No projects yet: add one under `projects` in the config file.</p>
+      )}
+      {projects.map((project) => (
+        <section class="card" data-project={project}>
+          <h2>
+            <a href={paths.project(project)}>{project}</a>
+          </h2>
+          <p class="muted mono">{config.projects[project]!.image}</p>
+          <div class="grid">
+            {projectStages(config, store, project).map((stage) => (
+              <StageCard stage={stage} view={view} />
+            ))}
+          </div>
+        </section>
+      ))}
+    </Layout>
+  );
+}

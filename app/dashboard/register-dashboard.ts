@@ -1,0 +1,30 @@
+import { Hono } from 'hono';
+import type { AppDeps, AppEnv } from '../http/app-env.js';
+import { registerActions } from './action-routes.js';
+import { dashboardErrorHandler } from './dashboard-errors.js';
+import { createLoginThrottle, type LoginThrottleOptions } from './login-throttle.js';
+import { registerLogin } from './login-routes.js';
+import { registerPages } from './page-routes.js';
+
+export interface DashboardOptions {
+  /** Wrong-token limits per client address; default 5 per 15 minutes. */
+  throttle?: LoginThrottleOptions;
+  /** Pause before answering a wrong token; default 1 s (through the injected clock). */
+  failureDelayMs?: number;
+}
+
+/**
+ * The dashboard: server-rendered pages behind a login with the API token, and form actions
+ * that go through the same deploy service as the API. Errors on its routes are shown as pages.
+ */
+export function registerDashboard(app: Hono<AppEnv>, deps: AppDeps, options: DashboardOptions = {}): void {
+  const dashboard = new Hono<AppEnv>();
+  registerLogin(dashboard, deps, {
+    throttle: createLoginThrottle(options.throttle),
+    ...(options.failureDelayMs === undefined ? {} : { failureDelayMs: options.failureDelayMs }),
+  });
+  registerPages(dashboard, deps);
+  registerActions(dashboard, deps);
+  dashboard.onError(dashboardErrorHandler(deps));
+  app.route('/', dashboard);
+}

@@ -1,0 +1,99 @@
+import type { Context } from 'hono';
+import type { Config } from '../../src/config/schema.js';
+import { parseCommands } from '../../src/commands/parse-commands.js';
+import { runCommentCommands } from '../../src/commands/run-command.js';
+import { forgeFor } from '../../src/forge/forge-for.js';
+import type { ForgeKind } from '../../src/forge/forge.js';
+import type { AppDeps, AppEnv } from '../http/app-env.js';
+import type { BackgroundTasks } from '../http/background-tasks.js';
+import { readIssueComment } from '../http/webhook-payloads.js';
+import type { WebhookForge } from '../http/webhook-signature.js';
+
+const COMMENT_STATE = 'webhook-comment:';
+
+/**
+ * The project a webhook is for: its `repository` is the payload's (case-insensitive) and its
+ * forge (its `forge`, else the only one) is one whose secret signed the delivery, so a secret of
+ * one forge never acts on another forge's projects.
+ */
+export function projectForRepository(
+  config: Config,
+  forgeNames: readonly string[],
+  repository: string,
+): { project: string; forgeName: string } | undefined {
+  const soleForge = Object.keys(config.forges).length === 1 ? Object.keys(config.forges)[0] : undefined;
+  for (const [project, projectConfig] of Object.entries(config.projects)) {
+    const forgeName = projectConfig.forge ?? soleForge;
+    if (forgeName === undefined || !forgeNames.includes(forgeName)) continue;
+    if (projectConfig.repository?.toLowerCase() === repository.toLowerCase()) return { project, forgeName };
+  }
+  return undefined;
+}
+
+/**
+ * An issue_comment delivery (already verified): commands on an open PR by a person start in the
+ * background (reaction, permission check, deploys, one reply) and the answer is 202 at once.
+ * A comment is acted on once, whatever delivery id it comes with: the delivery id is not signed.
+ */
+export function handleIssueComment(
+  c: Context<AppEnv>,
+  deps: AppDeps,
+  tasks: BackgroundTasks,
+  kind: ForgeKind,
+  signed: readonly WebhookForge[],
+  payload: unknown,
+): Response {
+  const ignored = (reason: string) => c.json({ ignored: reason }, 202);
+  const comment = readIssueComment(payload);
+  if (!comment) return ignored('payload');
+  if (comment.action !== 'created') return ignored('action');
+  if (!comment.isPullRequest) return ignored('not_pull_request');
+  if (comment.senderIsBot) return ignored('bot');
+  if (!comment.open) return ignored('closed');
+  const parsed = parseCommands(comment.body);
+  if (parsed.commands.length === 0) return ignored('no_command');
+
+  const { config } = deps.loaded;
+  const match = projectForRepository(
+    config,
+    signed.map((forge) => forge.name),
+    comment.repository,
+  );
+  if (!match) {
+    deps.logger.info('command comment for a repository no project deploys', { repository: comment.repository, kind });
+    return ignored('no_project');
+  }
+  c.set('logFields', { project: match.project });
+  const commentKey = `${COMMENT_STATE}${match.forgeName}:${comment.repository.toLowerCase()}:${comment.commentId}`;
+  if (deps.store.getState(commentKey) !== undefined) return c.json({ ignored: 'duplicate' }, 200);
+  deps.store.setState(commentKey, deps.clock.now().toISOString());
+
+  const target = deps.forgeFor
+    ? deps.forgeFor(match.project)
+    : forgeFor(deps.loaded, match.project, undefined, { logger: deps.logger });
+  if (!target) {
+    deps.logger.warn('command comment ignored: the project has no forge client (set the forge token_env)', {
+      project: match.project,
+    });
+    return ignored('no_forge_client');
+  }
+  const forgeUrl = signed.find((forge) => forge.name === match.forgeName)?.url;
+  const serverUrl =
+    forgeUrl ?? (comment.repositoryUrl ? new URL(comment.repositoryUrl).origin : 'https://github.com');
+  tasks.add(
+    runCommentCommands(
+      { config, deploys: deps.deploys, store: deps.store, client: target.client, logger: deps.logger },
+      {
+        forge: kind,
+        project: match.project,
+        repo: target.repo,
+        serverUrl,
+        pr: comment.pr,
+        commentId: comment.commentId,
+        commenter: comment.sender,
+      },
+      parsed,
+    ),
+  );
+  return c.json({ accepted: 'commands', project: match.project, commands: parsed.commands.map((x) => x.name) }, 202);
+}

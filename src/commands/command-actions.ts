@@ -1,0 +1,160 @@
+import type { StageConfig } from '../config/schema.js';
+import type { DeployRecord } from '../core/deploy-types.js';
+import { intakeDeploy } from '../deploy/intake.js';
+import { sameLogin } from './command-access.js';
+import {
+  commandSource,
+  deployLink,
+  isFromPullRequest,
+  type ActionContext,
+  type CommandResult,
+} from './command-context.js';
+import { USAGE } from './parse-commands.js';
+
+/** How far back /deploy looks for this PR's last deploy. */
+const PR_HISTORY = 200;
+
+const refused = (text: string): CommandResult => ({ ok: false, text });
+
+function describeStage(name: string, stage: StageConfig): string {
+  const how = stage.promote_from
+    ? `only what is live in ${stage.promote_from} (/promote ${name})`
+    : `tags ${stage.tag_pattern}`;
+  const approval = !stage.auto_deploy || stage.confirm ? ', needs approval' : '';
+  return `\`${name}\`: ${how}${approval}`;
+}
+
+/** A refusal for an unknown stage, listing the stages there are. */
+function stageOrRefusal(ctx: ActionContext, stage: string): StageConfig | CommandResult {
+  const stageConfig = Object.hasOwn(ctx.projectConfig.stages, stage) ? ctx.projectConfig.stages[stage] : undefined;
+  if (stageConfig) return stageConfig;
+  const names = Object.keys(ctx.projectConfig.stages).join(', ') || 'none';
+  return refused(`project ${ctx.event.project} has no stage \`${stage}\`; its stages are: ${names}.`);
+}
+
+function busyRefusal(ctx: ActionContext, stage: string): CommandResult | undefined {
+  const [busy] = ctx.deps.store.listDeploys({
+    project: ctx.event.project,
+    stage,
+    status: ['queued', 'running'],
+    limit: 1,
+  });
+  if (!busy) return undefined;
+  return refused(
+    `stage ${stage} is busy: deploy ${deployLink(ctx.deps.config, busy.id)} (${busy.intent.tag}) is ${busy.status}; send the command again when it has finished.`,
+  );
+}
+
+/** allow_self_approval: false keeps a PR's author from approving (or skipping approval of) its deploys. */
+function selfApprovalRefusal(ctx: ActionContext, what: string): CommandResult | undefined {
+  if (ctx.projectConfig.allow_self_approval || !sameLogin(ctx.event.commenter, ctx.pullRequest.author)) return undefined;
+  return refused(
+    `@${ctx.event.commenter} opened this PR and project ${ctx.event.project} does not allow self-approval, so ${what} must come from someone else.`,
+  );
+}
+
+function accepted(ctx: ActionContext, record: DeployRecord, what: string): CommandResult {
+  const state = record.status === 'awaiting_approval' ? 'awaits approval (/approve)' : record.status;
+  return {
+    ok: true,
+    text: `${what}: deploy ${deployLink(ctx.deps.config, record.id)} ${state}.`,
+    deployIds: [record.id],
+  };
+}
+
+/** /deploy <stage> [tag]: the tag defaults to the one this PR deployed last. */
+export function deployCommand(ctx: ActionContext, stage: string, tag: string | undefined): CommandResult {
+  const stageConfig = stageOrRefusal(ctx, stage);
+  if ('ok' in stageConfig) return stageConfig;
+  if (!stageConfig.auto_deploy || stageConfig.confirm) {
+    const self = selfApprovalRefusal(ctx, `a deploy to ${stage} (which needs approval)`);
+    if (self) return self;
+  }
+  const busy = busyRefusal(ctx, stage);
+  if (busy) return busy;
+  let digest: string | undefined;
+  if (tag === undefined) {
+    const last = ctx.deps.store
+      .listDeploys({ project: ctx.event.project, limit: PR_HISTORY })
+      .find((record) => isFromPullRequest(record, ctx.event));
+    if (!last) return refused(`this PR has no deploy of ${ctx.event.project} yet, so name the tag: ${USAGE.deploy}.`);
+    tag = last.intent.tag;
+    digest = last.digest ?? last.intent.digest;
+  }
+  const record = intakeDeploy(ctx.deps.config, ctx.deps.deploys, {
+    project: ctx.event.project,
+    stage,
+    tag,
+    ...(digest === undefined ? {} : { digest }),
+    trigger: 'comment',
+    source: commandSource(ctx.event, ctx.pullRequest),
+    requestedBy: ctx.event.commenter,
+  });
+  return accepted(ctx, record, `deploying ${ctx.event.project} ${tag} to ${stage}`);
+}
+
+/** /promote <stage>: the version live in the stage's promote_from stage, pinned to its digest. */
+export function promoteCommand(ctx: ActionContext, stage: string): CommandResult {
+  const stageConfig = stageOrRefusal(ctx, stage);
+  if ('ok' in stageConfig) return stageConfig;
+  const from = stageConfig.promote_from;
+  if (from === undefined) {
+    return refused(`stage ${stage} has no promote_from, so there is nothing to promote into it; use ${USAGE.deploy}.`);
+  }
+  const self = selfApprovalRefusal(ctx, `a promotion to ${stage}`);
+  if (self) return self;
+  const live = ctx.deps.store.getLive(ctx.event.project, from);
+  if (!live) return refused(`nothing is live in ${from} to promote to ${stage}; deploy to ${from} first.`);
+  const busy = busyRefusal(ctx, stage);
+  if (busy) return busy;
+  const record = intakeDeploy(ctx.deps.config, ctx.deps.deploys, {
+    project: ctx.event.project,
+    stage,
+    tag: live.tag,
+    ...(live.digest === undefined ? {} : { digest: live.digest }),
+    trigger: 'promote',
+    source: commandSource(ctx.event, ctx.pullRequest),
+    requestedBy: ctx.event.commenter,
+  });
+  return accepted(ctx, record, `promoting ${ctx.event.project} ${live.tag} from ${from} to ${stage}`);
+}
+
+/** /rollback <stage>: the previous successful version, through the normal deploy path. */
+export function rollbackCommand(ctx: ActionContext, stage: string): CommandResult {
+  const stageConfig = stageOrRefusal(ctx, stage);
+  if ('ok' in stageConfig) return stageConfig;
+  const busy = busyRefusal(ctx, stage);
+  if (busy) return busy;
+  const record = ctx.deps.deploys.rollback(ctx.event.project, stage, ctx.event.commenter);
+  return accepted(ctx, record, `rolling ${stage} back to ${record.intent.tag}`);
+}
+
+/** /approve: every deploy of this PR that awaits approval. */
+export function approveCommand(ctx: ActionContext): CommandResult {
+  const self = selfApprovalRefusal(ctx, 'approval');
+  if (self) return self;
+  const waiting = ctx.deps.store
+    .listDeploys({ project: ctx.event.project, status: ['awaiting_approval'] })
+    .filter((record) => isFromPullRequest(record, ctx.event));
+  if (waiting.length === 0) return refused(`nothing of this PR awaits approval in ${ctx.event.project}.`);
+  const approved = waiting.map((record) => ctx.deps.deploys.approve(record.id, ctx.event.commenter));
+  const list = approved
+    .map((record) => `${deployLink(ctx.deps.config, record.id)} (${record.intent.tag} to ${record.stage})`)
+    .join(', ');
+  return { ok: true, text: `approved ${list}.`, deployIds: approved.map((record) => record.id) };
+}
+
+/** /help: the commands and this project's stages. */
+export function helpText(ctx: Pick<ActionContext, 'event' | 'projectConfig'>): string {
+  const stages = Object.entries(ctx.projectConfig.stages).map(([name, stage]) => `  - ${describeStage(name, stage)}`);
+  return [
+    `docker-watcher commands for ${ctx.event.project} (write permission or approvers only):`,
+    `- \`${USAGE.deploy}\`: deploy a tag (default: this PR's last deployed tag)`,
+    `- \`${USAGE.promote}\`: deploy what is live in the stage's promote_from stage`,
+    `- \`${USAGE.rollback}\`: go back to the stage's previous version`,
+    `- \`${USAGE.approve}\`: approve this PR's deploys that await approval`,
+    `- \`${USAGE.help}\`: this list`,
+    'Stages:',
+    ...stages,
+  ].join('\n');
+}

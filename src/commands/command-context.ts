@@ -1,0 +1,71 @@
+import type { Config, ProjectConfig } from '../config/schema.js';
+import type { DeployRecord, DeploySource } from '../core/deploy-types.js';
+import type { DeployService } from '../deploy/deploy-service.js';
+import type { ForgeClient, ForgeKind, PullRequestInfo, RepoRef } from '../forge/forge.js';
+import type { Logger } from '../log/logger.js';
+import type { Store } from '../store/store.js';
+
+/** A PR comment that carries commands, as the webhook receiver read it from a verified payload. */
+export interface CommentEvent {
+  forge: ForgeKind;
+  /** The project whose `repository` the webhook came from. */
+  project: string;
+  repo: RepoRef;
+  /** Web URL of the forge (https://github.com), for deploy sources. */
+  serverUrl: string;
+  pr: number;
+  commentId: number;
+  commenter: string;
+}
+
+/** What running commands needs; the composition root passes the real ones. */
+export interface CommandDeps {
+  config: Config;
+  deploys: DeployService;
+  store: Store;
+  client: ForgeClient;
+  logger: Logger;
+  signal?: AbortSignal;
+}
+
+/** One command's outcome, a line of the reply. */
+export interface CommandResult {
+  ok: boolean;
+  text: string;
+  deployIds?: string[];
+}
+
+/** Everything an action needs once the commenter is allowed and the PR is known. */
+export interface ActionContext {
+  deps: CommandDeps;
+  event: CommentEvent;
+  projectConfig: ProjectConfig;
+  pullRequest: PullRequestInfo;
+}
+
+/** The deploy source recorded for a command: the PR's head commit, the commenter. */
+export function commandSource(event: CommentEvent, pullRequest: PullRequestInfo): DeploySource {
+  return {
+    forge: event.forge,
+    serverUrl: event.serverUrl,
+    repository: `${event.repo.owner}/${event.repo.repo}`,
+    sha: pullRequest.headSha,
+    pr: event.pr,
+    actor: event.commenter,
+  };
+}
+
+/** Whether a deploy was requested for this PR of this repository. */
+export function isFromPullRequest(record: DeployRecord, event: CommentEvent): boolean {
+  const source = record.intent.source;
+  return (
+    source?.pr === event.pr &&
+    source.repository.toLowerCase() === `${event.repo.owner}/${event.repo.repo}`.toLowerCase()
+  );
+}
+
+/** `[id](<public_url>/deploys/<id>)`, or the bare id when the app has no public_url. */
+export function deployLink(config: Config, id: string): string {
+  const base = config.global.public_url?.replace(/\/+$/, '');
+  return base ? `[${id}](${base}/deploys/${encodeURIComponent(id)})` : `\`${id}\``;
+}

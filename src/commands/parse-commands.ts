@@ -1,0 +1,102 @@
+/**
+ * PR comment commands. Only a line that starts with the command counts: text in fenced or
+ * indented code, inline code, quotes (`>`) and HTML comments is someone talking *about* a
+ * command (or quoting an earlier one), never asking for it.
+ */
+
+export type CommentCommand =
+  | { name: 'deploy'; stage: string; tag?: string }
+  | { name: 'promote'; stage: string }
+  | { name: 'rollback'; stage: string }
+  | { name: 'approve' }
+  | { name: 'help' }
+  /** A known command with wrong arguments: answered with its usage, never guessed at. */
+  | { name: 'invalid'; line: string; usage: string };
+
+export interface ParsedComment {
+  commands: CommentCommand[];
+  /** More commands than MAX_COMMANDS were written; the rest are ignored. */
+  truncated: boolean;
+}
+
+/** A comment may carry a few commands (say `/approve` and `/promote prod`), not a script. */
+export const MAX_COMMANDS = 3;
+
+export const USAGE = {
+  deploy: '/deploy <stage> [tag]',
+  promote: '/promote <stage>',
+  rollback: '/rollback <stage>',
+  approve: '/approve',
+  help: '/help',
+} as const;
+
+const STAGE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const COMMAND_LINE = /^ {0,3}\/(deploy|promote|rollback|approve|help)(?=\s|$)(.*)$/i;
+const FENCE = /^ {0,3}(`{3,}|~{3,})/;
+
+function toCommand(name: keyof typeof USAGE, args: string[], line: string): CommentCommand {
+  const invalid = (): CommentCommand => ({ name: 'invalid', line, usage: USAGE[name] });
+  const [first, second, ...rest] = args;
+  switch (name) {
+    case 'deploy':
+      if (!first || !STAGE.test(first) || rest.length > 0) return invalid();
+      if (second === undefined) return { name, stage: first };
+      return TAG.test(second) ? { name, stage: first, tag: second } : invalid();
+    case 'promote':
+    case 'rollback':
+      return first && STAGE.test(first) && second === undefined ? { name, stage: first } : invalid();
+    case 'approve':
+    case 'help':
+      return args.length === 0 ? { name } : invalid();
+  }
+}
+
+/** Lines that are prose, with code, quotes and HTML comments left out. */
+function* proseLines(body: string): Generator<string> {
+  let fence: { char: string; length: number } | undefined;
+  let inHtmlComment = false;
+  for (const line of body.split(/\r?\n/)) {
+    const fenceMatch = FENCE.exec(line);
+    if (fence) {
+      const closing = fenceMatch?.[1];
+      if (closing?.[0] === fence.char && closing.length >= fence.length && line.trim() === closing) {
+        fence = undefined;
+      }
+      continue;
+    }
+    if (fenceMatch?.[1]) {
+      fence = { char: fenceMatch[1][0] ?? '`', length: fenceMatch[1].length };
+      continue;
+    }
+    if (inHtmlComment) {
+      if (line.includes('-->')) inHtmlComment = false;
+      continue;
+    }
+    if (/^\s*<!--/.test(line)) {
+      inHtmlComment = !line.includes('-->');
+      continue;
+    }
+    // Indented code (4 spaces or a tab) and quotes; inline code never starts with the slash.
+    if (/^( {4}|\t)/.test(line) || /^\s*>/.test(line)) continue;
+    yield line;
+  }
+}
+
+/** Finds the commands of a PR comment, in order, at most MAX_COMMANDS. */
+export function parseCommands(body: string): ParsedComment {
+  const commands: CommentCommand[] = [];
+  let truncated = false;
+  for (const line of proseLines(body)) {
+    const match = COMMAND_LINE.exec(line);
+    if (!match?.[1]) continue;
+    if (commands.length === MAX_COMMANDS) {
+      truncated = true;
+      break;
+    }
+    const name = match[1].toLowerCase() as keyof typeof USAGE;
+    const args = (match[2] ?? '').trim().split(/\s+/).filter(Boolean);
+    commands.push(toCommand(name, args, line.trim()));
+  }
+  return { commands, truncated };
+}

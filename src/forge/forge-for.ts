@@ -1,0 +1,110 @@
+import type { LoadedConfig } from '../config/loaded-config.js';
+import type { ForgeConfig } from '../config/schema.js';
+import type { DeploySource } from '../core/deploy-types.js';
+import { silentLogger, type Logger } from '../log/logger.js';
+import { parseRepo, type ForgeClient, type RepoRef } from './forge.js';
+import { createGiteaClient } from './gitea-client.js';
+import { createGitHubClient } from './github-client.js';
+
+/** A project's forge client and the repository it reports to. */
+export interface ProjectForge {
+  client: ForgeClient;
+  repo: RepoRef;
+  /** Name of the entry under `forges`. */
+  forgeName: string;
+}
+
+export interface ForgeForOptions {
+  logger?: Logger;
+  /** Only for GitHub clients (tests); Gitea goes through undici. */
+  fetch?: typeof fetch;
+}
+
+const GITHUB_WEB = 'https://github.com';
+
+/** Clients per loaded config and forge name: a config reload gets fresh ones. */
+const clients = new WeakMap<LoadedConfig, Map<string, ForgeClient>>();
+
+/**
+ * The forge and repository a project reports to, or undefined when there is none (no forge
+ * configured, no repository known, or no token). The forge is the project's `forge`, else the only
+ * entry of `forges`, else the configured forge the request's source came from; the repository is
+ * the project's `repository`, else the source's.
+ */
+export function forgeFor(
+  loaded: LoadedConfig,
+  project: string | undefined,
+  source?: DeploySource,
+  options: ForgeForOptions = {},
+): ProjectForge | undefined {
+  const { forges, projects } = loaded.config;
+  const projectConfig = project === undefined ? undefined : projects[project];
+  const forgeName = projectConfig?.forge ?? soleForge(forges) ?? forgeOfSource(forges, source);
+  if (forgeName === undefined) return undefined;
+  const forge = forges[forgeName];
+  if (!forge) {
+    throw new Error(
+      `project "${project}" names forge "${forgeName}", which is not under forges (known: ${Object.keys(forges).join(', ') || 'none'})`,
+    );
+  }
+  const repository = projectConfig?.repository ?? source?.repository;
+  if (repository === undefined) return undefined;
+  const token = forge.token_env === undefined ? undefined : loaded.secrets[forge.token_env];
+  if (!token) return undefined;
+
+  const cache = clients.get(loaded) ?? new Map<string, ForgeClient>();
+  clients.set(loaded, cache);
+  let client = cache.get(forgeName);
+  if (!client) {
+    client = createClient(forgeName, forge, token, options);
+    cache.set(forgeName, client);
+  }
+  return { client, repo: parseRepo(repository), forgeName };
+}
+
+/** The API base of a forge: `api_url`, else GitHub's public API, GitHub Enterprise's /api/v3, Gitea's /api/v1. */
+export function forgeApiUrl(forgeName: string, forge: ForgeConfig): string {
+  if (forge.api_url !== undefined) return trimSlash(forge.api_url);
+  if (forge.type === 'github') {
+    if (forge.url === undefined || new URL(forge.url).hostname === 'github.com') return 'https://api.github.com';
+    return `${trimSlash(forge.url)}/api/v3`;
+  }
+  if (forge.url === undefined) {
+    throw new Error(`forges.${forgeName} is a gitea forge without url or api_url; set url to the Gitea web address`);
+  }
+  return `${trimSlash(forge.url)}/api/v1`;
+}
+
+function createClient(name: string, forge: ForgeConfig, token: string, options: ForgeForOptions): ForgeClient {
+  const logger = (options.logger ?? silentLogger).child({ forge: name });
+  const apiUrl = forgeApiUrl(name, forge);
+  if (forge.type === 'github') {
+    return createGitHubClient({ baseUrl: apiUrl, token, logger, ...(options.fetch ? { fetch: options.fetch } : {}) });
+  }
+  return createGiteaClient({ apiUrl, token, logger });
+}
+
+function soleForge(forges: Record<string, ForgeConfig>): string | undefined {
+  const names = Object.keys(forges);
+  return names.length === 1 ? names[0] : undefined;
+}
+
+function forgeOfSource(forges: Record<string, ForgeConfig>, source: DeploySource | undefined): string | undefined {
+  if (!source) return undefined;
+  const origin = originOf(source.serverUrl);
+  return Object.entries(forges).find(
+    ([, forge]) => forge.type === source.forge && originOf(forge.url ?? (forge.type === 'github' ? GITHUB_WEB : '')) === origin,
+  )?.[0];
+}
+
+function originOf(url: string): string | undefined {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
+}
+
+function trimSlash(url: string): string {
+  return url.replace(/\/+$/, '');
+}

@@ -1,0 +1,180 @@
+import { retry } from '@octokit/plugin-retry';
+import { throttling } from '@octokit/plugin-throttling';
+import { Octokit } from '@octokit/rest';
+import { errorMessage } from '../core/errors.js';
+import type { Logger } from '../log/logger.js';
+import { forgeError, statusDescription, toPermission, withMarker } from './forge-common.js';
+import type { ForgeClient, RepoRef } from './forge.js';
+
+const ForgeOctokit = Octokit.plugin(retry, throttling);
+
+export interface GitHubClientOptions {
+  /** API base, e.g. https://api.github.com or https://ghe.example.com/api/v3 */
+  baseUrl: string;
+  token: string;
+  logger: Logger;
+  fetch?: typeof fetch;
+  /** How often a rate-limited request is tried again before it fails (default 3). */
+  rateLimitRetries?: number;
+  /** Unit of Octokit's retry waits in ms (default 1000, i.e. seconds); tests make it small. */
+  retryBaseMs?: number;
+  /**
+   * GitHub asks integrations to space writes (1 s, 3 s for ones that notify people); on by
+   * default. Tests against a local fake turn it off.
+   */
+  spaceWrites?: boolean;
+}
+
+type LimiterGroup = NonNullable<NonNullable<NonNullable<ConstructorParameters<typeof ForgeOctokit>[0]>['throttle']>['write']>;
+
+/** A limiter group that runs every job at once (when writes need no spacing). */
+const unlimited = {
+  key: () => ({ schedule: (...args: unknown[]) => (args.find((a) => typeof a === 'function') as () => unknown)() }),
+} as unknown as LimiterGroup;
+
+/** The GitHub adapter: Octokit with retries (5xx) and rate-limit handling. */
+export function createGitHubClient(options: GitHubClientOptions): ForgeClient {
+  const { logger } = options;
+  const maxRetries = options.rateLimitRetries ?? 3;
+  const onLimit = (kind: string) => (retryAfter: number, request: { method: string; url: string }, _o: unknown, count: number) => {
+    const retrying = count < maxRetries;
+    logger.warn(`GitHub ${kind} hit`, { method: request.method, url: request.url, retryAfter, retrying });
+    return retrying;
+  };
+  const octokit = new ForgeOctokit({
+    auth: options.token,
+    baseUrl: options.baseUrl.replace(/\/+$/, ''),
+    userAgent: 'docker-watcher',
+    request: options.fetch === undefined ? {} : { fetch: options.fetch },
+    log: {
+      debug: () => {},
+      info: () => {},
+      warn: (message: string) => logger.warn(`octokit: ${message}`),
+      error: (message: string) => logger.error(`octokit: ${message}`),
+    },
+    retry: { retryAfterBaseValue: options.retryBaseMs ?? 1000 },
+    throttle: {
+      onRateLimit: onLimit('rate limit'),
+      onSecondaryRateLimit: onLimit('secondary rate limit'),
+      retryAfterBaseValue: options.retryBaseMs ?? 1000,
+      ...(options.spaceWrites === false ? { write: unlimited, notifications: unlimited } : {}),
+    },
+  });
+
+  const call = async <T>(name: string, repo: RepoRef, run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } catch (error) {
+      const status = (error as { status?: unknown }).status;
+      const message = (error as { response?: { data?: { message?: unknown } } }).response?.data?.message;
+      throw forgeError('GitHub', name, repo, {
+        ...(typeof status === 'number' && status > 0 ? { status } : {}),
+        message: typeof message === 'string' ? message : errorMessage(error),
+        cause: error,
+      });
+    }
+  };
+  const req = (signal: AbortSignal | undefined) => (signal === undefined ? {} : { request: { signal } });
+
+  return {
+    kind: 'github',
+
+    setCommitStatus: (repo, sha, status, signal) =>
+      call('commit status', repo, async () => {
+        await octokit.rest.repos.createCommitStatus({
+          ...repo,
+          sha,
+          state: status.state,
+          context: status.context,
+          description: statusDescription(status.description),
+          ...(status.targetUrl === undefined ? {} : { target_url: status.targetUrl }),
+          ...req(signal),
+        });
+      }),
+
+    upsertMarkedComment: (repo, pr, marker, body, signal) =>
+      call('PR comment', repo, async () => {
+        const text = withMarker(marker, body);
+        const pages = octokit.paginate.iterator(octokit.rest.issues.listComments, {
+          ...repo,
+          issue_number: pr,
+          per_page: 100,
+          ...req(signal),
+        });
+        for await (const page of pages) {
+          const existing = page.data.find((comment) => comment.body?.includes(marker));
+          if (existing) {
+            await octokit.rest.issues.updateComment({ ...repo, comment_id: existing.id, body: text, ...req(signal) });
+            return existing.id;
+          }
+        }
+        const created = await octokit.rest.issues.createComment({ ...repo, issue_number: pr, body: text, ...req(signal) });
+        return created.data.id;
+      }),
+
+    createComment: (repo, pr, body, signal) =>
+      call('PR comment', repo, async () => {
+        const created = await octokit.rest.issues.createComment({ ...repo, issue_number: pr, body, ...req(signal) });
+        return created.data.id;
+      }),
+
+    addReaction: (repo, commentId, reaction, signal) =>
+      call('reaction', repo, async () => {
+        await octokit.rest.reactions.createForIssueComment({
+          ...repo,
+          comment_id: commentId,
+          content: reaction,
+          ...req(signal),
+        });
+      }),
+
+    userPermission: (repo, username, signal) =>
+      call(`permission of ${username}`, repo, async () => {
+        try {
+          const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel({ ...repo, username, ...req(signal) });
+          // role_name tells maintain from write and triage from read; permission is the legacy level.
+          const role = toPermission(data.role_name);
+          return role === 'none' ? toPermission(data.permission) : role;
+        } catch (error) {
+          // GitHub answers 404 for a user that does not exist: no rights.
+          if ((error as { status?: number }).status === 404) return 'none';
+          throw error;
+        }
+      }),
+
+    getPullRequest: (repo, pr, signal) =>
+      call(`pull request #${pr}`, repo, async () => {
+        const { data } = await octokit.rest.pulls.get({ ...repo, pull_number: pr, ...req(signal) });
+        return { number: data.number, headSha: data.head.sha, author: data.user.login, state: data.state as 'open' | 'closed' };
+      }),
+
+    createDeployment: (repo, input, signal) =>
+      call(`deployment to ${input.environment}`, repo, async () => {
+        const response = await octokit.rest.repos.createDeployment({
+          ...repo,
+          ref: input.ref,
+          environment: input.environment,
+          description: statusDescription(input.description),
+          auto_merge: false,
+          // Our own pending commit status must not block the deployment.
+          required_contexts: [],
+          ...req(signal),
+        });
+        if (!('id' in response.data)) throw new Error(`GitHub did not create the deployment: ${response.data.message ?? 'no id'}`);
+        return response.data.id;
+      }),
+
+    createDeploymentStatus: (repo, deploymentId, input, signal) =>
+      call(`deployment status of deployment ${deploymentId}`, repo, async () => {
+        await octokit.rest.repos.createDeploymentStatus({
+          ...repo,
+          deployment_id: deploymentId,
+          state: input.state,
+          ...(input.environmentUrl === undefined ? {} : { environment_url: input.environmentUrl }),
+          ...(input.logUrl === undefined ? {} : { log_url: input.logUrl }),
+          ...(input.description === undefined ? {} : { description: statusDescription(input.description) }),
+          ...req(signal),
+        });
+      }),
+  };
+}
