@@ -13,10 +13,19 @@ export interface CommandIo {
 type Command = (args: string[], io: CommandIo) => Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
-  serve: { run: serveCommand, summary: 'serve [--config FILE]        run the app (API, dashboard, deploy engine)' },
-  'check-config': { run: checkConfigCommand, summary: 'check-config FILE            validate a config file, list every problem' },
+  serve: {
+    run: serveCommand,
+    summary: 'serve [--config FILE]        run the app (API, dashboard, deploy engine)',
+  },
+  'check-config': {
+    run: checkConfigCommand,
+    summary: 'check-config FILE            validate a config file, list every problem',
+  },
   schema: { run: schemaCommand, summary: 'schema                       print the config JSON Schema' },
-  deploy: { run: deployCommand, summary: 'deploy --url URL --project P --image I --tag T   send a signed deploy request' },
+  deploy: {
+    run: deployCommand,
+    summary: 'deploy --url URL --project P --image I --tag T   send a signed deploy request',
+  },
 };
 
 function usage(): string {

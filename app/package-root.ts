@@ -11,7 +11,10 @@ export const PACKAGE_ROOT = findRoot(dirname(fileURLToPath(import.meta.url)));
 function findRoot(start: string): string {
   for (let dir = start; ; dir = dirname(dir)) {
     const file = join(dir, 'package.json');
-    if (existsSync(file) && (JSON.parse(readFileSync(file, 'utf8')) as { name?: string }).name === 'docker-watcher') {
+    if (
+      existsSync(file) &&
+      (JSON.parse(readFileSync(file, 'utf8')) as { name?: string }).name === 'docker-watcher'
+    ) {
       return dir;
     }
     if (dirname(dir) === dir) throw new Error(`package.json of docker-watcher not found above ${start}`);
@@ -19,5 +22,6 @@ function findRoot(start: string): string {
 }
 
 /** The version in package.json. */
-export const APP_VERSION = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string })
-  .version;
+export const APP_VERSION = (
+  JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }
+).version;

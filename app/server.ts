@@ -81,7 +81,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const summary = await reconcile({ loaded, docker, store, router, clock, logger, instanceId });
   logger.info('reconciled', { ...summary });
 
-  const app = createApp({ loaded, deploys: deployer, store, clock, logger, version: { name: 'docker-watcher', version: APP_VERSION } });
+  const app = createApp({
+    loaded,
+    deploys: deployer,
+    store,
+    clock,
+    logger,
+    version: { name: 'docker-watcher', version: APP_VERSION },
+  });
   const { host, port } = config.global.listen;
   const server = await new Promise<ReturnType<typeof serve>>((resolveListen) => {
     const s = serve({ fetch: app.fetch, hostname: host, port: options.port ?? port }, () => resolveListen(s));
@@ -134,7 +141,11 @@ function newInstanceId(store: Store): string {
  * config is not in the environment, generate one once and keep it in the data directory (mode
  * 0600), so a restart keeps working. The values are never logged; the file's path is.
  */
-function withGeneratedCredentials(configPath: string, env: NodeJS.ProcessEnv, logger: Logger): NodeJS.ProcessEnv {
+function withGeneratedCredentials(
+  configPath: string,
+  env: NodeJS.ProcessEnv,
+  logger: Logger,
+): NodeJS.ProcessEnv {
   const loaded = loadConfig(configPath, env, { requireSecrets: false });
   const { secret_env: secretEnv, api_token_env: tokenEnv } = loaded.config.global;
   const missing = [secretEnv, tokenEnv].filter((name) => !env[name]);

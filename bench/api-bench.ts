@@ -22,11 +22,24 @@ const FLOOD_CONCURRENCY = 16;
  */
 export async function apiBench(): Promise<string> {
   const repository = `${benchInstance}/api`;
-  await buildTestImage({ repository, tag: 'a-1', behaviour: 'slow', healthDelaySeconds: 3, instanceId: benchInstance });
+  await buildTestImage({
+    repository,
+    tag: 'a-1',
+    behaviour: 'slow',
+    healthDelaySeconds: 3,
+    instanceId: benchInstance,
+  });
   const image = `${OPEN_REGISTRY}/${repository}`;
   const config = {
     global: benchGlobal(),
-    projects: { web: { image, port: 8080, healthcheck: '/health', stages: { dev: { tag_pattern: 'a-*', auto_deploy: true } } } },
+    projects: {
+      web: {
+        image,
+        port: 8080,
+        healthcheck: '/health',
+        stages: { dev: { tag_pattern: 'a-*', auto_deploy: true } },
+      },
+    },
   };
   const secrets = { DOCKER_WATCHER_SECRET: SECRET, DOCKER_WATCHER_TOKEN: 'bench-token' };
 
@@ -47,7 +60,12 @@ export async function apiBench(): Promise<string> {
       project: 'web',
       image,
       tag: `a-${i}`,
-      source: { forge: 'github', serverUrl: 'https://github.com', repository: 'acme/web', sha: 'a'.repeat(40) },
+      source: {
+        forge: 'github',
+        serverUrl: 'https://github.com',
+        repository: 'acme/web',
+        sha: 'a'.repeat(40),
+      },
     });
     const started = performance.now();
     const response = await fetch(`${fakeServer.url}/api/deploys`, signed(body));
@@ -59,10 +77,22 @@ export async function apiBench(): Promise<string> {
   fakeStore.close();
 
   // 2. A flood of bad signatures against the real app while it deploys a slow-to-start version.
-  const app = createApp({ loaded: bench.loaded, deploys: bench.deployer, store: bench.store, clock: systemClock, logger: silentLogger });
+  const app = createApp({
+    loaded: bench.loaded,
+    deploys: bench.deployer,
+    store: bench.store,
+    clock: systemClock,
+    logger: silentLogger,
+  });
   const server = await listen(app);
   const rssBefore = process.memoryUsage().rss;
-  const deploy = bench.deployer.submit({ project: 'web', stage: 'dev', image, tag: 'a-1', trigger: 'manual' });
+  const deploy = bench.deployer.submit({
+    project: 'web',
+    stage: 'dev',
+    image,
+    tag: 'a-1',
+    trigger: 'manual',
+  });
   const finished = bench.deployer.waitFor(deploy.id);
   let refused = 0;
   let other = 0;
@@ -93,7 +123,10 @@ export async function apiBench(): Promise<string> {
       [
         [`accepted requests: p50 latency (n=${ACCEPTED})`, ms(quantile(latencies, 0.5))],
         ['accepted requests: p99 latency', ms(quantile(latencies, 0.99))],
-        [`bad signatures refused per second (${FLOOD_CONCURRENCY} clients, ${FLOOD_MS / 1000} s)`, Math.round(refused / (FLOOD_MS / 1000))],
+        [
+          `bad signatures refused per second (${FLOOD_CONCURRENCY} clients, ${FLOOD_MS / 1000} s)`,
+          Math.round(refused / (FLOOD_MS / 1000)),
+        ],
         ['answers other than 401 during the flood', other],
         ['the deploy running meanwhile', `${record.status}`],
         ['app process RSS before / after the flood', `${mb(rssBefore)} / ${mb(rssAfter)}`],
@@ -105,7 +138,10 @@ export async function apiBench(): Promise<string> {
 function signed(body: string, secret = SECRET): RequestInit {
   return {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...signRequest(secret, body, { now: new Date(), deliveryId: randomUUID() }) },
+    headers: {
+      'content-type': 'application/json',
+      ...signRequest(secret, body, { now: new Date(), deliveryId: randomUUID() }),
+    },
     body,
   };
 }

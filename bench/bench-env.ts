@@ -20,18 +20,29 @@ export const benchDocker = new Docker({ socketPath: '/var/run/docker.sock' });
 export async function cleanupBench(): Promise<void> {
   const filters = { label: [`${LABEL_INSTANCE}=${benchInstance}`] };
   for (const c of await benchDocker.listContainers({ all: true, filters })) {
-    await benchDocker.getContainer(c.Id).remove({ force: true }).catch(() => {});
+    await benchDocker
+      .getContainer(c.Id)
+      .remove({ force: true })
+      .catch(() => {});
   }
   for (const n of await benchDocker.listNetworks({ filters })) {
-    await benchDocker.getNetwork(n.Id).remove().catch(() => {});
+    await benchDocker
+      .getNetwork(n.Id)
+      .remove()
+      .catch(() => {});
   }
   for (const i of await benchDocker.listImages({ filters })) {
-    await benchDocker.getImage(i.Id).remove({ force: true }).catch(() => {});
+    await benchDocker
+      .getImage(i.Id)
+      .remove({ force: true })
+      .catch(() => {});
   }
 }
 
 /** Settings of a quick real deploy: no drain wait, short stop grace, probes every 100 ms. */
-export function benchGlobal(extra: Partial<NonNullable<ConfigInput['global']>> = {}): NonNullable<ConfigInput['global']> {
+export function benchGlobal(
+  extra: Partial<NonNullable<ConfigInput['global']>> = {},
+): NonNullable<ConfigInput['global']> {
   return {
     network: `dw-${benchInstance}`,
     keep_versions: 1,
@@ -42,7 +53,10 @@ export function benchGlobal(extra: Partial<NonNullable<ConfigInput['global']>> =
 }
 
 /** The real deployer on the real engine, with a SQLite store and the given router. */
-export function benchDeployer(config: ConfigInput, options: { router?: ProxyRouter; store?: Store; secrets?: Record<string, string> } = {}) {
+export function benchDeployer(
+  config: ConfigInput,
+  options: { router?: ProxyRouter; store?: Store; secrets?: Record<string, string> } = {},
+) {
   const store = options.store ?? openSqliteStore(':memory:');
   const loaded: LoadedConfig = {
     config: configSchema.parse(config),

@@ -1,4 +1,4 @@
-import { PHASES } from '../src/core/deploy-types.js';
+import { PHASES, type DeployRecord } from '../src/core/deploy-types.js';
 import { buildTestImage, OPEN_REGISTRY } from '../test/helpers/test-images.js';
 import { benchDeployer, benchDocker, benchGlobal, benchInstance, phaseMs, totalMs } from './bench-env.js';
 import { LABEL_INSTANCE } from '../src/docker/engine.js';
@@ -15,7 +15,8 @@ const STAGES = 10;
 export async function deployBench(): Promise<string> {
   const repository = `${benchInstance}/phases`;
   const tags = Array.from({ length: DEPLOYS + 1 }, (_, i) => `b-${i}`);
-  for (const tag of tags) await buildTestImage({ repository, tag, behaviour: 'healthy', instanceId: benchInstance });
+  for (const tag of tags)
+    await buildTestImage({ repository, tag, behaviour: 'healthy', instanceId: benchInstance });
   const image = `${OPEN_REGISTRY}/${repository}`;
   const stages = Object.fromEntries(
     ['seq', 'alone', ...Array.from({ length: STAGES }, (_, i) => `par${i}`)].map((s) => [
@@ -30,8 +31,9 @@ export async function deployBench(): Promise<string> {
 
   // Warm-up: the first deploy also creates the network and the first image layer locally.
   await bench.deploy({ project: 'bench', stage: 'seq', image, tag: tags[0]! });
-  const records = [];
-  for (const tag of tags.slice(1)) records.push(await bench.deploy({ project: 'bench', stage: 'seq', image, tag }));
+  const records: DeployRecord[] = [];
+  for (const tag of tags.slice(1))
+    records.push(await bench.deploy({ project: 'bench', stage: 'seq', image, tag }));
 
   const phaseRows = PHASES.map((phase) => [phase, ms(median(records.map((r) => phaseMs(r, phase))))]);
   const totals = records.map(totalMs);
@@ -44,7 +46,9 @@ export async function deployBench(): Promise<string> {
   const aloneMs = Date.now() - aloneStart;
   const parallelStart = Date.now();
   await Promise.all(
-    Array.from({ length: STAGES }, (_, i) => bench.deploy({ project: 'bench', stage: `par${i}`, image, tag: tags[1]! })),
+    Array.from({ length: STAGES }, (_, i) =>
+      bench.deploy({ project: 'bench', stage: `par${i}`, image, tag: tags[1]! }),
+    ),
   );
   const parallelMs = Date.now() - parallelStart;
 

@@ -16,7 +16,7 @@ const NPM_PASSWORD = 'bench-npm-password';
 interface Sample {
   at: number;
   ok: boolean;
-  version?: string;
+  version?: string | undefined;
 }
 
 /**
@@ -47,7 +47,14 @@ export async function trafficBench(): Promise<string> {
           certificate: 'none' as const,
         },
       }),
-      projects: { web: { image, port: 8080, healthcheck: '/health', stages: { dev: { tag_pattern: 't-*', auto_deploy: true } } } },
+      projects: {
+        web: {
+          image,
+          port: 8080,
+          healthcheck: '/health',
+          stages: { dev: { tag_pattern: 't-*', auto_deploy: true } },
+        },
+      },
     };
     const secrets = { NPM_PASSWORD };
     const probe = benchDeployer(config, { store, secrets });
@@ -68,7 +75,14 @@ export async function trafficBench(): Promise<string> {
     // the old container is stopped and removed, then the new one is created and started on it.
     const port = 20000 + Math.floor(Math.random() * 20000);
     const first = await runFixed(`${image}:t-2`, port, 'a');
-    await router.switchTo({ project: 'web', stage: 'dev', domain, containerName: 'fixed', port: 8080, hostPort: port });
+    await router.switchTo({
+      project: 'web',
+      stage: 'dev',
+      domain,
+      containerName: 'fixed',
+      port: 8080,
+      hostPort: port,
+    });
     await waitHealthy(port);
     const baselineLoad = paceLoad(nginx.port, domain);
     await sleep(1000);
@@ -87,12 +101,18 @@ export async function trafficBench(): Promise<string> {
     return [
       `### Traffic during a deploy: ${RATE} req/s paced through a real nginx configured via the (fake) NPM API`,
       '',
-      table(['strategy', 'requests', 'req/s', 'failed'], [row('docker-watcher blue-green', ours), row('stop-then-start recreate (Watchtower)', baseline)]),
+      table(
+        ['strategy', 'requests', 'req/s', 'failed'],
+        [row('docker-watcher blue-green', ours), row('stop-then-start recreate (Watchtower)', baseline)],
+      ),
       '',
-      table(['measure', 'value', 'target'], [
-        ['failed requests, blue-green', ours.filter((x) => !x.ok).length, '0'],
-        ['healthy -> all traffic on the new container', ms(switchMs), ''],
-      ]),
+      table(
+        ['measure', 'value', 'target'],
+        [
+          ['failed requests, blue-green', ours.filter((x) => !x.ok).length, '0'],
+          ['healthy -> all traffic on the new container', ms(switchMs), ''],
+        ],
+      ),
     ].join('\n');
   } finally {
     store.close();
@@ -137,12 +157,15 @@ function allOnNewAfter(samples: Sample[], version: string): number {
 
 function get(port: number, host: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/', headers: { host }, agent: false, timeout: 5000 }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      res.on('error', reject);
-    });
+    const req = request(
+      { host: '127.0.0.1', port, path: '/', headers: { host }, agent: false, timeout: 5000 },
+      (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        res.on('error', reject);
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', reject);
     req.end();
@@ -163,7 +186,10 @@ async function runFixed(imageRef: string, port: number, suffix: string) {
 
 async function waitHealthy(port: number): Promise<void> {
   for (let i = 0; i < 100; i++) {
-    const ok = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false);
+    const ok = await fetch(`http://127.0.0.1:${port}/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     await sleep(100);
   }

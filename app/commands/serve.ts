@@ -14,7 +14,11 @@ export const QUICKSTART_CONFIG = join(PACKAGE_ROOT, 'config', 'quickstart.yaml')
  * Which config file to use: --config, else $DOCKER_WATCHER_CONFIG, else ./docker-watcher.yaml
  * when present, else the quickstart config.
  */
-export function chooseConfigPath(flag: string | undefined, env: NodeJS.ProcessEnv, cwd = process.cwd()): string {
+export function chooseConfigPath(
+  flag: string | undefined,
+  env: NodeJS.ProcessEnv,
+  cwd = process.cwd(),
+): string {
   if (flag) return flag;
   if (env.DOCKER_WATCHER_CONFIG) return env.DOCKER_WATCHER_CONFIG;
   const local = `${cwd}/docker-watcher.yaml`;
@@ -29,7 +33,11 @@ export async function serveCommand(args: string[], io: CommandIo): Promise<numbe
     write: (line) => io.stdout(line + '\n'),
   });
   try {
-    const running = await startServer({ configPath: chooseConfigPath(values.config, io.env), env: io.env, logger });
+    const running = await startServer({
+      configPath: chooseConfigPath(values.config, io.env),
+      env: io.env,
+      logger,
+    });
     await new Promise<void>((resolve) => {
       const stop = (signal: NodeJS.Signals) => {
         logger.info('shutting down', { signal });

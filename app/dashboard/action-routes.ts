@@ -42,7 +42,9 @@ function requireStage(deps: AppDeps, project: string, stage: string): void {
     : undefined;
   if (!stages) throw new NotFoundError(`project "${project}" is not in the app's config`);
   if (!Object.hasOwn(stages, stage)) {
-    throw new NotFoundError(`project "${project}" has no stage "${stage}" (stages: ${Object.keys(stages).join(', ')})`);
+    throw new NotFoundError(
+      `project "${project}" has no stage "${stage}" (stages: ${Object.keys(stages).join(', ')})`,
+    );
   }
 }
 
@@ -52,7 +54,8 @@ export function registerActions(app: Hono<AppEnv>, deps: AppDeps): void {
     runAction(c, deps, (form) => {
       const project = c.req.param('project');
       const parsed = manualDeploySchema.safeParse({ tag: (form.get('tag') ?? '').trim() });
-      if (!parsed.success) throw new ValidationError('the tag is not a valid Docker tag', zodIssues(parsed.error));
+      if (!parsed.success)
+        throw new ValidationError('the tag is not a valid Docker tag', zodIssues(parsed.error));
       const stage = form.get('stage') || undefined;
       return intakeDeploy(deps.loaded.config, deps.deploys, {
         project,

@@ -10,9 +10,14 @@ import { readSession } from './session-cookie.js';
 function describe(error: unknown): { status: ContentfulStatusCode; title: string; message?: string } {
   if (error instanceof ValidationError) return { status: 400, title: 'Not accepted', message: error.message };
   if (error instanceof NotFoundError) return { status: 404, title: 'Not found', message: error.message };
-  if (error instanceof ConflictError) return { status: error.status, title: 'Cannot do that now', message: error.message };
+  if (error instanceof ConflictError)
+    return { status: error.status, title: 'Cannot do that now', message: error.message };
   if (error instanceof HTTPException) {
-    return { status: error.status as ContentfulStatusCode, title: error.status === 403 ? 'Refused' : 'Not accepted', message: error.message };
+    return {
+      status: error.status,
+      title: error.status === 403 ? 'Refused' : 'Not accepted',
+      message: error.message,
+    };
   }
   return { status: 500, title: 'Something went wrong' };
 }

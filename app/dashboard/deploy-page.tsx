@@ -4,7 +4,11 @@ import { DeployDetails } from './deploy-details.js';
 import { Layout, type PageView } from './layout.js';
 
 /** GET /deploys/:id: what was asked, how it went phase by phase, and its log, live while it runs. */
-export function DeployPage(props: { deploy: DeployRecord; events: DeployEvent[]; view: PageView & { csrf: string } }) {
+export function DeployPage(props: {
+  deploy: DeployRecord;
+  events: DeployEvent[];
+  view: PageView & { csrf: string };
+}) {
   const { deploy, events, view } = props;
   const final = FINAL_STATUSES.includes(deploy.status);
   const lastSeq = events.at(-1)?.seq ?? 0;
@@ -21,20 +25,20 @@ export function DeployPage(props: { deploy: DeployRecord; events: DeployEvent[];
       <p class="muted mono">{deploy.id}</p>
       {/* Swapped in whole by the live log's script when a running deploy ends. */}
       <div id="deploy-details">
-      {deploy.status === 'awaiting_approval' && (
-        <section class="card notice st-awaiting_approval">
-          <p>
-            This deploy waits for approval before it replaces what runs on {deploy.project}/{deploy.stage}.
-          </p>
-          <ActionForm
-            action={paths.approveAction(deploy.id)}
-            csrf={view.csrf}
-            confirm={`Approve deploying ${deploy.intent.tag} to ${deploy.project}/${deploy.stage}?`}
-            label="Approve and deploy"
-          />
-        </section>
-      )}
-      <DeployDetails deploy={deploy} now={view.now} />
+        {deploy.status === 'awaiting_approval' && (
+          <section class="card notice st-awaiting_approval">
+            <p>
+              This deploy waits for approval before it replaces what runs on {deploy.project}/{deploy.stage}.
+            </p>
+            <ActionForm
+              action={paths.approveAction(deploy.id)}
+              csrf={view.csrf}
+              confirm={`Approve deploying ${deploy.intent.tag} to ${deploy.project}/${deploy.stage}?`}
+              label="Approve and deploy"
+            />
+          </section>
+        )}
+        <DeployDetails deploy={deploy} now={view.now} />
       </div>
       <section class="card">
         <h2>Log</h2>

@@ -58,7 +58,8 @@ export function sourceLinks(source: DeploySource): { commit?: string; pr?: strin
   const base = safeHref(source.serverUrl)?.replace(/\/+$/, '');
   const repo = /^[^/\s]+\/[^/\s]+$/.test(source.repository) ? source.repository : undefined;
   const links: { commit?: string; pr?: string; run?: string } = {};
-  if (base && repo && /^[0-9a-f]{7,64}$/i.test(source.sha)) links.commit = `${base}/${repo}/commit/${source.sha}`;
+  if (base && repo && /^[0-9a-f]{7,64}$/i.test(source.sha))
+    links.commit = `${base}/${repo}/commit/${source.sha}`;
   if (base && repo && source.pr !== undefined && Number.isInteger(source.pr)) {
     links.pr = `${base}/${repo}/${source.forge === 'gitea' ? 'pulls' : 'pull'}/${source.pr}`;
   }

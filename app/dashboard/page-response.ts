@@ -32,6 +32,10 @@ export function pageView<S extends Session | undefined>(
 }
 
 /** Sends a rendered page as an HTML document. */
-export function sendPage(c: Context, page: { toString(): string | Promise<string> }, status: ContentfulStatusCode = 200) {
+export function sendPage(
+  c: Context,
+  page: { toString(): string | Promise<string> },
+  status: ContentfulStatusCode = 200,
+) {
   return Promise.resolve(page.toString()).then((html) => c.html(`<!doctype html>${html}`, status));
 }

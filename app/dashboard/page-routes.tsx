@@ -43,7 +43,7 @@ export function registerPages(app: Hono<AppEnv>, deps: AppDeps): void {
   app.get(
     '/projects/:project',
     withSession(deps, (c, session) => {
-      const project = c.req.param('project');
+      const project = c.req.param('project') ?? '';
       if (!Object.hasOwn(config.projects, project)) {
         const known = Object.keys(config.projects).join(', ') || 'none';
         throw new NotFoundError(`project "${project}" is not in the app's config (projects: ${known})`);
@@ -51,14 +51,17 @@ export function registerPages(app: Hono<AppEnv>, deps: AppDeps): void {
       c.set('logFields', { project });
       const limit = historyLimit(c.req.query('limit'));
       const view = pageView(c, deps, session);
-      return sendPage(c, <ProjectPage config={config} store={deps.store} project={project} limit={limit} view={view} />);
+      return sendPage(
+        c,
+        <ProjectPage config={config} store={deps.store} project={project} limit={limit} view={view} />,
+      );
     }),
   );
 
   app.get(
     '/deploys/:id',
     withSession(deps, (c, session) => {
-      const deploy = findDeploy(deps, c.req.param('id'));
+      const deploy = findDeploy(deps, c.req.param('id') ?? '');
       c.set('logFields', { deployId: deploy.id, project: deploy.project, stage: deploy.stage });
       const events = deps.store.listEvents(deploy.id);
       return sendPage(c, <DeployPage deploy={deploy} events={events} view={pageView(c, deps, session)} />);

@@ -35,7 +35,14 @@ export function ProjectPage(props: {
         >
           <label>
             Tag
-            <input name="tag" required maxlength={128} pattern="[A-Za-z0-9_][A-Za-z0-9_.\-]{0,127}" placeholder="e.g. v1.4.2" autocomplete="off" />
+            <input
+              name="tag"
+              required
+              maxlength={128}
+              pattern="[A-Za-z0-9_][A-Za-z0-9_.\-]{0,127}"
+              placeholder="e.g. v1.4.2"
+              autocomplete="off"
+            />
           </label>
           <label>
             Stage
@@ -58,7 +65,9 @@ export function ProjectPage(props: {
             <HistoryTable deploys={history} now={view.now} />
             {history.length === limit && limit < HISTORY_MAX && (
               <p>
-                <a href={`${paths.project(project)}?limit=${HISTORY_MAX}#stage-${encodeURIComponent(stage.stage)}`}>
+                <a
+                  href={`${paths.project(project)}?limit=${HISTORY_MAX}#stage-${encodeURIComponent(stage.stage)}`}
+                >
                   Show up to {HISTORY_MAX} deploys
                 </a>
               </p>

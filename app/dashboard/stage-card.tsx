@@ -41,7 +41,10 @@ export function StageCard(props: { stage: StageView; view: PageView & { csrf: st
       </div>
       {last && (
         <div>
-          last deploy <a href={paths.deploy(last.id)} class="mono">{last.intent.tag}</a>{' '}
+          last deploy{' '}
+          <a href={paths.deploy(last.id)} class="mono">
+            {last.intent.tag}
+          </a>{' '}
           <StatusBadge status={last.status} /> <When iso={last.finishedAt ?? last.createdAt} now={view.now} />
         </div>
       )}

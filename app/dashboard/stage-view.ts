@@ -41,5 +41,7 @@ export function stageView(config: Config, store: Store, project: string, stage: 
 
 /** Every stage of `project`, in config order. */
 export function projectStages(config: Config, store: Store, project: string): StageView[] {
-  return Object.keys(config.projects[project]!.stages).map((stage) => stageView(config, store, project, stage));
+  return Object.keys(config.projects[project]!.stages).map((stage) =>
+    stageView(config, store, project, stage),
+  );
 }

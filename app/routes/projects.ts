@@ -69,13 +69,15 @@ export function registerProjects(app: Hono<AppEnv>, deps: AppDeps): void {
     });
   });
 
-  app.get('/api/projects/:project', (c) => {
+  app.get('/api/projects/:project', async (c) => {
     const name = c.req.param('project');
     findProject(deps, name);
     c.set('logFields', { project: name });
     authorize(c, deps, { project: name });
     const recent = deps.store.listDeploys({ project: name, limit: 20 }).map(publicRecord);
-    return c.json({ project: projectSummary(deps, name), recent });
+    // Resource use of the live stages (see src/ops/stage-ops.ts); absent without Docker access.
+    const resources = deps.ops ? await deps.ops.projectStats(name, c.req.raw.signal) : undefined;
+    return c.json({ project: projectSummary(deps, name), recent, ...(resources ? { resources } : {}) });
   });
 
   app.get('/api/projects/:project/stages/:stage', (c) => {

@@ -74,7 +74,7 @@ describe('buildWebhookRequest', () => {
       embeds: [
         {
           title: '🚨 Deploy of v1.2.0 to web/prod failed in health',
-          description: 'GET / answered 502 <Bad Gateway> & gave up\nmanual deploy by bob, git.example.com/acme/web:v1.2.0',
+          description: 'GET / answered 502 <Bad Gateway\\> & gave up\nmanual deploy by bob, git.example.com/acme/web:v1.2.0',
           color: 0xe74c3c,
           fields: [
             { name: 'Project', value: 'web', inline: true },

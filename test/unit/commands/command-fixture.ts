@@ -1,0 +1,62 @@
+import type { ConfigInput } from '../../../src/config/schema.js';
+import type { DeploySource } from '../../../src/core/deploy-types.js';
+import { parseCommands } from '../../../src/commands/parse-commands.js';
+import { runCommentCommands, type CommentEvent } from '../../../src/commands/run-command.js';
+import { silentLogger } from '../../../src/log/logger.js';
+import { FakeForgeClient } from '../../fakes/fake-forge-client.js';
+import { IMAGE, deployerFixture } from '../deploy/deployer-fixture.js';
+
+export const PR = 7;
+export const AUTHOR = 'alice';
+
+/** web with dev (auto), rel (needs approval) and prod (promotion from rel, confirm); no self-approval. */
+export const commandConfig: ConfigInput = {
+  global: { domain: 'example.test', public_url: 'https://dw.example.test/', docker: { drain_seconds: 0 } },
+  projects: {
+    web: {
+      image: IMAGE,
+      port: 8080,
+      repository: 'acme/web',
+      approvers: ['Carol'],
+      allow_self_approval: false,
+      stages: {
+        dev: { tag_pattern: 'dev-*', auto_deploy: true },
+        rel: { tag_pattern: 'v*', auto_deploy: false },
+        prod: { tag_pattern: 'v*', auto_deploy: true, confirm: true, promote_from: 'rel' },
+      },
+    },
+  },
+};
+
+/** The real deployer (fake engine) with a recording forge: bob writes, rita reads, alice wrote PR 7. */
+export function commandFixture(kind: 'github' | 'gitea' = 'github') {
+  const fx = deployerFixture({ config: commandConfig });
+  const forge = new FakeForgeClient(kind);
+  forge.permissions.set('alice', 'write');
+  forge.permissions.set('bob', 'write');
+  forge.permissions.set('rita', 'read');
+  forge.pullRequests.set(PR, { number: PR, headSha: 'abc123', author: AUTHOR, state: 'open' });
+  const source: DeploySource = { forge: kind, serverUrl: 'https://github.com', repository: 'acme/web', sha: 'abc123', pr: PR };
+  return {
+    ...fx,
+    forge,
+    source,
+    /** Runs one comment as `commenter` and returns the outcome. */
+    comment(commenter: string, body: string, commentId = 500) {
+      const event: CommentEvent = {
+        forge: kind,
+        project: 'web',
+        repo: { owner: 'acme', repo: 'web' },
+        serverUrl: 'https://github.com',
+        pr: PR,
+        commentId,
+        commenter,
+      };
+      const deps = { config: fx.loaded.config, deploys: fx.deployer, store: fx.store, client: forge, logger: silentLogger };
+      return runCommentCommands(deps, event, parseCommands(body));
+    },
+    deploysOf(stage: string) {
+      return fx.store.listDeploys({ project: 'web', stage });
+    },
+  };
+}
