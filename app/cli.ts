@@ -1,7 +1,9 @@
 import { checkConfigCommand } from './commands/check-config.js';
 import { deployCommand } from './commands/deploy.js';
+import { logsCommand } from './commands/logs.js';
 import { schemaCommand } from './commands/schema.js';
 import { serveCommand } from './commands/serve.js';
+import { teardownCommand } from './commands/teardown.js';
 
 /** What a command may touch of the process: streams and environment, injected for tests. */
 export interface CommandIo {
@@ -25,6 +27,14 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   deploy: {
     run: deployCommand,
     summary: 'deploy --url URL --project P --image I --tag T   send a signed deploy request',
+  },
+  logs: {
+    run: logsCommand,
+    summary: "logs PROJECT STAGE [--follow] [--tail N] [--since T]   print a stage's output",
+  },
+  teardown: {
+    run: teardownCommand,
+    summary: "teardown PROJECT STAGE [--orphan]   remove a stage's containers and proxy host",
   },
 };
 

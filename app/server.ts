@@ -9,6 +9,7 @@ import type { LoadedConfig } from '../src/config/loaded-config.js';
 import { createDockerodeEngine } from '../src/docker/dockerode-engine.js';
 import { LABEL_INSTANCE, type DockerEngine } from '../src/docker/engine.js';
 import { createDeployer } from '../src/deploy/deployer.js';
+import { failpointHook } from '../src/deploy/failpoint.js';
 import { detectReach, type Reach } from '../src/deploy/probe-url.js';
 import { reconcile } from '../src/deploy/reconcile.js';
 import type { Logger } from '../src/log/logger.js';
@@ -17,6 +18,15 @@ import { noProxyRouter, type ProxyRouter } from '../src/proxy/router.js';
 import { openSqliteStore } from '../src/store/sqlite-store.js';
 import type { Store } from '../src/store/store.js';
 import { createApp } from './create-app.js';
+import { createBackgroundTasks } from './http/background-tasks.js';
+import { errorMessage } from '../src/core/errors.js';
+import { createDeployReporter } from '../src/forge/deploy-reporter.js';
+import { createMetrics } from '../src/metrics/metrics.js';
+import { createNotifier } from '../src/notify/notifier.js';
+import { findOrphans } from '../src/ops/orphans.js';
+import { createStageOps } from '../src/ops/stage-ops.js';
+import { createPoller } from '../src/registry/poller.js';
+import { createRegistryClient } from '../src/registry/registry-client.js';
 import { APP_VERSION } from './package-root.js';
 
 export interface ServerOptions {
@@ -30,6 +40,8 @@ export interface ServerOptions {
   docker?: DockerEngine;
   /** Overrides the instance id kept in the database (tests label their objects with it). */
   instanceId?: string;
+  /** Drills only: `pause-after:<phase>` stops every deploy after that phase (src/deploy/failpoint.ts). */
+  failpoint?: string;
 }
 
 export interface RunningServer {
@@ -77,10 +89,47 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ? createNpmRouter({ loaded, store, logger: logger.child({ component: 'npm' }) })
     : noProxyRouter;
   const reach = await resolveReach(config.global.docker.reach, docker);
-  const deployer = createDeployer({ loaded, docker, store, router, clock, logger, instanceId, reach });
+  const afterPhase = options.failpoint === undefined ? {} : { afterPhase: failpointHook(options.failpoint, logger) };
+  // Observers follow every deploy; each sends in the background and never slows a deploy down.
+  const metrics = createMetrics({ store, logger });
+  const reporter = createDeployReporter({ loaded, store, clock, logger: logger.child({ component: 'forge' }) });
+  const notifier = createNotifier({ loaded, clock, logger: logger.child({ component: 'notify' }) });
+  const deployer = createDeployer({
+    loaded,
+    docker,
+    store,
+    router,
+    clock,
+    logger,
+    instanceId,
+    reach,
+    observers: [metrics, reporter, notifier],
+    ...afterPhase,
+  });
   const summary = await reconcile({ loaded, docker, store, router, clock, logger, instanceId });
   logger.info('reconciled', { ...summary });
+  await findOrphans({ config, docker, instanceId, logger }).catch((error: unknown) =>
+    logger.warn('could not look for orphaned containers', { error: errorMessage(error) }),
+  );
 
+  const registry = createRegistryClient({ clock, logger: logger.child({ component: 'registry' }) });
+  const poller = createPoller({
+    loaded,
+    registry,
+    store,
+    deploys: deployer,
+    clock,
+    logger: logger.child({ component: 'poller' }),
+    onPollError: (project) => metrics.incPollerError(project),
+  });
+  metrics.registerGauge(
+    'docker_watcher_poller_consecutive_failures',
+    'Failed registry polls in a row, per project',
+    () => poller.status().map((s) => ({ labels: { project: s.project }, value: s.consecutiveFailures })),
+  );
+  poller.start();
+
+  const tasks = createBackgroundTasks();
   const app = createApp({
     loaded,
     deploys: deployer,
@@ -88,6 +137,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     clock,
     logger,
     version: { name: 'docker-watcher', version: APP_VERSION },
+    metrics,
+    ops: createStageOps({ config, docker, store, instanceId }),
+    tasks,
+    onRegistryPush: (push) => tasks.add(poller.onRegistryPush(push)),
   });
   const { host, port } = config.global.listen;
   const server = await new Promise<ReturnType<typeof serve>>((resolveListen) => {
@@ -110,8 +163,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     store,
     close: () =>
       (closing ??= (async () => {
+        await poller.stop();
         await deployer.shutdown(config.global.shutdown_timeout_seconds * 1000);
         await new Promise<void>((done) => server.close(() => done()));
+        // Replies, statuses and notifications still in flight get a short grace, then are dropped.
+        await settleWithin(Promise.all([tasks.idle(), reporter.flush(), notifier.idle()]), FLUSH_GRACE_MS);
+        await notifier.close();
+        await registry.close();
         store.close();
         logger.info('stopped');
       })()),
@@ -128,6 +186,15 @@ async function resolveReach(configured: Reach | 'auto', docker: DockerEngine): P
   if (detectReach('auto') === 'host') return 'host';
   const self = await docker.inspectContainer(hostname()).catch(() => undefined);
   return self ? 'network' : 'host';
+}
+
+/** How long shutdown waits for forge reports, replies and notifications still being sent. */
+const FLUSH_GRACE_MS = 5_000;
+
+async function settleWithin(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([work.catch(() => undefined), new Promise((done) => (timer = setTimeout(done, ms)))]);
+  clearTimeout(timer);
 }
 
 function newInstanceId(store: Store): string {

@@ -37,6 +37,9 @@ export async function serveCommand(args: string[], io: CommandIo): Promise<numbe
       configPath: chooseConfigPath(values.config, io.env),
       env: io.env,
       logger,
+      // For tests and for several installs sharing one Docker engine: each labels only its own objects.
+      ...(io.env.DOCKER_WATCHER_INSTANCE_ID ? { instanceId: io.env.DOCKER_WATCHER_INSTANCE_ID } : {}),
+      ...(io.env.DOCKER_WATCHER_FAILPOINT ? { failpoint: io.env.DOCKER_WATCHER_FAILPOINT } : {}),
     });
     await new Promise<void>((resolve) => {
       const stop = (signal: NodeJS.Signals) => {

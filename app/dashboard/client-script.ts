@@ -40,8 +40,10 @@ document.addEventListener('submit', function (event) {
     var item = document.createElement('li');
     item.className = 'lvl-' + event.level;
     item.appendChild(cell('t', event.at.slice(11, 19)));
-    item.appendChild(cell('p', event.phase ? '[' + event.phase + ']' : ''));
-    item.appendChild(cell('m', event.message));
+    var text = cell('m', '');
+    if (event.phase) text.append(cell('p', '[' + event.phase + ']'), ' ');
+    text.append(event.message);
+    item.appendChild(text);
     var atBottom = log.scrollTop + log.clientHeight >= log.scrollHeight - 8;
     log.appendChild(item);
     if (atBottom) log.scrollTop = log.scrollHeight;

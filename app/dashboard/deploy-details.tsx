@@ -115,7 +115,7 @@ export function DeployDetails(props: { deploy: DeployRecord; now: Date }) {
         <section class="card">
           <h2>Phases</h2>
           <div class="scroll">
-            <table id="deploy-phases">
+            <table id="deploy-phases" class="compact">
               <thead>
                 <tr>
                   <th>Phase</th>

@@ -22,7 +22,9 @@ export function DeployPage(props: {
         <StatusBadge id="deploy-status" status={deploy.status} />
         <span id="current-phase" class="muted mono"></span>
       </h1>
-      <p class="muted mono">{deploy.id}</p>
+      <p class="muted">
+        deploy <span class="mono">{deploy.id}</span>
+      </p>
       {/* Swapped in whole by the live log's script when a running deploy ends. */}
       <div id="deploy-details">
         {deploy.status === 'awaiting_approval' && (
@@ -58,8 +60,10 @@ export function DeployPage(props: {
           {events.map((event) => (
             <li class={`lvl-${event.level}`}>
               <span class="t">{event.at.slice(11, 19)}</span>
-              <span class="p">{event.phase ? `[${event.phase}]` : ''}</span>
-              <span class="m">{event.message}</span>
+              <span class="m">
+                {event.phase && <span class="p">{`[${event.phase}]`} </span>}
+                {event.message}
+              </span>
             </li>
           ))}
         </ol>

@@ -59,7 +59,6 @@ export function ProjectPage(props: {
         const history = store.listDeploys({ project, stage: stage.stage, limit });
         return (
           <section class="card" id={`stage-${stage.stage}`}>
-            <h2>{stage.stage}</h2>
             <StageCard stage={stage} view={view} />
             <h3>History</h3>
             <HistoryTable deploys={history} now={view.now} />

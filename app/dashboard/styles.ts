@@ -29,7 +29,9 @@ h3{font-size:1rem;margin:1rem 0 .4rem}
 .st-awaiting_approval,.attention{background:var(--warn-bg);color:var(--warn)}
 .scroll{overflow-x:auto;-webkit-overflow-scrolling:touch}
 table{border-collapse:collapse;width:100%;min-width:34rem}
+table.compact{min-width:0}
 th,td{text-align:left;padding:.4rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}
+td .mono{white-space:nowrap}
 th{font-size:.8rem;color:var(--muted);font-weight:600}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem;margin:0}
 dt{color:var(--muted)}dd{margin:0;overflow-wrap:anywhere}
@@ -45,8 +47,8 @@ button.danger{background:var(--bad);border-color:var(--bad)}
 .notice{padding:.6rem .8rem;border-radius:8px;margin-bottom:1rem}
 pre{background:var(--code);border:1px solid var(--line);border-radius:6px;padding:.6rem;overflow-x:auto;margin:.4rem 0 0;white-space:pre-wrap;overflow-wrap:anywhere}
 ol.log{list-style:none;margin:0;padding:.5rem;background:var(--code);border:1px solid var(--line);border-radius:6px;max-height:60vh;overflow-y:auto}
-ol.log li{display:flex;gap:.6rem;padding:.1rem 0;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.85rem}
-ol.log .t{color:var(--muted);flex:none}ol.log .p{color:var(--run);flex:none}ol.log .m{overflow-wrap:anywhere}
+ol.log li{display:grid;grid-template-columns:max-content 1fr;gap:.6rem;padding:.1rem 0;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.85rem}
+ol.log .t{color:var(--muted)}ol.log .p{color:var(--run)}ol.log .m{overflow-wrap:anywhere;min-width:0}
 ol.log .lvl-warn .m{color:var(--warn)}ol.log .lvl-error .m{color:var(--bad)}
 .login{max-width:24rem;margin:12vh auto}
 .login form{display:flex;flex-direction:column;gap:.8rem}

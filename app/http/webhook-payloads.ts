@@ -61,7 +61,9 @@ const githubPackageSchema = z.object({
     namespace: z.string().min(1),
     package_type: z.string(),
     package_version: z
-      .object({ container_metadata: z.object({ tag: z.object({ name: z.string().optional() }).optional() }).nullish() })
+      .object({
+        container_metadata: z.object({ tag: z.object({ name: z.string().optional() }).optional() }).nullish(),
+      })
       .optional(),
   }),
 });
@@ -86,7 +88,11 @@ export interface RegistryPush {
  * Reads a registry push: GitHub `registry_package` (ghcr.io/<namespace>/<name>) or Gitea
  * `package` (<forge host>/<owner>/<name>). Untagged manifests (sha256:...) carry no tag.
  */
-export function readRegistryPush(kind: ForgeKind, payload: unknown, forgeUrl?: string): RegistryPush | undefined {
+export function readRegistryPush(
+  kind: ForgeKind,
+  payload: unknown,
+  forgeUrl?: string,
+): RegistryPush | undefined {
   const withTag = (image: string, tag: string | undefined): RegistryPush => ({
     forge: kind,
     image: image.toLowerCase(),
@@ -94,9 +100,13 @@ export function readRegistryPush(kind: ForgeKind, payload: unknown, forgeUrl?: s
   });
   if (kind === 'github') {
     const parsed = githubPackageSchema.safeParse(payload);
-    if (!parsed.success || parsed.data.registry_package.package_type.toLowerCase() !== 'container') return undefined;
+    if (!parsed.success || parsed.data.registry_package.package_type.toLowerCase() !== 'container')
+      return undefined;
     const pkg = parsed.data.registry_package;
-    return withTag(`ghcr.io/${pkg.namespace}/${pkg.name}`, pkg.package_version?.container_metadata?.tag?.name);
+    return withTag(
+      `ghcr.io/${pkg.namespace}/${pkg.name}`,
+      pkg.package_version?.container_metadata?.tag?.name,
+    );
   }
   const parsed = giteaPackageSchema.safeParse(payload);
   if (!parsed.success || parsed.data.package.type !== 'container' || !forgeUrl) return undefined;

@@ -13,14 +13,21 @@ export interface WebhookForge {
 }
 
 /** The forges of `kind` with a webhook secret, and the env names of those without one. */
-export function webhookForges(loaded: LoadedConfig, kind: ForgeKind): { forges: WebhookForge[]; missing: string[] } {
+export function webhookForges(
+  loaded: LoadedConfig,
+  kind: ForgeKind,
+): { forges: WebhookForge[]; missing: string[] } {
   const forges: WebhookForge[] = [];
   const missing: string[] = [];
   for (const [name, forge] of Object.entries(loaded.config.forges)) {
     if (forge.type !== kind) continue;
-    const secret = forge.webhook_secret_env === undefined ? undefined : loaded.secrets[forge.webhook_secret_env];
+    const secret =
+      forge.webhook_secret_env === undefined ? undefined : loaded.secrets[forge.webhook_secret_env];
     if (secret) forges.push({ name, kind, secret, ...(forge.url ? { url: forge.url } : {}) });
-    else missing.push(`forges.${name}.webhook_secret_env${forge.webhook_secret_env ? ` (${forge.webhook_secret_env})` : ''}`);
+    else
+      missing.push(
+        `forges.${name}.webhook_secret_env${forge.webhook_secret_env ? ` (${forge.webhook_secret_env})` : ''}`,
+      );
   }
   return { forges, missing };
 }

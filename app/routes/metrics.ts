@@ -12,6 +12,9 @@ export function registerMetrics(app: Hono<AppEnv>, deps: AppDeps): void {
   if (!metrics) return;
   app.get('/metrics', (c) => {
     if (!deps.loaded.config.global.metrics_public) authorize(c, deps, { tokenOnly: true });
-    return c.body(metrics.render(), 200, { 'Content-Type': METRICS_CONTENT_TYPE, 'Cache-Control': 'no-store' });
+    return c.body(metrics.render(), 200, {
+      'Content-Type': METRICS_CONTENT_TYPE,
+      'Cache-Control': 'no-store',
+    });
   });
 }

@@ -67,7 +67,8 @@ export function registerStageLogs(app: Hono<AppEnv>, deps: AppDeps): void {
         if (!stop.signal.aborted)
           await out.writeSSE({ event: 'end', data: JSON.stringify({ reason: `${container.name} stopped` }) });
       } catch (error) {
-        if (!stop.signal.aborted) await out.writeSSE({ event: 'error', data: JSON.stringify({ message: failed(error) }) });
+        if (!stop.signal.aborted)
+          await out.writeSSE({ event: 'error', data: JSON.stringify({ message: failed(error) }) });
       } finally {
         clearInterval(heartbeat);
         stop.abort();

@@ -22,7 +22,9 @@ export function configuredStage(c: Context<AppEnv>, deps: AppDeps): { project: s
   const { projects } = deps.loaded.config;
   const config = Object.hasOwn(projects, project) ? projects[project] : undefined;
   if (!config)
-    throw new NotFoundError(`project "${project}" is not in the app's config; see GET /api/projects or GET /api/orphans`);
+    throw new NotFoundError(
+      `project "${project}" is not in the app's config; see GET /api/projects or GET /api/orphans`,
+    );
   if (!Object.hasOwn(config.stages, stage)) {
     const known = Object.keys(config.stages).join(', ') || 'none';
     throw new NotFoundError(

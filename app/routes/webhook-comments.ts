@@ -60,7 +60,10 @@ export function handleIssueComment(
     comment.repository,
   );
   if (!match) {
-    deps.logger.info('command comment for a repository no project deploys', { repository: comment.repository, kind });
+    deps.logger.info('command comment for a repository no project deploys', {
+      repository: comment.repository,
+      kind,
+    });
     return ignored('no_project');
   }
   c.set('logFields', { project: match.project });
@@ -95,5 +98,8 @@ export function handleIssueComment(
       parsed,
     ),
   );
-  return c.json({ accepted: 'commands', project: match.project, commands: parsed.commands.map((x) => x.name) }, 202);
+  return c.json(
+    { accepted: 'commands', project: match.project, commands: parsed.commands.map((x) => x.name) },
+    202,
+  );
 }

@@ -14,14 +14,23 @@ const WEBHOOK_BODY_LIMIT = 1024 * 1024;
 const REGISTRY_EVENT: Record<ForgeKind, string> = { github: 'registry_package', gitea: 'package' };
 
 function header(c: Context, kind: ForgeKind, name: 'Event' | 'Delivery'): string | undefined {
-  return (kind === 'gitea' ? c.req.header(`x-gitea-${name.toLowerCase()}`) : undefined) ?? c.req.header(`x-github-${name.toLowerCase()}`);
+  return (
+    (kind === 'gitea' ? c.req.header(`x-gitea-${name.toLowerCase()}`) : undefined) ??
+    c.req.header(`x-github-${name.toLowerCase()}`)
+  );
 }
 
-async function receive(c: Context<AppEnv>, deps: AppDeps, tasks: BackgroundTasks, kind: ForgeKind): Promise<Response> {
+async function receive(
+  c: Context<AppEnv>,
+  deps: AppDeps,
+  tasks: BackgroundTasks,
+  kind: ForgeKind,
+): Promise<Response> {
   const raw = await readRawBody(c, WEBHOOK_BODY_LIMIT);
   const { forges, missing } = webhookForges(deps.loaded, kind);
   if (forges.length === 0) {
-    const what = missing.length > 0 ? missing.join(', ') : `a forges entry with type: ${kind} and webhook_secret_env`;
+    const what =
+      missing.length > 0 ? missing.join(', ') : `a forges entry with type: ${kind} and webhook_secret_env`;
     throw new AuthError(`${kind} webhooks are refused: no ${kind} forge has a webhook secret; set ${what}`);
   }
   const signed = await signingForges(forges, raw, {
@@ -37,7 +46,9 @@ async function receive(c: Context<AppEnv>, deps: AppDeps, tasks: BackgroundTasks
   const delivery = header(c, kind, 'Delivery');
   const event = header(c, kind, 'Event');
   if (!delivery || !event) {
-    throw new ValidationError(`the ${kind} webhook lacks its event or delivery header (X-GitHub-Event, X-GitHub-Delivery)`);
+    throw new ValidationError(
+      `the ${kind} webhook lacks its event or delivery header (X-GitHub-Event, X-GitHub-Delivery)`,
+    );
   }
   if (!deps.store.rememberDelivery(`${kind}-webhook:${delivery}`, deps.clock.now().toISOString())) {
     return c.json({ ignored: 'duplicate', delivery }, 200);

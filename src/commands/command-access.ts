@@ -3,7 +3,8 @@ import { errorMessage } from '../core/errors.js';
 import { type ForgeClient, type RepoRef } from '../forge/forge.js';
 
 /** Whether a commenter may run commands, and why not when they may not. */
-export type Access = { allowed: true; via: 'approvers' | 'admin' | 'write' } | { allowed: false; reason: string };
+export type Access =
+  { allowed: true; via: 'approvers' | 'admin' | 'write' } | { allowed: false; reason: string };
 
 /** Forge logins compare case-insensitively on both GitHub and Gitea. */
 export function sameLogin(a: string, b: string): boolean {
@@ -23,7 +24,8 @@ export async function checkAccess(
   login: string,
   signal?: AbortSignal,
 ): Promise<Access> {
-  if (project.approvers.some((approver) => sameLogin(approver, login))) return { allowed: true, via: 'approvers' };
+  if (project.approvers.some((approver) => sameLogin(approver, login)))
+    return { allowed: true, via: 'approvers' };
   const full = `${repo.owner}/${repo.repo}`;
   let permission: string;
   try {
@@ -31,8 +33,8 @@ export async function checkAccess(
   } catch (error) {
     const giteaHint =
       client.kind === 'gitea'
-        ? ' Gitea answers this only to a token with admin rights on the repository: give docker-watcher\'s token that, or list the user in'
-        : ' Check docker-watcher\'s forge token, or list the user in';
+        ? " Gitea answers this only to a token with admin rights on the repository: give docker-watcher's token that, or list the user in"
+        : " Check docker-watcher's forge token, or list the user in";
     return {
       allowed: false,
       reason: `could not check @${login}'s permission on ${full} (${errorMessage(error)}), so nothing was done.${giteaHint} projects.${projectName}.approvers.`,

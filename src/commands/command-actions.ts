@@ -26,7 +26,9 @@ function describeStage(name: string, stage: StageConfig): string {
 
 /** A refusal for an unknown stage, listing the stages there are. */
 function stageOrRefusal(ctx: ActionContext, stage: string): StageConfig | CommandResult {
-  const stageConfig = Object.hasOwn(ctx.projectConfig.stages, stage) ? ctx.projectConfig.stages[stage] : undefined;
+  const stageConfig = Object.hasOwn(ctx.projectConfig.stages, stage)
+    ? ctx.projectConfig.stages[stage]
+    : undefined;
   if (stageConfig) return stageConfig;
   const names = Object.keys(ctx.projectConfig.stages).join(', ') || 'none';
   return refused(`project ${ctx.event.project} has no stage \`${stage}\`; its stages are: ${names}.`);
@@ -47,7 +49,8 @@ function busyRefusal(ctx: ActionContext, stage: string): CommandResult | undefin
 
 /** allow_self_approval: false keeps a PR's author from approving (or skipping approval of) its deploys. */
 function selfApprovalRefusal(ctx: ActionContext, what: string): CommandResult | undefined {
-  if (ctx.projectConfig.allow_self_approval || !sameLogin(ctx.event.commenter, ctx.pullRequest.author)) return undefined;
+  if (ctx.projectConfig.allow_self_approval || !sameLogin(ctx.event.commenter, ctx.pullRequest.author))
+    return undefined;
   return refused(
     `@${ctx.event.commenter} opened this PR and project ${ctx.event.project} does not allow self-approval, so ${what} must come from someone else.`,
   );
@@ -77,7 +80,8 @@ export function deployCommand(ctx: ActionContext, stage: string, tag: string | u
     const last = ctx.deps.store
       .listDeploys({ project: ctx.event.project, limit: PR_HISTORY })
       .find((record) => isFromPullRequest(record, ctx.event));
-    if (!last) return refused(`this PR has no deploy of ${ctx.event.project} yet, so name the tag: ${USAGE.deploy}.`);
+    if (!last)
+      return refused(`this PR has no deploy of ${ctx.event.project} yet, so name the tag: ${USAGE.deploy}.`);
     tag = last.intent.tag;
     digest = last.digest ?? last.intent.digest;
   }
@@ -99,7 +103,9 @@ export function promoteCommand(ctx: ActionContext, stage: string): CommandResult
   if ('ok' in stageConfig) return stageConfig;
   const from = stageConfig.promote_from;
   if (from === undefined) {
-    return refused(`stage ${stage} has no promote_from, so there is nothing to promote into it; use ${USAGE.deploy}.`);
+    return refused(
+      `stage ${stage} has no promote_from, so there is nothing to promote into it; use ${USAGE.deploy}.`,
+    );
   }
   const self = selfApprovalRefusal(ctx, `a promotion to ${stage}`);
   if (self) return self;
@@ -146,7 +152,9 @@ export function approveCommand(ctx: ActionContext): CommandResult {
 
 /** /help: the commands and this project's stages. */
 export function helpText(ctx: Pick<ActionContext, 'event' | 'projectConfig'>): string {
-  const stages = Object.entries(ctx.projectConfig.stages).map(([name, stage]) => `  - ${describeStage(name, stage)}`);
+  const stages = Object.entries(ctx.projectConfig.stages).map(
+    ([name, stage]) => `  - ${describeStage(name, stage)}`,
+  );
   return [
     `docker-watcher commands for ${ctx.event.project} (write permission or approvers only):`,
     `- \`${USAGE.deploy}\`: deploy a tag (default: this PR's last deployed tag)`,

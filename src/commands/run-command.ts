@@ -1,7 +1,13 @@
 import { ConflictError, NotFoundError, ValidationError, errorMessage } from '../core/errors.js';
 import type { PullRequestInfo } from '../forge/forge.js';
 import { checkAccess } from './command-access.js';
-import { approveCommand, deployCommand, helpText, promoteCommand, rollbackCommand } from './command-actions.js';
+import {
+  approveCommand,
+  deployCommand,
+  helpText,
+  promoteCommand,
+  rollbackCommand,
+} from './command-actions.js';
 import type { ActionContext, CommandDeps, CommandResult, CommentEvent } from './command-context.js';
 import { MAX_COMMANDS, type CommentCommand, type ParsedComment } from './parse-commands.js';
 
@@ -32,17 +38,26 @@ function runOne(ctx: ActionContext, command: CommentCommand): CommandResult {
     }
   } catch (error) {
     // The deployer's own refusals (promote_from, nothing to roll back, ...) are the answer.
-    if (error instanceof ConflictError || error instanceof NotFoundError || error instanceof ValidationError) {
+    if (
+      error instanceof ConflictError ||
+      error instanceof NotFoundError ||
+      error instanceof ValidationError
+    ) {
       return { ok: false, text: `${error.message}` };
     }
-    ctx.deps.logger.error('comment command failed', { project: ctx.event.project, command: command.name, error });
+    ctx.deps.logger.error('comment command failed', {
+      project: ctx.event.project,
+      command: command.name,
+      error,
+    });
     return { ok: false, text: `${command.name} failed: ${errorMessage(error)}` };
   }
 }
 
 function replyBody(event: CommentEvent, results: readonly CommandResult[], truncated: boolean): string {
   const lines = results.map((result) => `- ${result.ok ? '✅' : '⛔'} ${result.text}`);
-  if (truncated) lines.push(`- only the first ${MAX_COMMANDS} commands of a comment are run; the rest were ignored.`);
+  if (truncated)
+    lines.push(`- only the first ${MAX_COMMANDS} commands of a comment are run; the rest were ignored.`);
   return [`@${event.commenter}`, ...lines].join('\n');
 }
 
@@ -75,19 +90,33 @@ export async function runCommentCommands(
   }
 }
 
-async function decide(deps: CommandDeps, event: CommentEvent, parsed: ParsedComment): Promise<CommandResult[]> {
+async function decide(
+  deps: CommandDeps,
+  event: CommentEvent,
+  parsed: ParsedComment,
+): Promise<CommandResult[]> {
   const projectConfig = deps.config.projects[event.project];
   if (!projectConfig) return [{ ok: false, text: `project ${event.project} is no longer in the config.` }];
-  const access = await checkAccess(deps.client, event.repo, event.project, projectConfig, event.commenter, deps.signal);
+  const access = await checkAccess(
+    deps.client,
+    event.repo,
+    event.project,
+    projectConfig,
+    event.commenter,
+    deps.signal,
+  );
   if (!access.allowed) return [{ ok: false, text: `not allowed: ${access.reason}` }];
 
   let pullRequest: PullRequestInfo;
   try {
     pullRequest = await deps.client.getPullRequest(event.repo, event.pr, deps.signal);
   } catch (error) {
-    return [{ ok: false, text: `could not read PR #${event.pr} (${errorMessage(error)}), so nothing was done.` }];
+    return [
+      { ok: false, text: `could not read PR #${event.pr} (${errorMessage(error)}), so nothing was done.` },
+    ];
   }
-  if (pullRequest.state !== 'open') return [{ ok: false, text: `PR #${event.pr} is closed; commands are ignored.` }];
+  if (pullRequest.state !== 'open')
+    return [{ ok: false, text: `PR #${event.pr} is closed; commands are ignored.` }];
 
   const ctx: ActionContext = { deps, event, projectConfig, pullRequest };
   return parsed.commands.map((command) => runOne(ctx, command));

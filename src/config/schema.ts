@@ -17,11 +17,17 @@ const seconds = (def: number, what: string) => z.number().positive().default(def
 export const notificationFormatSchema = z
   .enum(['json', 'ntfy', 'discord', 'slack', 'gotify'])
   .describe(
-    'Body of notifications: `json` (documented docker-watcher body), `ntfy` (topic URL), `discord` (webhook URL), `slack` (Slack, Mattermost or Rocket.Chat incoming webhook), `gotify` (the server\'s /message URL)',
+    "Body of notifications: `json` (documented docker-watcher body), `ntfy` (topic URL), `discord` (webhook URL), `slack` (Slack, Mattermost or Rocket.Chat incoming webhook), `gotify` (the server's /message URL)",
   );
 
 /** What a notification can be about. */
-export const notificationEventSchema = z.enum(['started', 'succeeded', 'failed', 'rolled_back', 'awaiting_approval']);
+export const notificationEventSchema = z.enum([
+  'started',
+  'succeeded',
+  'failed',
+  'rolled_back',
+  'awaiting_approval',
+]);
 
 const notificationTokenEnv = envName.describe(
   'Environment variable holding the token of the notification endpoint (ntfy: sent as a bearer token; gotify: as X-Gotify-Key; json: as a bearer token)',
@@ -187,14 +193,14 @@ export const projectSchema = z
     notification_url: z.url().optional().describe('Extra notification webhook for this project'),
     notification_format: notificationFormatSchema
       .optional()
-      .describe('Body format for this project\'s notification_url (default: global.notification_format)'),
+      .describe("Body format for this project's notification_url (default: global.notification_format)"),
     notification_token_env: notificationTokenEnv
       .optional()
-      .describe('Token for this project\'s notification_url (the global token is never sent to it)'),
+      .describe("Token for this project's notification_url (the global token is never sent to it)"),
     notification_events: z
       .array(notificationEventSchema)
       .optional()
-      .describe('Events sent to this project\'s notification_url (default: global.notification_events)'),
+      .describe("Events sent to this project's notification_url (default: global.notification_events)"),
     keep_versions: z.int().min(0).max(20).optional().describe('Stopped versions kept for instant rollback'),
     resources: resourcesSchema.optional(),
     health: projectHealthSchema.optional(),
@@ -216,11 +222,15 @@ export const globalSchema = z
     notification_events: z
       .array(notificationEventSchema)
       .default(['started', 'succeeded', 'failed', 'rolled_back', 'awaiting_approval'])
-      .describe('Events that are sent: started, succeeded, failed (also interrupted), rolled_back, awaiting_approval'),
+      .describe(
+        'Events that are sent: started, succeeded, failed (also interrupted), rolled_back, awaiting_approval',
+      ),
     metrics_public: z
       .boolean()
       .default(false)
-      .describe('Serve GET /metrics without the API token (only where the port is not reachable from outside)'),
+      .describe(
+        'Serve GET /metrics without the API token (only where the port is not reachable from outside)',
+      ),
     listen: z
       .strictObject({
         host: z.string().default('0.0.0.0').describe('Address the app listens on'),

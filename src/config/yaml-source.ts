@@ -21,8 +21,21 @@ export function parseYamlSource(text: string): YamlSource {
     line: error.linePos?.[0].line ?? lineAt(error.pos[0]),
     message: `YAML syntax error: ${error.message.split('\n')[0] ?? error.code}`,
   }));
+  let data: unknown;
+  if (issues.length === 0) {
+    try {
+      data = doc.toJS({ maxAliasCount: 100 });
+    } catch (error) {
+      // yaml throws (a ReferenceError) on an alias bomb; it is a problem of the file, not a crash.
+      issues.push({
+        path: '',
+        line: 1,
+        message: `YAML error: ${error instanceof Error ? error.message : String(error)}; expand the aliases (&name / *name) by hand`,
+      });
+    }
+  }
   return {
-    data: issues.length > 0 ? undefined : (doc.toJS({ maxAliasCount: 100 }) as unknown),
+    data,
     issues,
     lineOf: (path, at = 'key') => {
       const offset = locate(doc, path, at);

@@ -13,6 +13,7 @@ import { checkPromotion, initialStatus, rollbackTarget, stageConfigOf } from './
 import type { DeployObserver } from './deploy-observer.js';
 import type { DeployService } from './deploy-service.js';
 import { waitUntilHealthy } from './health-check.js';
+import type { AfterPhaseHook } from './failpoint.js';
 import { detectReach, type Reach } from './probe-url.js';
 import { StageQueue } from './stage-queue.js';
 import type { HealthWaiter, SwapDeps } from './swap-context.js';
@@ -38,6 +39,8 @@ export interface DeployerDeps {
   readEnvFile?: (file: string) => Record<string, string>;
   /** Follow every deploy event (forge reporting, notifications, metrics). */
   observers?: readonly DeployObserver[];
+  /** Test hook run after each phase ended (the drills' failpoint, src/deploy/failpoint.ts). */
+  afterPhase?: AfterPhaseHook;
 }
 
 /** How many succeeded deploys of a stage a rollback looks back through. */
@@ -153,10 +156,18 @@ export function createDeployer(deps: DeployerDeps): DeployService {
     teardown(project, stage, requestedBy) {
       assertAccepting();
       const intent = teardownIntent(config, store, project, stage, requestedBy);
-      const record = store.createDeploy({ id: newId(), intent, status: 'queued', createdAt: clock.now().toISOString() });
+      const record = store.createDeploy({
+        id: newId(),
+        intent,
+        status: 'queued',
+        createdAt: clock.now().toISOString(),
+      });
       const message = `queued teardown of ${project}/${stage}${requestedBy ? ` (by ${requestedBy})` : ''}`;
       events.emit(record.id, { type: 'status', level: 'info', status: 'queued', message });
-      queue.enqueue(`${project}/${stage}`, { id: record.id, run: (signal) => runTeardown(swapDeps, record.id, signal) });
+      queue.enqueue(`${project}/${stage}`, {
+        id: record.id,
+        run: (signal) => runTeardown(swapDeps, record.id, signal),
+      });
       return store.getDeploy(record.id) ?? record;
     },
 

@@ -21,6 +21,8 @@ export interface ReconcileDeps {
 export interface ReconcileSummary {
   /** Deploys marked interrupted. */
   interrupted: string[];
+  /** Deploys that had become live before the crash, finished (old container stopped) and marked succeeded. */
+  completed: string[];
   removedContainers: string[];
   /** Domains whose route was put back. */
   restoredRoutes: string[];
@@ -42,12 +44,17 @@ function isSnapshot(value: unknown): value is RouteSnapshot {
 export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> {
   const summary: ReconcileSummary = {
     interrupted: [],
+    completed: [],
     removedContainers: [],
     restoredRoutes: [],
     restartedContainers: [],
     adopted: [],
   };
   for (const deploy of deps.store.listDeploys({ status: ['running', 'queued'] })) {
+    if (deps.store.getLive(deploy.project, deploy.stage)?.deployId === deploy.id) {
+      await completeDeploy(deps, deploy, summary);
+      continue;
+    }
     try {
       await recoverDeploy(deps, deploy, summary);
     } catch (error) {
@@ -71,10 +78,8 @@ async function recoverDeploy(
   const { docker, store, logger } = deps;
   const log = logger.child({ deployId: deploy.id, project: deploy.project, stage: deploy.stage });
   const live = store.getLive(deploy.project, deploy.stage);
-  if (live?.deployId === deploy.id) {
-    log.info('interrupted deploy had already become live; leaving it serving');
-    return;
-  }
+  // The route goes back before the new container goes away, so the site never points at nothing.
+  if (deploy.phases.some((p) => p.phase === 'switch')) await restoreRoute(deps, deploy, live, summary);
   const ref = deploy.containerId ?? deploy.containerName;
   const container = ref === undefined ? undefined : await docker.inspectContainer(ref);
   if (container && container.id !== live?.containerId) {
@@ -89,7 +94,6 @@ async function recoverDeploy(
       });
     }
   }
-  if (deploy.phases.some((p) => p.phase === 'switch')) await restoreRoute(deps, deploy, live, summary);
   if (deploy.previousContainerId !== undefined && live?.containerId === deploy.previousContainerId) {
     const old = await docker.inspectContainer(deploy.previousContainerId);
     if (old && old.state !== 'running') {
@@ -128,6 +132,35 @@ async function restoreRoute(
   }
   summary.restoredRoutes.push(domain);
   deps.logger.info('put the proxy route back after an interrupted deploy', { deployId: deploy.id, domain });
+}
+
+/**
+ * A deploy killed after `persist` is past the point of no return: the proxy already serves it
+ * and the store names it live, so undoing it would be a second, unasked-for swap. Reconcile
+ * finishes it instead: the previous container is stopped (kept for rollback) and the deploy is
+ * marked succeeded.
+ */
+async function completeDeploy(deps: ReconcileDeps, deploy: DeployRecord, summary: ReconcileSummary): Promise<void> {
+  const at = deps.clock.now().toISOString();
+  let message = 'completed after a restart of docker-watcher: it was already live';
+  try {
+    const old =
+      deploy.previousContainerId === undefined ? undefined : await deps.docker.inspectContainer(deploy.previousContainerId);
+    if (old && old.state === 'running') {
+      const timeoutSeconds = deps.loaded.config.global.docker.stop_timeout_seconds;
+      await deps.docker.stopContainer(old.id, { timeoutSeconds });
+      message += `; stopped the previous container ${old.name}, kept for rollback`;
+    }
+  } catch (error) {
+    deps.logger.error('reconcile could not stop the previous container of a completed deploy', {
+      deployId: deploy.id,
+      error,
+    });
+  }
+  deps.store.updateDeploy(deploy.id, { status: 'succeeded', finishedAt: at });
+  deps.store.appendEvent({ deployId: deploy.id, at, type: 'status', level: 'info', status: 'succeeded', message });
+  deps.logger.info(message, { deployId: deploy.id });
+  summary.completed.push(deploy.id);
 }
 
 function markInterrupted(deps: ReconcileDeps, deploy: DeployRecord): void {

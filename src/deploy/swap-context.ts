@@ -7,6 +7,7 @@ import type { Logger } from '../log/logger.js';
 import type { ProxyRouter, RouteSnapshot } from '../proxy/router.js';
 import type { Store } from '../store/store.js';
 import type { DeployEventHub } from './deploy-events.js';
+import type { AfterPhaseHook } from './failpoint.js';
 import type { PullDecision } from './plan.js';
 import type { Reach } from './probe-url.js';
 
@@ -38,6 +39,8 @@ export interface SwapDeps {
   reach: Reach;
   /** Reads a project's env_file (absolute path) into variables. */
   readEnvFile(file: string): Record<string, string>;
+  /** Test hook after each phase ended (the drills' failpoint). */
+  afterPhase?: AfterPhaseHook;
 }
 
 /** What one swap has done so far: exactly what a failure must undo. */

@@ -124,7 +124,16 @@ export const SWAP_STEPS: Record<(typeof PHASES)[number], Step> = {
   async start(deps, state, signal) {
     const container = mustHaveContainer(state, 'start');
     await deps.docker.startContainer(container.id, signal);
-    state.container = (await deps.docker.inspectContainer(container.id, signal)) ?? container;
+    const started = await deps.docker.inspectContainer(container.id, signal);
+    state.container = started ?? container;
+    // A container that is already down has no published port: say that it died, and how.
+    if (!started || started.state === 'exited' || started.state === 'dead' || started.state === 'restarting') {
+      const how =
+        started?.exitCode === undefined
+          ? `is ${started?.state ?? 'gone'}`
+          : `exited with code ${started.exitCode}${started.state === 'restarting' ? ' and is restarting' : ''}`;
+      throw new DeployError('start', `container ${container.name} ${how} right after it started`);
+    }
   },
 
   async health(deps, state, signal) {

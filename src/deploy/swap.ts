@@ -61,6 +61,7 @@ export async function runSwap(deps: SwapDeps, deployId: string, signal: AbortSig
         throw new DeployError(phase, `aborted before ${phase}: ${errorMessage(signal.reason)}`);
       await SWAP_STEPS[phase](deps, state, signal);
       store.endPhase(deployId, phase, true, clock.now().toISOString());
+      await deps.afterPhase?.(deployId, phase);
     } catch (error) {
       store.endPhase(deployId, phase, false, clock.now().toISOString());
       await undoSwap(deps, state, toDeployError(phase, error, signal), signal.aborted);

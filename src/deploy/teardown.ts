@@ -56,7 +56,12 @@ export async function runTeardown(deps: SwapDeps, deployId: string, signal: Abor
   const where = `${project}/${stage}`;
   const log = (message: string) => events.emit(deployId, { type: 'log', level: 'info', message });
   store.updateDeploy(deployId, { status: 'running', startedAt: clock.now().toISOString() });
-  events.emit(deployId, { type: 'status', level: 'info', status: 'running', message: `tearing down ${where}` });
+  events.emit(deployId, {
+    type: 'status',
+    level: 'info',
+    status: 'running',
+    message: `tearing down ${where}`,
+  });
   store.beginPhase(deployId, 'teardown', clock.now().toISOString());
   try {
     const timeoutSeconds = deps.loaded.config.global.docker.stop_timeout_seconds;
@@ -79,7 +84,8 @@ export async function runTeardown(deps: SwapDeps, deployId: string, signal: Abor
     }
     store.endPhase(deployId, 'teardown', true, clock.now().toISOString());
     store.updateDeploy(deployId, { status: 'succeeded', finishedAt: clock.now().toISOString() });
-    const what = containers.length === 0 ? 'no containers were left' : `${containers.length} container(s) removed`;
+    const what =
+      containers.length === 0 ? 'no containers were left' : `${containers.length} container(s) removed`;
     events.emit(deployId, {
       type: 'status',
       level: 'info',

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import { ExternalError } from '../core/errors.js';
 import { containerCreateOptions, toContainerDetails, toImageDetails } from './container-options.js';
-import { toContainerStats, type EngineStats } from './container-stats.js';
+import { toContainerStats } from './container-stats.js';
 import { dockerCall, dockerCallOrMissing, dockerError, dockerStatus } from './docker-errors.js';
 import { readEvents } from './docker-events.js';
 import { networkEnsurer } from './ensure-network.js';
@@ -142,9 +142,7 @@ export function createDockerodeEngine(options: DockerodeEngineOptions = {}): Doc
       const sample = await dockerCallOrMissing('read stats of container', container.name, signal, () =>
         docker.getContainer(container.id).stats({ stream: false, ...signalOption(signal) }),
       );
-      return sample === undefined
-        ? { state: 'gone' }
-        : toContainerStats(sample as unknown as EngineStats, container);
+      return sample === undefined ? { state: 'gone' } : toContainerStats(sample, container);
     },
 
     async watchEvents(onEvent, signal) {

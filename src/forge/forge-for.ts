@@ -66,20 +66,33 @@ export function forgeFor(
 export function forgeApiUrl(forgeName: string, forge: ForgeConfig): string {
   if (forge.api_url !== undefined) return trimSlash(forge.api_url);
   if (forge.type === 'github') {
-    if (forge.url === undefined || new URL(forge.url).hostname === 'github.com') return 'https://api.github.com';
+    if (forge.url === undefined || new URL(forge.url).hostname === 'github.com')
+      return 'https://api.github.com';
     return `${trimSlash(forge.url)}/api/v3`;
   }
   if (forge.url === undefined) {
-    throw new Error(`forges.${forgeName} is a gitea forge without url or api_url; set url to the Gitea web address`);
+    throw new Error(
+      `forges.${forgeName} is a gitea forge without url or api_url; set url to the Gitea web address`,
+    );
   }
   return `${trimSlash(forge.url)}/api/v1`;
 }
 
-function createClient(name: string, forge: ForgeConfig, token: string, options: ForgeForOptions): ForgeClient {
+function createClient(
+  name: string,
+  forge: ForgeConfig,
+  token: string,
+  options: ForgeForOptions,
+): ForgeClient {
   const logger = (options.logger ?? silentLogger).child({ forge: name });
   const apiUrl = forgeApiUrl(name, forge);
   if (forge.type === 'github') {
-    return createGitHubClient({ baseUrl: apiUrl, token, logger, ...(options.fetch ? { fetch: options.fetch } : {}) });
+    return createGitHubClient({
+      baseUrl: apiUrl,
+      token,
+      logger,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    });
   }
   return createGiteaClient({ apiUrl, token, logger });
 }
@@ -89,11 +102,16 @@ function soleForge(forges: Record<string, ForgeConfig>): string | undefined {
   return names.length === 1 ? names[0] : undefined;
 }
 
-function forgeOfSource(forges: Record<string, ForgeConfig>, source: DeploySource | undefined): string | undefined {
+function forgeOfSource(
+  forges: Record<string, ForgeConfig>,
+  source: DeploySource | undefined,
+): string | undefined {
   if (!source) return undefined;
   const origin = originOf(source.serverUrl);
   return Object.entries(forges).find(
-    ([, forge]) => forge.type === source.forge && originOf(forge.url ?? (forge.type === 'github' ? GITHUB_WEB : '')) === origin,
+    ([, forge]) =>
+      forge.type === source.forge &&
+      originOf(forge.url ?? (forge.type === 'github' ? GITHUB_WEB : '')) === origin,
   )?.[0];
 }
 

@@ -43,7 +43,10 @@ export function createGiteaClient(options: GiteaClientOptions): ForgeClient {
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: signal === undefined ? AbortSignal.timeout(timeoutMs) : AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
+        signal:
+          signal === undefined
+            ? AbortSignal.timeout(timeoutMs)
+            : AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
       });
     } catch (error) {
       throw forgeError('Gitea', name, repo, { message: errorMessage(error), cause: error });
@@ -54,7 +57,10 @@ export function createGiteaClient(options: GiteaClientOptions): ForgeClient {
       const message = (data as { message?: unknown } | undefined)?.message;
       throw forgeError('Gitea', name, repo, {
         status: response.statusCode,
-        message: typeof message === 'string' && message !== '' ? message : `${method} ${path} answered ${response.statusCode}`,
+        message:
+          typeof message === 'string' && message !== ''
+            ? message
+            : `${method} ${path} answered ${response.statusCode}`,
       });
     }
     return { status: response.statusCode, data: data as T };
@@ -64,34 +70,69 @@ export function createGiteaClient(options: GiteaClientOptions): ForgeClient {
     kind: 'gitea',
 
     async setCommitStatus(repo, sha, status, signal) {
-      await send('commit status', repo, 'POST', `/statuses/${encodeURIComponent(sha)}`, {
-        state: status.state,
-        context: status.context,
-        description: statusDescription(status.description),
-        ...(status.targetUrl === undefined ? {} : { target_url: status.targetUrl }),
-      }, signal);
+      await send(
+        'commit status',
+        repo,
+        'POST',
+        `/statuses/${encodeURIComponent(sha)}`,
+        {
+          state: status.state,
+          context: status.context,
+          description: statusDescription(status.description),
+          ...(status.targetUrl === undefined ? {} : { target_url: status.targetUrl }),
+        },
+        signal,
+      );
     },
 
     async upsertMarkedComment(repo, pr, marker, body, signal) {
       const text = withMarker(marker, body);
       // Gitea's issue comment list has no paging: one call returns every comment.
-      const { data: comments } = await send<GiteaComment[]>('PR comments', repo, 'GET', `/issues/${pr}/comments`, undefined, signal);
+      const { data: comments } = await send<GiteaComment[]>(
+        'PR comments',
+        repo,
+        'GET',
+        `/issues/${pr}/comments`,
+        undefined,
+        signal,
+      );
       const existing = comments.find((comment) => comment.body?.includes(marker));
       if (existing) {
         await send('PR comment', repo, 'PATCH', `/issues/comments/${existing.id}`, { body: text }, signal);
         return existing.id;
       }
-      const { data } = await send<GiteaComment>('PR comment', repo, 'POST', `/issues/${pr}/comments`, { body: text }, signal);
+      const { data } = await send<GiteaComment>(
+        'PR comment',
+        repo,
+        'POST',
+        `/issues/${pr}/comments`,
+        { body: text },
+        signal,
+      );
       return data.id;
     },
 
     async createComment(repo, pr, body, signal) {
-      const { data } = await send<GiteaComment>('PR comment', repo, 'POST', `/issues/${pr}/comments`, { body }, signal);
+      const { data } = await send<GiteaComment>(
+        'PR comment',
+        repo,
+        'POST',
+        `/issues/${pr}/comments`,
+        { body },
+        signal,
+      );
       return data.id;
     },
 
     async addReaction(repo, commentId, reaction, signal) {
-      await send('reaction', repo, 'POST', `/issues/comments/${commentId}/reactions`, { content: reaction }, signal);
+      await send(
+        'reaction',
+        repo,
+        'POST',
+        `/issues/comments/${commentId}/reactions`,
+        { content: reaction },
+        signal,
+      );
     },
 
     async userPermission(repo, username, signal) {
@@ -112,7 +153,7 @@ export function createGiteaClient(options: GiteaClientOptions): ForgeClient {
           throw forgeError('Gitea', `permission of ${username}`, repo, {
             status,
             message:
-              'Gitea only tells collaborator permissions to a token with admin rights on the repository; give the token\'s user admin access to it (or use a token of a repository admin)',
+              "Gitea only tells collaborator permissions to a token with admin rights on the repository; give the token's user admin access to it (or use a token of a repository admin)",
             cause: error,
           });
         }
@@ -121,15 +162,18 @@ export function createGiteaClient(options: GiteaClientOptions): ForgeClient {
     },
 
     async getPullRequest(repo, pr, signal) {
-      const { data } = await send<{ number: number; head: { sha: string }; user: { login: string }; state: string }>(
-        `pull request #${pr}`,
-        repo,
-        'GET',
-        `/pulls/${pr}`,
-        undefined,
-        signal,
-      );
-      return { number: data.number, headSha: data.head.sha, author: data.user.login, state: data.state === 'open' ? 'open' : 'closed' };
+      const { data } = await send<{
+        number: number;
+        head: { sha: string };
+        user: { login: string };
+        state: string;
+      }>(`pull request #${pr}`, repo, 'GET', `/pulls/${pr}`, undefined, signal);
+      return {
+        number: data.number,
+        headSha: data.head.sha,
+        author: data.user.login,
+        state: data.state === 'open' ? 'open' : 'closed',
+      };
     },
   };
 }

@@ -25,22 +25,28 @@ export interface GitHubClientOptions {
   spaceWrites?: boolean;
 }
 
-type LimiterGroup = NonNullable<NonNullable<NonNullable<ConstructorParameters<typeof ForgeOctokit>[0]>['throttle']>['write']>;
+type LimiterGroup = NonNullable<
+  NonNullable<NonNullable<ConstructorParameters<typeof ForgeOctokit>[0]>['throttle']>['write']
+>;
 
 /** A limiter group that runs every job at once (when writes need no spacing). */
 const unlimited = {
-  key: () => ({ schedule: (...args: unknown[]) => (args.find((a) => typeof a === 'function') as () => unknown)() }),
+  key: () => ({
+    schedule: (...args: unknown[]) => (args.find((a) => typeof a === 'function') as () => unknown)(),
+  }),
 } as unknown as LimiterGroup;
 
 /** The GitHub adapter: Octokit with retries (5xx) and rate-limit handling. */
 export function createGitHubClient(options: GitHubClientOptions): ForgeClient {
   const { logger } = options;
   const maxRetries = options.rateLimitRetries ?? 3;
-  const onLimit = (kind: string) => (retryAfter: number, request: { method: string; url: string }, _o: unknown, count: number) => {
-    const retrying = count < maxRetries;
-    logger.warn(`GitHub ${kind} hit`, { method: request.method, url: request.url, retryAfter, retrying });
-    return retrying;
-  };
+  const onLimit =
+    (kind: string) =>
+    (retryAfter: number, request: { method: string; url: string }, _o: unknown, count: number) => {
+      const retrying = count < maxRetries;
+      logger.warn(`GitHub ${kind} hit`, { method: request.method, url: request.url, retryAfter, retrying });
+      return retrying;
+    };
   const octokit = new ForgeOctokit({
     auth: options.token,
     baseUrl: options.baseUrl.replace(/\/+$/, ''),
@@ -104,17 +110,32 @@ export function createGitHubClient(options: GitHubClientOptions): ForgeClient {
         for await (const page of pages) {
           const existing = page.data.find((comment) => comment.body?.includes(marker));
           if (existing) {
-            await octokit.rest.issues.updateComment({ ...repo, comment_id: existing.id, body: text, ...req(signal) });
+            await octokit.rest.issues.updateComment({
+              ...repo,
+              comment_id: existing.id,
+              body: text,
+              ...req(signal),
+            });
             return existing.id;
           }
         }
-        const created = await octokit.rest.issues.createComment({ ...repo, issue_number: pr, body: text, ...req(signal) });
+        const created = await octokit.rest.issues.createComment({
+          ...repo,
+          issue_number: pr,
+          body: text,
+          ...req(signal),
+        });
         return created.data.id;
       }),
 
     createComment: (repo, pr, body, signal) =>
       call('PR comment', repo, async () => {
-        const created = await octokit.rest.issues.createComment({ ...repo, issue_number: pr, body, ...req(signal) });
+        const created = await octokit.rest.issues.createComment({
+          ...repo,
+          issue_number: pr,
+          body,
+          ...req(signal),
+        });
         return created.data.id;
       }),
 
@@ -131,7 +152,11 @@ export function createGitHubClient(options: GitHubClientOptions): ForgeClient {
     userPermission: (repo, username, signal) =>
       call(`permission of ${username}`, repo, async () => {
         try {
-          const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel({ ...repo, username, ...req(signal) });
+          const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel({
+            ...repo,
+            username,
+            ...req(signal),
+          });
           // role_name tells maintain from write and triage from read; permission is the legacy level.
           const role = toPermission(data.role_name);
           return role === 'none' ? toPermission(data.permission) : role;
@@ -145,7 +170,12 @@ export function createGitHubClient(options: GitHubClientOptions): ForgeClient {
     getPullRequest: (repo, pr, signal) =>
       call(`pull request #${pr}`, repo, async () => {
         const { data } = await octokit.rest.pulls.get({ ...repo, pull_number: pr, ...req(signal) });
-        return { number: data.number, headSha: data.head.sha, author: data.user.login, state: data.state as 'open' | 'closed' };
+        return {
+          number: data.number,
+          headSha: data.head.sha,
+          author: data.user.login,
+          state: data.state === 'open' ? 'open' : 'closed',
+        };
       }),
 
     createDeployment: (repo, input, signal) =>
@@ -160,7 +190,8 @@ export function createGitHubClient(options: GitHubClientOptions): ForgeClient {
           required_contexts: [],
           ...req(signal),
         });
-        if (!('id' in response.data)) throw new Error(`GitHub did not create the deployment: ${response.data.message ?? 'no id'}`);
+        if (!('id' in response.data))
+          throw new Error(`GitHub did not create the deployment: ${response.data.message ?? 'no id'}`);
         return response.data.id;
       }),
 

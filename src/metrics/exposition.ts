@@ -64,7 +64,9 @@ export function renderFamilies(families: readonly MetricFamily[]): string {
   for (const family of families) {
     lines.push(`# HELP ${family.name} ${escapeHelp(family.help)}`, `# TYPE ${family.name} ${family.type}`);
     for (const sample of family.samples) {
-      lines.push(`${family.name}${sample.suffix ?? ''}${formatLabels(sample.labels)} ${formatValue(sample.value)}`);
+      lines.push(
+        `${family.name}${sample.suffix ?? ''}${formatLabels(sample.labels)} ${formatValue(sample.value)}`,
+      );
     }
   }
   return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
@@ -81,7 +83,8 @@ abstract class LabelledMetric<T> implements Collector {
   ) {
     assertMetricName(name);
     for (const label of labelNames) {
-      if (!LABEL_NAME.test(label) || label === 'le') throw new Error(`label name "${label}" of ${name} is not allowed`);
+      if (!LABEL_NAME.test(label) || label === 'le')
+        throw new Error(`label name "${label}" of ${name} is not allowed`);
     }
   }
 

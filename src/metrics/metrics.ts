@@ -86,19 +86,25 @@ export function createMetrics(deps: MetricsDeps): Metrics {
     gaugeCollector('docker_watcher_queue_depth', 'Deploys queued or running', () => [
       { value: deps.store.listDeploys({ status: ['queued', 'running'] }).length },
     ]),
-    gaugeCollector('docker_watcher_deploys_awaiting_approval', 'Deploys waiting for a person to approve them', () => [
-      { value: deps.store.listDeploys({ status: ['awaiting_approval'] }).length },
-    ]),
+    gaugeCollector(
+      'docker_watcher_deploys_awaiting_approval',
+      'Deploys waiting for a person to approve them',
+      () => [{ value: deps.store.listDeploys({ status: ['awaiting_approval'] }).length }],
+    ),
     gaugeCollector('docker_watcher_live_info', 'The version each stage serves (always 1)', () =>
-      deps.store.listLive().map((live) => ({ labels: { project: live.project, stage: live.stage, tag: live.tag }, value: 1 })),
+      deps.store
+        .listLive()
+        .map((live) => ({ labels: { project: live.project, stage: live.stage, tag: live.tag }, value: 1 })),
     ),
     pollerErrors,
     gaugeCollector('process_resident_memory_bytes', 'Resident memory size in bytes', () => [
       { value: proc.residentMemoryBytes() },
     ]),
-    gaugeCollector('process_start_time_seconds', 'Start time of the process since the Unix epoch in seconds', () => [
-      { value: proc.startTimeSeconds },
-    ]),
+    gaugeCollector(
+      'process_start_time_seconds',
+      'Start time of the process since the Unix epoch in seconds',
+      () => [{ value: proc.startTimeSeconds }],
+    ),
     gaugeCollector('docker_watcher_uptime_seconds', 'Seconds since docker-watcher started', () => [
       { value: proc.uptimeSeconds() },
     ]),
@@ -118,7 +124,8 @@ export function createMetrics(deps: MetricsDeps): Metrics {
 
   return {
     onDeployEvent(event, record) {
-      if (event.type !== 'status' || event.status === undefined || !FINAL_STATUSES.includes(event.status)) return;
+      if (event.type !== 'status' || event.status === undefined || !FINAL_STATUSES.includes(event.status))
+        return;
       try {
         recordEnd(record);
       } catch (error) {

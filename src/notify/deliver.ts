@@ -34,6 +34,22 @@ export function endpointForLog(url: string): string {
   }
 }
 
+/**
+ * Removes from an error message everything secret the request carried: fetch quotes a bad
+ * header value (a token with a trailing newline) or an unparsable URL in its messages.
+ */
+function scrub(message: string, request: WebhookRequest): string {
+  let path = '';
+  try {
+    const url = new URL(request.url);
+    path = `${url.pathname}${url.search}`;
+  } catch {
+    // An unparsable URL is removed whole below.
+  }
+  const secrets = [request.url, ...Object.values(request.headers), path].filter((value) => value.length >= 4);
+  return secrets.reduce((text, secret) => text.split(secret).join('[redacted]'), message);
+}
+
 type TryResult = { ok: true } | { ok: false; retry: boolean; reason: string; waitMs?: number };
 
 async function tryOnce(request: WebhookRequest, options: DeliverOptions): Promise<TryResult> {
@@ -48,8 +64,9 @@ async function tryOnce(request: WebhookRequest, options: DeliverOptions): Promis
     });
   } catch (error) {
     const cause = (error as { cause?: unknown }).cause;
-    const reason = cause === undefined ? errorMessage(error) : `${errorMessage(error)}: ${errorMessage(cause)}`;
-    return { ok: false, retry: true, reason };
+    const reason =
+      cause === undefined ? errorMessage(error) : `${errorMessage(error)}: ${errorMessage(cause)}`;
+    return { ok: false, retry: true, reason: scrub(reason, request) };
   }
   // The body is never read: it is not needed, and an error page could echo what was sent.
   await response.body?.cancel().catch(() => undefined);
@@ -59,7 +76,9 @@ async function tryOnce(request: WebhookRequest, options: DeliverOptions): Promis
   if (status === 408 || status === 429 || status >= 500) {
     const retryAfter = Number(response.headers.get('retry-after'));
     const waitMs =
-      Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter * 1000, MAX_RETRY_AFTER_MS) : undefined;
+      Number.isFinite(retryAfter) && retryAfter > 0
+        ? Math.min(retryAfter * 1000, MAX_RETRY_AFTER_MS)
+        : undefined;
     return { ok: false, retry: true, reason, ...(waitMs === undefined ? {} : { waitMs }) };
   }
   return { ok: false, retry: false, reason };
@@ -87,14 +106,22 @@ export async function deliver(request: WebhookRequest, options: DeliverOptions):
       const hint = result.retry
         ? 'the endpoint is down or unreachable'
         : 'the endpoint refused it; check notification_url, notification_format and notification_token_env';
-      options.logger.error(`notification not delivered after ${attempt} ${attempt === 1 ? 'try' : 'tries'}: ${hint}`, {
-        ...fields,
-        reason: result.reason,
-      });
+      options.logger.error(
+        `notification not delivered after ${attempt} ${attempt === 1 ? 'try' : 'tries'}: ${hint}`,
+        {
+          ...fields,
+          reason: result.reason,
+        },
+      );
       return false;
     }
     const pause = Math.max(options.retryDelaysMs[attempt - 1] ?? 0, result.waitMs ?? 0);
-    options.logger.debug('notification try failed; retrying', { ...fields, attempt, reason: result.reason, pause });
+    options.logger.debug('notification try failed; retrying', {
+      ...fields,
+      attempt,
+      reason: result.reason,
+      pause,
+    });
     try {
       await options.clock.sleep(pause, options.signal);
     } catch {

@@ -17,10 +17,28 @@ export interface EventStyle {
 /** One style per event: failures and what needs a person are louder than progress. */
 export const EVENT_STYLES: Readonly<Record<NotificationEvent, EventStyle>> = {
   started: { emoji: '🚀', ntfyTag: 'rocket', color: 0x3498db, ntfyPriority: 2, gotifyPriority: 2 },
-  succeeded: { emoji: '✅', ntfyTag: 'white_check_mark', color: 0x2ecc71, ntfyPriority: 3, gotifyPriority: 5 },
+  succeeded: {
+    emoji: '✅',
+    ntfyTag: 'white_check_mark',
+    color: 0x2ecc71,
+    ntfyPriority: 3,
+    gotifyPriority: 5,
+  },
   failed: { emoji: '🚨', ntfyTag: 'rotating_light', color: 0xe74c3c, ntfyPriority: 4, gotifyPriority: 8 },
-  rolled_back: { emoji: '↩️', ntfyTag: 'leftwards_arrow_with_hook', color: 0xe67e22, ntfyPriority: 4, gotifyPriority: 7 },
-  awaiting_approval: { emoji: '⏳', ntfyTag: 'hourglass', color: 0xf1c40f, ntfyPriority: 4, gotifyPriority: 6 },
+  rolled_back: {
+    emoji: '↩️',
+    ntfyTag: 'leftwards_arrow_with_hook',
+    color: 0xe67e22,
+    ntfyPriority: 4,
+    gotifyPriority: 7,
+  },
+  awaiting_approval: {
+    emoji: '⏳',
+    ntfyTag: 'hourglass',
+    color: 0xf1c40f,
+    ntfyPriority: 4,
+    gotifyPriority: 6,
+  },
 };
 
 /** `#rrggbb` for formats that take colours as strings. */

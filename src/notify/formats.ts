@@ -61,7 +61,11 @@ function bearer(token: string | undefined): Record<string, string> {
 }
 
 function jsonRequest(target: NotifyTarget, body: string, extra: Record<string, string> = {}): WebhookRequest {
-  return { url: target.url, headers: { 'Content-Type': JSON_TYPE, 'User-Agent': USER_AGENT, ...extra }, body };
+  return {
+    url: target.url,
+    headers: { 'Content-Type': JSON_TYPE, 'User-Agent': USER_AGENT, ...extra },
+    body,
+  };
 }
 
 /**
@@ -70,7 +74,6 @@ function jsonRequest(target: NotifyTarget, body: string, extra: Record<string, s
  */
 export function headerText(value: string): string {
   const clean = value.replace(/[\r\n]+/g, ' ');
-  // eslint-disable-next-line no-control-regex
   if (/^[\x20-\x7e]*$/.test(clean)) return clean;
   return `=?UTF-8?B?${Buffer.from(clean, 'utf8').toString('base64')}?=`;
 }
@@ -144,7 +147,10 @@ function slackBody(n: Notification): object {
         fallback: title,
         color: hexColor(style.color),
         ...(click === undefined ? {} : { title: slackText(title), title_link: click }),
-        text: [...notificationDetails(n).map(slackText), ...(links.length > 0 ? [links.join(' · ')] : [])].join('\n'),
+        text: [
+          ...notificationDetails(n).map(slackText),
+          ...(links.length > 0 ? [links.join(' · ')] : []),
+        ].join('\n'),
         fields: [
           { title: 'Project', value: slackText(n.project), short: true },
           { title: 'Stage', value: slackText(n.stage), short: true },
@@ -162,7 +168,10 @@ function gotifyBody(n: Notification): object {
   const links = linkList(n).map((link) => `[${link.label}](${link.url})`);
   return {
     title: `${style.emoji} ${notificationTitle(n)}`,
-    message: [...notificationDetails(n).map(markdownText), ...(links.length > 0 ? [links.join(' · ')] : [])].join('\n\n'),
+    message: [
+      ...notificationDetails(n).map(markdownText),
+      ...(links.length > 0 ? [links.join(' · ')] : []),
+    ].join('\n\n'),
     priority: style.gotifyPriority,
     extras: {
       'client::display': { contentType: 'text/markdown' },

@@ -64,11 +64,19 @@ export function createNotifier(deps: NotifierDeps): Notifier {
   const pending = new Set<Promise<unknown>>();
   const started = new Set<string>();
   const publicUrl = deps.loaded.config.global.public_url;
+  const idle = async () => {
+    while (pending.size > 0) await Promise.allSettled([...pending]);
+  };
 
   const send = (event: NotificationEvent, record: DeployRecord, at: Date) => {
     const notification = buildNotification(event, record, { publicUrl, time: at });
     for (const target of notifyTargets(deps.loaded, record.project, event)) {
-      const logger = deps.logger.child({ deployId: record.id, project: record.project, stage: record.stage, event });
+      const logger = deps.logger.child({
+        deployId: record.id,
+        project: record.project,
+        stage: record.stage,
+        event,
+      });
       const delivery = deliver(buildWebhookRequest(notification, target), {
         fetch,
         clock: deps.clock,
@@ -95,12 +103,10 @@ export function createNotifier(deps: NotifierDeps): Notifier {
         deps.logger.error('notification could not be prepared', { deployId: record.id, error });
       }
     },
-    async idle() {
-      while (pending.size > 0) await Promise.allSettled([...pending]);
-    },
+    idle,
     async close() {
       closing.abort(new Error('docker-watcher is shutting down'));
-      await this.idle();
+      await idle();
     },
   };
 }

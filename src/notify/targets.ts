@@ -14,11 +14,16 @@ export interface NamedTarget extends NotifyTarget {
  * token belongs to the global endpoint and is never sent elsewhere). The same URL in the same
  * format is posted to once.
  */
-export function notifyTargets(loaded: LoadedConfig, project: string, event: NotificationEvent): NamedTarget[] {
+export function notifyTargets(
+  loaded: LoadedConfig,
+  project: string,
+  event: NotificationEvent,
+): NamedTarget[] {
   const { global, projects } = loaded.config;
   const own = Object.hasOwn(projects, project) ? projects[project] : undefined;
   const token = (env: string | undefined) => {
-    const value = env === undefined ? undefined : loaded.secrets[env];
+    // Secrets read from files often end in a line feed, which no header may carry.
+    const value = env === undefined ? undefined : loaded.secrets[env]?.trim();
     return value ? { token: value } : {};
   };
   const candidates: (NamedTarget & { events: readonly NotificationEvent[] })[] = [];

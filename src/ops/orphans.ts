@@ -1,10 +1,5 @@
 import type { Config } from '../config/schema.js';
-import {
-  LABEL_PROJECT,
-  LABEL_STAGE,
-  type ContainerState,
-  type DockerEngine,
-} from '../docker/engine.js';
+import { LABEL_PROJECT, LABEL_STAGE, type ContainerState, type DockerEngine } from '../docker/engine.js';
 import type { Logger } from '../log/logger.js';
 
 /** A stage that still has containers of ours but is no longer in the config. */
@@ -34,7 +29,9 @@ export async function findOrphans(deps: OrphanDeps, signal?: AbortSignal): Promi
   for (const container of containers) {
     const project = container.labels[LABEL_PROJECT] ?? '';
     const stage = container.labels[LABEL_STAGE] ?? '';
-    const stages = Object.hasOwn(deps.config.projects, project) ? deps.config.projects[project]?.stages : undefined;
+    const stages = Object.hasOwn(deps.config.projects, project)
+      ? deps.config.projects[project]?.stages
+      : undefined;
     if (stages !== undefined && Object.hasOwn(stages, stage)) continue;
     const key = `${project}/${stage}`;
     const orphan = orphans.get(key) ?? { project, stage, containers: [] };

@@ -1,7 +1,13 @@
 import type { Config } from '../config/schema.js';
 import type { LiveVersion } from '../core/deploy-types.js';
 import { NotFoundError } from '../core/errors.js';
-import type { ContainerDetails, ContainerStats, DockerEngine, LogLine, LogStreamOptions } from '../docker/engine.js';
+import type {
+  ContainerDetails,
+  ContainerStats,
+  DockerEngine,
+  LogLine,
+  LogStreamOptions,
+} from '../docker/engine.js';
 import type { Store } from '../store/store.js';
 import { findOrphans, type Orphan } from './orphans.js';
 
@@ -49,9 +55,19 @@ function liveOf(store: Store, project: string, stage: string): LiveVersion {
 }
 
 /** Samples one live version's container; a container that is gone reports state `gone`. */
-async function sample(docker: DockerEngine, live: LiveVersion, signal?: AbortSignal): Promise<StageResources> {
+async function sample(
+  docker: DockerEngine,
+  live: LiveVersion,
+  signal?: AbortSignal,
+): Promise<StageResources> {
   const stats = await docker.containerStats(live.containerId, signal);
-  return { project: live.project, stage: live.stage, tag: live.tag, containerName: live.containerName, stats };
+  return {
+    project: live.project,
+    stage: live.stage,
+    tag: live.tag,
+    containerName: live.containerName,
+    stats,
+  };
 }
 
 /**

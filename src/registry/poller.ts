@@ -23,6 +23,8 @@ export interface PollerDeps {
   logger: Logger;
   /** [0, 1) for the interval's jitter; default Math.random. */
   random?: () => number;
+  /** Called on every failed poll of a project (metrics count them). */
+  onPollError?: (project: string) => void;
 }
 
 /** How polling of one project goes, for the dashboard and metrics. */
@@ -98,6 +100,7 @@ export function createPoller(deps: PollerDeps): Poller {
     } catch (error) {
       if (signal?.aborted) throw error;
       status.failures++;
+      deps.onPollError?.(project);
       status.consecutiveFailures++;
       status.lastError = errorMessage(error);
       logger.error('registry poll failed', {

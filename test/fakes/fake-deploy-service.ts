@@ -11,6 +11,7 @@ import {
 } from '../../src/core/deploy-types.js';
 import { ConflictError, NotFoundError } from '../../src/core/errors.js';
 import { createDeployEventHub, type DeployEventHub } from '../../src/deploy/deploy-events.js';
+import type { DeployObserver } from '../../src/deploy/deploy-observer.js';
 import { newDeployId } from '../../src/deploy/deploy-id.js';
 import type { DeployService } from '../../src/deploy/deploy-service.js';
 import { silentLogger } from '../../src/log/logger.js';
@@ -33,6 +34,8 @@ export interface FakeDeployServiceOptions {
   outcome?: (intent: DeployIntent) => FakeOutcome;
   /** Pause between phases, so followers see events arrive live. */
   phaseDelayMs?: number;
+  /** Follow every event as the deployer's observers do (notifications, metrics). */
+  observers?: readonly DeployObserver[];
 }
 
 /**
@@ -52,7 +55,12 @@ export class FakeDeployService implements DeployService {
   constructor(private readonly options: FakeDeployServiceOptions) {
     this.#store = options.store;
     this.#clock = options.clock ?? systemClock;
-    this.#hub = createDeployEventHub({ store: this.#store, clock: this.#clock, logger: silentLogger });
+    this.#hub = createDeployEventHub({
+      store: this.#store,
+      clock: this.#clock,
+      logger: silentLogger,
+      ...(options.observers ? { observers: options.observers } : {}),
+    });
   }
 
   submit(intent: DeployIntent): DeployRecord {
@@ -113,7 +121,12 @@ export class FakeDeployService implements DeployService {
     };
     this.teardowns.push(intent);
     const now = this.#clock.now();
-    const record = this.#store.createDeploy({ id: newDeployId(now), intent, status: 'queued', createdAt: now.toISOString() });
+    const record = this.#store.createDeploy({
+      id: newDeployId(now),
+      intent,
+      status: 'queued',
+      createdAt: now.toISOString(),
+    });
     this.emit(record.id, { type: 'status', level: 'info', status: 'queued', message: 'teardown queued' });
     return record;
   }

@@ -60,7 +60,9 @@ export class FakeForgeClient implements ForgeClient {
     const permission = this.permissions.get(username.toLowerCase());
     if (permission instanceof Error) return Promise.reject(permission);
     if (permission === undefined) {
-      return Promise.reject(new ExternalError('forge', `permission of ${username} refused (403)`, { status: 403 }));
+      return Promise.reject(
+        new ExternalError('forge', `permission of ${username} refused (403)`, { status: 403 }),
+      );
     }
     return Promise.resolve(permission);
   }
@@ -68,7 +70,10 @@ export class FakeForgeClient implements ForgeClient {
   getPullRequest(repo: RepoRef, pr: number): Promise<PullRequestInfo> {
     this.calls.push({ method: 'getPullRequest', repo, pr });
     const info = this.pullRequests.get(pr);
-    if (!info) return Promise.reject(new ExternalError('forge', `no PR #${pr} in ${repo.owner}/${repo.repo}`, { status: 404 }));
+    if (!info)
+      return Promise.reject(
+        new ExternalError('forge', `no PR #${pr} in ${repo.owner}/${repo.repo}`, { status: 404 }),
+      );
     return Promise.resolve(info);
   }
 }

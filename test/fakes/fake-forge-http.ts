@@ -50,7 +50,10 @@ export async function startForgeHttp(options: ForgeHttpOptions) {
   const failures: ForgeHttpError[] = [];
   let down = false;
 
-  const answer = async (req: IncomingMessage, baseUrl: string): Promise<ForgeAnswer & { record: Partial<ForgeRequestRecord> }> => {
+  const answer = async (
+    req: IncomingMessage,
+    baseUrl: string,
+  ): Promise<ForgeAnswer & { record: Partial<ForgeRequestRecord> }> => {
     const url = new URL(req.url ?? '/', baseUrl);
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -66,7 +69,10 @@ export async function startForgeHttp(options: ForgeHttpOptions) {
       let body: unknown;
       if (text !== '') {
         if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) {
-          throw new ForgeHttpError(415, `content-type must be application/json, got ${req.headers['content-type']}`);
+          throw new ForgeHttpError(
+            415,
+            `content-type must be application/json, got ${req.headers['content-type']}`,
+          );
         }
         try {
           body = record.body = JSON.parse(text);
@@ -92,9 +98,20 @@ export async function startForgeHttp(options: ForgeHttpOptions) {
     answer(req, baseUrl)
       .then(({ status, body, headers, record }) => {
         const url = new URL(req.url ?? '/', baseUrl);
-        requests.push({ method: req.method ?? 'GET', path: url.pathname, query: url.search, status, ...record });
+        requests.push({
+          method: req.method ?? 'GET',
+          path: url.pathname,
+          query: url.search,
+          status,
+          ...record,
+        });
         const payload = body === undefined ? '' : JSON.stringify(body);
-        res.writeHead(status, { ...(payload ? { 'content-type': 'application/json; charset=utf-8' } : {}), ...headers }).end(payload);
+        res
+          .writeHead(status, {
+            ...(payload ? { 'content-type': 'application/json; charset=utf-8' } : {}),
+            ...headers,
+          })
+          .end(payload);
       })
       .catch((error: unknown) => res.writeHead(500).end(String(error)));
   });

@@ -88,7 +88,8 @@ export class FakeForgeState {
   /** The newest status per context of a commit, as the forge shows them. */
   latestStatuses(repo: string, sha: string): Map<string, FakeCommitStatus> {
     const latest = new Map<string, FakeCommitStatus>();
-    for (const status of this.statuses) if (status.repo === repo && status.sha === sha) latest.set(status.context, status);
+    for (const status of this.statuses)
+      if (status.repo === repo && status.sha === sha) latest.set(status.context, status);
     return latest;
   }
 }

@@ -45,7 +45,8 @@ export function loadForgeSpec(file: string, basePath = '') {
   const doc = JSON.parse(readFileSync(file, 'utf8')) as Json;
   const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false });
   addFormats(ajv);
-  for (const format of ['int32', 'int64', 'float', 'double', 'byte', 'binary', 'password']) ajv.addFormat(format, true);
+  for (const format of ['int32', 'int64', 'float', 'double', 'byte', 'binary', 'password'])
+    ajv.addFormat(format, true);
 
   const resolve = (pointer: string): unknown =>
     pointer
@@ -61,7 +62,9 @@ export function loadForgeSpec(file: string, basePath = '') {
   const routes: Route[] = [];
   for (const [template, item] of Object.entries(doc.paths as Record<string, Json>)) {
     const names: string[] = [];
-    const source = template.replace(/[.]/g, '\\.').replace(/\{(\w+)\}/g, (_m, name: string) => (names.push(name), '([^/]+)'));
+    const source = template
+      .replace(/[.]/g, '\\.')
+      .replace(/\{(\w+)\}/g, (_m, name: string) => (names.push(name), '([^/]+)'));
     const shared = ((item.parameters ?? []) as Json[]).map((p) => deref(p) as unknown as Parameter);
     for (const [method, op] of Object.entries(item)) {
       if (method === 'parameters' || typeof op !== 'object' || op === null) continue;
@@ -91,7 +94,9 @@ export function loadForgeSpec(file: string, basePath = '') {
     const inBody = route.parameters.find((p) => p.in === 'body');
     if (inBody?.schema) return { schema: inBody.schema, required: inBody.required === true };
     const requestBody = route.op.requestBody === undefined ? undefined : deref(route.op.requestBody as Json);
-    const schema = (requestBody?.content as Record<string, { schema?: Json }> | undefined)?.['application/json']?.schema;
+    const schema = (requestBody?.content as Record<string, { schema?: Json }> | undefined)?.[
+      'application/json'
+    ]?.schema;
     return schema ? { schema, required: requestBody?.required === true } : undefined;
   };
 
@@ -122,9 +127,12 @@ export function loadForgeSpec(file: string, basePath = '') {
               if (p.required) return `${p.in} parameter ${p.name} is required`;
               continue;
             }
-            const schema = p.schema ?? pick(p as unknown as Json, ['type', 'format', 'enum', 'minimum', 'maximum', 'items']);
+            const schema =
+              p.schema ??
+              pick(p as unknown as Json, ['type', 'format', 'enum', 'minimum', 'maximum', 'items']);
             const type = (schema as { type?: string }).type;
-            const value = (type === 'integer' || type === 'number') && /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
+            const value =
+              (type === 'integer' || type === 'number') && /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
             const error = check(validator(`${operationId} ${p.in} ${p.name}`, schema), value, p.name);
             if (error) return error;
           }
@@ -164,7 +172,10 @@ function selfContained(schema: Json, resolve: (pointer: string) => unknown): Jso
       if (key === '$ref' && typeof value === 'string' && value.startsWith('#/') && !seen.has(value)) {
         seen.add(value);
         const target = withNull(resolve(value));
-        const parts = value.slice(2).split('/').map((p) => p.replaceAll('~1', '/').replaceAll('~0', '~'));
+        const parts = value
+          .slice(2)
+          .split('/')
+          .map((p) => p.replaceAll('~1', '/').replaceAll('~0', '~'));
         let parent = root;
         for (const part of parts.slice(0, -1)) parent = (parent[part] ??= {}) as Json;
         parent[parts.at(-1)!] = target;

@@ -16,8 +16,14 @@ export async function startFakeGitea(options: { token?: string } = {}) {
   const token = options.token ?? 'gitea-fake-test-token';
   const state = new FakeForgeState();
   let repoAdmin = true;
-  const user = (login: string) => ({ id: login.length, login, login_name: '', full_name: '', email: `${login}@example.com` });
-  const notFound = () => new ForgeHttpError(404, 'The target couldn\'t be found.');
+  const user = (login: string) => ({
+    id: login.length,
+    login,
+    login_name: '',
+    full_name: '',
+    email: `${login}@example.com`,
+  });
+  const notFound = () => new ForgeHttpError(404, "The target couldn't be found.");
   const commentJson = (c: FakeComment, base: string) => ({
     id: c.id,
     html_url: `${base}/${c.repo}/pulls/${c.issue}#issuecomment-${c.id}`,
@@ -46,7 +52,11 @@ export async function startFakeGitea(options: { token?: string } = {}) {
       const repo = `${p.owner}/${p.repo}`;
       const data = (body ?? {}) as Record<string, unknown>;
       const now = new Date().toISOString();
-      const pullOf = (n: string | undefined) => state.pull(repo, Number(n)) ?? (() => { throw notFound(); })();
+      const pullOf = (n: string | undefined) =>
+        state.pull(repo, Number(n)) ??
+        (() => {
+          throw notFound();
+        })();
       switch (op.operationId) {
         case 'repoCreateStatus': {
           const status = {
@@ -62,15 +72,34 @@ export async function startFakeGitea(options: { token?: string } = {}) {
           state.statuses.push(status);
           return {
             status: 201,
-            body: { id: status.id, status: status.state, context: status.context, description: status.description ?? '', target_url: status.targetUrl ?? '', url: `${base}/api/v1/repos/${repo}/statuses/${p.sha}`, created_at: now, updated_at: now, creator: user(state.botUser) },
+            body: {
+              id: status.id,
+              status: status.state,
+              context: status.context,
+              description: status.description ?? '',
+              target_url: status.targetUrl ?? '',
+              url: `${base}/api/v1/repos/${repo}/statuses/${p.sha}`,
+              created_at: now,
+              updated_at: now,
+              creator: user(state.botUser),
+            },
           };
         }
         case 'issueGetComments':
           pullOf(p.index);
-          return { status: 200, body: state.commentsOn(repo, Number(p.index)).map((c) => commentJson(c, base)) };
+          return {
+            status: 200,
+            body: state.commentsOn(repo, Number(p.index)).map((c) => commentJson(c, base)),
+          };
         case 'issueCreateComment': {
           pullOf(p.index);
-          return { status: 201, body: commentJson(state.addComment(repo, Number(p.index), String(data.body), state.botUser), base) };
+          return {
+            status: 201,
+            body: commentJson(
+              state.addComment(repo, Number(p.index), String(data.body), state.botUser),
+              base,
+            ),
+          };
         }
         case 'issueEditComment': {
           const comment = state.comments.get(Number(p.id));
@@ -81,12 +110,27 @@ export async function startFakeGitea(options: { token?: string } = {}) {
         case 'issuePostCommentReaction': {
           const comment = state.comments.get(Number(p.id));
           if (!comment || comment.repo !== repo) throw notFound();
-          const exists = state.reactions.some((r) => r.commentId === comment.id && r.content === data.content && r.user === state.botUser);
-          if (!exists) state.reactions.push({ repo, commentId: comment.id, content: String(data.content), user: state.botUser });
-          return { status: exists ? 200 : 201, body: { user: user(state.botUser), content: data.content, created_at: now } };
+          const exists = state.reactions.some(
+            (r) => r.commentId === comment.id && r.content === data.content && r.user === state.botUser,
+          );
+          if (!exists)
+            state.reactions.push({
+              repo,
+              commentId: comment.id,
+              content: String(data.content),
+              user: state.botUser,
+            });
+          return {
+            status: exists ? 200 : 201,
+            body: { user: user(state.botUser), content: data.content, created_at: now },
+          };
         }
         case 'repoGetRepoPermissions': {
-          if (!repoAdmin) throw new ForgeHttpError(403, 'Only admins can query all permissions, repo admins can query all repo permissions, collaborators can query only their own');
+          if (!repoAdmin)
+            throw new ForgeHttpError(
+              403,
+              'Only admins can query all permissions, repo admins can query all repo permissions, collaborators can query only their own',
+            );
           const role = state.permission(repo, p.collaborator!);
           if (role === undefined) throw notFound();
           return { status: 200, body: { permission: role, role_name: role, user: user(p.collaborator!) } };
@@ -95,7 +139,15 @@ export async function startFakeGitea(options: { token?: string } = {}) {
           const pull = pullOf(p.index);
           return {
             status: 200,
-            body: { id: pull.number + 5000, number: pull.number, state: pull.state, user: user(pull.author), head: { sha: pull.headSha, ref: 'feature', label: 'feature' }, base: { sha: '0'.repeat(40), ref: 'main', label: 'main' }, html_url: `${base}/${repo}/pulls/${pull.number}` },
+            body: {
+              id: pull.number + 5000,
+              number: pull.number,
+              state: pull.state,
+              user: user(pull.author),
+              head: { sha: pull.headSha, ref: 'feature', label: 'feature' },
+              base: { sha: '0'.repeat(40), ref: 'main', label: 'main' },
+              html_url: `${base}/${repo}/pulls/${pull.number}`,
+            },
           };
         }
         default:

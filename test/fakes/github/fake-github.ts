@@ -39,11 +39,14 @@ export async function startFakeGitHub(options: { token?: string } = {}) {
     invalidStatus: 422,
     authorize(req) {
       const [scheme, value] = (req.headers.authorization ?? '').split(' ');
-      if (!/^(token|bearer)$/i.test(scheme ?? '') || value !== token) throw new ForgeHttpError(401, 'Bad credentials');
+      if (!/^(token|bearer)$/i.test(scheme ?? '') || value !== token)
+        throw new ForgeHttpError(401, 'Bad credentials');
     },
     errorBody: (error) => ({
       message: error.status === 422 ? 'Validation Failed' : error.message,
-      ...(error.status === 422 ? { errors: [{ resource: 'Request', code: 'invalid', message: error.message }] } : {}),
+      ...(error.status === 422
+        ? { errors: [{ resource: 'Request', code: 'invalid', message: error.message }] }
+        : {}),
       documentation_url: DOCS,
       status: String(error.status),
       ...error.extra,
@@ -53,7 +56,11 @@ export async function startFakeGitHub(options: { token?: string } = {}) {
       const repo = `${p.owner}/${p.repo}`;
       const data = (body ?? {}) as Record<string, unknown>;
       const now = new Date().toISOString();
-      const pullOf = (n: string | undefined) => state.pull(repo, Number(n)) ?? (() => { throw notFound(); })();
+      const pullOf = (n: string | undefined) =>
+        state.pull(repo, Number(n)) ??
+        (() => {
+          throw notFound();
+        })();
       switch (op.operationId) {
         case 'repos/create-commit-status': {
           const status = {
@@ -68,7 +75,17 @@ export async function startFakeGitHub(options: { token?: string } = {}) {
           };
           state.statuses.push(status);
           const { targetUrl, createdAt, repo: _r, sha: _s, ...rest } = status;
-          return { status: 201, body: { ...rest, url: `${base}/repos/${repo}/statuses/${p.sha}`, target_url: targetUrl, created_at: createdAt, updated_at: createdAt, creator: user(state.botUser) } };
+          return {
+            status: 201,
+            body: {
+              ...rest,
+              url: `${base}/repos/${repo}/statuses/${p.sha}`,
+              target_url: targetUrl,
+              created_at: createdAt,
+              updated_at: createdAt,
+              creator: user(state.botUser),
+            },
+          };
         }
         case 'issues/list-comments': {
           pullOf(p.issue_number);
@@ -76,7 +93,8 @@ export async function startFakeGitHub(options: { token?: string } = {}) {
           const perPage = Math.min(Number(query.get('per_page') ?? 30), 100);
           const page = Number(query.get('page') ?? 1);
           const last = Math.max(1, Math.ceil(all.length / perPage));
-          const link = (n: number, rel: string) => `<${base}/repos/${repo}/issues/${p.issue_number}/comments?per_page=${perPage}&page=${n}>; rel="${rel}"`;
+          const link = (n: number, rel: string) =>
+            `<${base}/repos/${repo}/issues/${p.issue_number}/comments?per_page=${perPage}&page=${n}>; rel="${rel}"`;
           const links = page < last ? [link(page + 1, 'next'), link(last, 'last')] : [];
           return {
             status: 200,
@@ -98,28 +116,74 @@ export async function startFakeGitHub(options: { token?: string } = {}) {
         case 'reactions/create-for-issue-comment': {
           const comment = state.comments.get(Number(p.comment_id));
           if (!comment || comment.repo !== repo) throw notFound();
-          const exists = state.reactions.some((r) => r.commentId === comment.id && r.content === data.content && r.user === state.botUser);
-          if (!exists) state.reactions.push({ repo, commentId: comment.id, content: String(data.content), user: state.botUser });
-          return { status: exists ? 200 : 201, body: { id: state.nextId(), node_id: 'R', user: user(state.botUser), content: data.content, created_at: now } };
+          const exists = state.reactions.some(
+            (r) => r.commentId === comment.id && r.content === data.content && r.user === state.botUser,
+          );
+          if (!exists)
+            state.reactions.push({
+              repo,
+              commentId: comment.id,
+              content: String(data.content),
+              user: state.botUser,
+            });
+          return {
+            status: exists ? 200 : 201,
+            body: {
+              id: state.nextId(),
+              node_id: 'R',
+              user: user(state.botUser),
+              content: data.content,
+              created_at: now,
+            },
+          };
         }
         case 'repos/get-collaborator-permission-level': {
           const role = state.permission(repo, p.username!);
           if (role === undefined) throw notFound();
           const legacy = role === 'maintain' ? 'write' : role === 'triage' ? 'read' : role;
-          return { status: 200, body: { permission: legacy, role_name: role, user: { ...user(p.username!), permissions: {} } } };
+          return {
+            status: 200,
+            body: { permission: legacy, role_name: role, user: { ...user(p.username!), permissions: {} } },
+          };
         }
         case 'pulls/get': {
           const pull = pullOf(p.pull_number);
           return {
             status: 200,
-            body: { id: pull.number + 5000, number: pull.number, state: pull.state, user: user(pull.author), head: { sha: pull.headSha, ref: 'feature', label: 'feature' }, base: { sha: '0'.repeat(40), ref: 'main', label: 'main' }, html_url: `https://github.com/${repo}/pull/${pull.number}` },
+            body: {
+              id: pull.number + 5000,
+              number: pull.number,
+              state: pull.state,
+              user: user(pull.author),
+              head: { sha: pull.headSha, ref: 'feature', label: 'feature' },
+              base: { sha: '0'.repeat(40), ref: 'main', label: 'main' },
+              html_url: `https://github.com/${repo}/pull/${pull.number}`,
+            },
           };
         }
         case 'repos/create-deployment': {
-          const deployment = { id: state.nextId(), repo, ref: String(data.ref), environment: String(data.environment ?? 'production'), description: (data.description as string | undefined) ?? null, statuses: [] };
+          const deployment = {
+            id: state.nextId(),
+            repo,
+            ref: String(data.ref),
+            environment: typeof data.environment === 'string' ? data.environment : 'production',
+            description: (data.description as string | undefined) ?? null,
+            statuses: [],
+          };
           state.deployments.set(deployment.id, deployment);
           const { statuses: _s, repo: _r, ...rest } = deployment;
-          return { status: 201, body: { ...rest, url: `${base}/repos/${repo}/deployments/${deployment.id}`, sha: deployment.ref, task: 'deploy', creator: user(state.botUser), created_at: now, updated_at: now } };
+          return {
+            status: 201,
+            body: {
+              ...rest,
+              url: `${base}/repos/${repo}/deployments/${deployment.id}`,
+              sha: deployment.ref,
+              task: 'deploy',
+              creator: user(state.botUser),
+              created_at: now,
+              updated_at: now,
+            },
+          };
         }
         case 'repos/create-deployment-status': {
           const deployment = state.deployments.get(Number(p.deployment_id));
@@ -131,7 +195,18 @@ export async function startFakeGitHub(options: { token?: string } = {}) {
             ...(typeof data.description === 'string' ? { description: data.description } : {}),
           };
           deployment.statuses.push(entry);
-          return { status: 201, body: { id: state.nextId(), state: entry.state, environment_url: entry.environmentUrl ?? '', log_url: entry.logUrl ?? '', description: entry.description ?? '', created_at: now, updated_at: now } };
+          return {
+            status: 201,
+            body: {
+              id: state.nextId(),
+              state: entry.state,
+              environment_url: entry.environmentUrl ?? '',
+              log_url: entry.logUrl ?? '',
+              description: entry.description ?? '',
+              created_at: now,
+              updated_at: now,
+            },
+          };
         }
         default:
           throw new ForgeHttpError(404, `the fake GitHub does not implement ${op.operationId}`);

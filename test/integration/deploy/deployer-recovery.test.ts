@@ -106,6 +106,7 @@ describe.skipIf(!hasDocker)('deployer on the real Docker engine: credentials and
 
     expect(await reconcile(deps)).toEqual({
       interrupted: [],
+      completed: [],
       removedContainers: [],
       restoredRoutes: [],
       restartedContainers: [],

@@ -76,9 +76,11 @@ describe.skipIf(!hasDocker)('deployer on the real Docker engine: swaps, failures
     expect(await fetchBody(v1.url!)).toMatch(/^unreachable/);
   });
 
+  // A container that exits at once is caught in `start` when it is already down at the first
+  // inspect, otherwise by the health checker a moment later: either way the message says so.
   const failures: [string, string, string, RegExp][] = [
     ['a tag that does not exist', 'nope', 'pull', /:nope: .*no such image or tag/],
-    ['a container that exits at once', 'exits', 'health', /exit/i],
+    ['a container that exits at once', 'exits', 'start|health', /exited with code 3/i],
     ['a container that is never healthy', 'sick', 'health', /deadline|5\d\d/i],
     ['an app that listens on no port', 'deaf', 'health', /refused|deadline|ECONNREFUSED|reset/i],
   ];
@@ -86,7 +88,7 @@ describe.skipIf(!hasDocker)('deployer on the real Docker engine: swaps, failures
     it(`fails cleanly on ${what}, v2 still serving`, async () => {
       const record = await fx.deploy(intent(tag));
       expect(record.status).toBe('failed');
-      expect(record.error?.phase).toBe(phase);
+      expect(record.error?.phase).toMatch(new RegExp(`^(${phase})$`));
       expect(record.error?.message).toMatch(message);
       expect(await fetchBody(v2.url!)).toMatch(/^200 .*v2/s);
       expect(fx.store.getLive(project, 'dev')?.deployId).toBe(v2.id);

@@ -36,7 +36,13 @@ export function commandFixture(kind: 'github' | 'gitea' = 'github') {
   forge.permissions.set('bob', 'write');
   forge.permissions.set('rita', 'read');
   forge.pullRequests.set(PR, { number: PR, headSha: 'abc123', author: AUTHOR, state: 'open' });
-  const source: DeploySource = { forge: kind, serverUrl: 'https://github.com', repository: 'acme/web', sha: 'abc123', pr: PR };
+  const source: DeploySource = {
+    forge: kind,
+    serverUrl: 'https://github.com',
+    repository: 'acme/web',
+    sha: 'abc123',
+    pr: PR,
+  };
   return {
     ...fx,
     forge,
@@ -52,7 +58,13 @@ export function commandFixture(kind: 'github' | 'gitea' = 'github') {
         commentId,
         commenter,
       };
-      const deps = { config: fx.loaded.config, deploys: fx.deployer, store: fx.store, client: forge, logger: silentLogger };
+      const deps = {
+        config: fx.loaded.config,
+        deploys: fx.deployer,
+        store: fx.store,
+        client: forge,
+        logger: silentLogger,
+      };
       return runCommentCommands(deps, event, parseCommands(body));
     },
     deploysOf(stage: string) {

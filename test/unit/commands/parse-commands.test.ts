@@ -9,7 +9,10 @@ describe('parseCommands', () => {
       { name: 'deploy', stage: 'dev' },
       { name: 'deploy', stage: 'prod', tag: 'v1.2.3' },
     ]);
-    expect(names('LGTM!\r\n/promote prod\r\n/approve')).toEqual([{ name: 'promote', stage: 'prod' }, { name: 'approve' }]);
+    expect(names('LGTM!\r\n/promote prod\r\n/approve')).toEqual([
+      { name: 'promote', stage: 'prod' },
+      { name: 'approve' },
+    ]);
     expect(names('  /rollback rel  ')).toEqual([{ name: 'rollback', stage: 'rel' }]);
     expect(names('/HELP')).toEqual([{ name: 'help' }]);
   });

@@ -12,7 +12,12 @@ describe('runCommentCommands: promotion and permissions', () => {
     expect(fx.forge.calls[0]).toMatchObject({ method: 'addReaction', commentId: 500, reaction: 'eyes' });
     expect(fx.forge.replies).toHaveLength(1);
     const [promoted] = fx.deploysOf('prod');
-    expect(promoted?.intent).toMatchObject({ trigger: 'promote', tag: 'v1', digest: rel.digest, requestedBy: 'bob' });
+    expect(promoted?.intent).toMatchObject({
+      trigger: 'promote',
+      tag: 'v1',
+      digest: rel.digest,
+      requestedBy: 'bob',
+    });
     expect(promoted?.intent.source).toMatchObject({ pr: PR, sha: 'abc123', repository: 'acme/web' });
     expect(fx.forge.replies[0]).toContain(`https://dw.example.test/deploys/${promoted?.id}`);
     expect(outcome.results.map((r) => r.ok)).toEqual([true]);
@@ -28,7 +33,9 @@ describe('runCommentCommands: promotion and permissions', () => {
     await fx.comment('rita', '/promote prod');
     expect(fx.deploysOf('prod')).toEqual([]);
     expect(fx.forge.replies).toHaveLength(1);
-    expect(fx.forge.replies[0]).toMatch(/not allowed: @rita has read permission on acme\/web.*write or admin/);
+    expect(fx.forge.replies[0]).toMatch(
+      /not allowed: @rita has read permission on acme\/web.*write or admin/,
+    );
   });
 
   it('refuses clearly when the forge will not tell the permission (Gitea 403), naming the admin-token need', async () => {
@@ -64,7 +71,7 @@ describe('runCommentCommands: refusals', () => {
     expect(fx.forge.replies[0]).toContain('stage rel has no promote_from');
   });
 
-  it('passes on the deployer\'s refusal of a tag that is not what is live in the source stage', async () => {
+  it("passes on the deployer's refusal of a tag that is not what is live in the source stage", async () => {
     const fx = commandFixture();
     await fx.comment('bob', '/deploy prod v9');
     expect(fx.forge.replies[0]).toMatch(/only accepts the version live in web\/rel/);
@@ -107,7 +114,7 @@ describe('runCommentCommands: actions', () => {
     expect(fx.forge.replies[1]).toContain('nothing of this PR awaits approval');
   });
 
-  it('deploys the PR\'s last deployed tag when /deploy names none', async () => {
+  it("deploys the PR's last deployed tag when /deploy names none", async () => {
     const fx = commandFixture();
     await fx.comment('bob', '/deploy dev');
     expect(fx.forge.replies[0]).toContain('this PR has no deploy of web yet');

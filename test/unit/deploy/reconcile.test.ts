@@ -30,6 +30,7 @@ describe('reconcile', () => {
     const summary = await run();
     expect(summary).toEqual({
       interrupted: [v2.id],
+      completed: [],
       removedContainers: ['dw-web-dev-v2'],
       restoredRoutes: [],
       restartedContainers: [],
@@ -95,10 +96,13 @@ describe('reconcile', () => {
     });
     const first = await run();
     expect(first.removedContainers).toEqual([]);
+    expect(first.completed).toEqual([v2.id]);
+    expect(fx.store.getDeploy(v2.id)?.status).toBe('succeeded');
     expect(fx.docker.container(container.id).details.state).toBe('running');
     const second = await run();
     expect(second).toEqual({
       interrupted: [],
+      completed: [],
       removedContainers: [],
       restoredRoutes: [],
       restartedContainers: [],

@@ -12,7 +12,13 @@ const MARKER = '<!-- docker-watcher:pr-comment -->';
 let github: FakeGitHub;
 let client: ForgeClient;
 const clientFor = (token: string) =>
-  createGitHubClient({ baseUrl: github.apiUrl, token, logger: silentLogger, retryBaseMs: 1, spaceWrites: false });
+  createGitHubClient({
+    baseUrl: github.apiUrl,
+    token,
+    logger: silentLogger,
+    retryBaseMs: 1,
+    spaceWrites: false,
+  });
 
 beforeAll(async () => {
   github = await startFakeGitHub();
@@ -49,37 +55,71 @@ describe('GitHub client against the fake GitHub', () => {
     const marked = github.state.commentsOn('acme/web', 7).filter((c) => c.body.includes(MARKER));
     expect(marked).toHaveLength(1);
     expect(marked[0]?.body).toContain('version 2');
-    expect(github.requests.filter((r) => r.operationId === 'issues/list-comments').some((r) => r.query.includes('page=2'))).toBe(true);
+    expect(
+      github.requests
+        .filter((r) => r.operationId === 'issues/list-comments')
+        .some((r) => r.query.includes('page=2')),
+    ).toBe(true);
     expect(github.rejections).toEqual([]);
   });
 
   it('replies, reacts, reads a pull request', async () => {
     const id = await client.createComment(repo, 7, 'deploying');
     await client.addReaction(repo, id, 'rocket');
-    expect(github.state.reactions).toContainEqual(expect.objectContaining({ commentId: id, content: 'rocket' }));
-    expect(await client.getPullRequest(repo, 7)).toEqual({ number: 7, headSha: SHA, author: 'alice', state: 'open' });
+    expect(github.state.reactions).toContainEqual(
+      expect.objectContaining({ commentId: id, content: 'rocket' }),
+    );
+    expect(await client.getPullRequest(repo, 7)).toEqual({
+      number: 7,
+      headSha: SHA,
+      author: 'alice',
+      state: 'open',
+    });
   });
 
   it('maps roles to permissions: maintain is write, triage is read, unknown user none', async () => {
-    for (const [user, role] of [['a', 'admin'], ['m', 'maintain'], ['w', 'write'], ['t', 'triage'], ['r', 'read']] as const) {
+    for (const [user, role] of [
+      ['a', 'admin'],
+      ['m', 'maintain'],
+      ['w', 'write'],
+      ['t', 'triage'],
+      ['r', 'read'],
+    ] as const) {
       github.state.setPermission('acme/web', user, role);
     }
-    const got = await Promise.all(['a', 'm', 'w', 't', 'r', 'nobody'].map((u) => client.userPermission(repo, u)));
+    const got = await Promise.all(
+      ['a', 'm', 'w', 't', 'r', 'nobody'].map((u) => client.userPermission(repo, u)),
+    );
     expect(got).toEqual(['admin', 'write', 'write', 'read', 'read', 'none']);
   });
 
   it('creates a deployment that our own pending status cannot block, and its statuses', async () => {
-    const id = await client.createDeployment!(repo, { ref: SHA, environment: 'dev', description: 'web:1.2 to dev' });
-    await client.createDeploymentStatus!(repo, id, { state: 'in_progress', logUrl: 'https://dw.example/deploys/1' });
-    await client.createDeploymentStatus!(repo, id, { state: 'success', environmentUrl: 'https://dev.example' });
+    const id = await client.createDeployment!(repo, {
+      ref: SHA,
+      environment: 'dev',
+      description: 'web:1.2 to dev',
+    });
+    await client.createDeploymentStatus!(repo, id, {
+      state: 'in_progress',
+      logUrl: 'https://dw.example/deploys/1',
+    });
+    await client.createDeploymentStatus!(repo, id, {
+      state: 'success',
+      environmentUrl: 'https://dev.example',
+    });
     const body = github.requests.find((r) => r.operationId === 'repos/create-deployment')?.body;
     expect(body).toMatchObject({ ref: SHA, environment: 'dev', auto_merge: false, required_contexts: [] });
-    expect(github.state.deployments.get(id)?.statuses.map((s) => s.state)).toEqual(['in_progress', 'success']);
+    expect(github.state.deployments.get(id)?.statuses.map((s) => s.state)).toEqual([
+      'in_progress',
+      'success',
+    ]);
     expect(github.rejections).toEqual([]);
   });
 
   it('turns a refused token into an ExternalError without the token', async () => {
-    const error = await clientFor('ghp_wrong_secret_value').getPullRequest(repo, 7).catch((e: unknown) => e);
+    const error = await clientFor('ghp_wrong_secret_value')
+      .getPullRequest(repo, 7)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ExternalError);
     expect((error as ExternalError).status).toBe(401);
     expect((error as Error).message).toMatch(/Bad credentials/);
@@ -89,14 +129,25 @@ describe('GitHub client against the fake GitHub', () => {
   it('names the repository on a 404 and retries server errors', async () => {
     await expect(client.getPullRequest(repo, 999)).rejects.toThrow(/acme\/web.*404/);
     github.failNext(2, 502);
-    await client.setCommitStatus(repo, SHA, { state: 'success', context: 'docker-watcher/dev', description: 'ok' });
+    await client.setCommitStatus(repo, SHA, {
+      state: 'success',
+      context: 'docker-watcher/dev',
+      description: 'ok',
+    });
     expect(github.requests.map((r) => r.status)).toEqual([404, 502, 502, 201]);
   });
 
   it('waits out a rate limit and tries again', async () => {
     const reset = String(Math.floor(Date.now() / 1000));
-    github.failNext(1, 403, 'API rate limit exceeded', { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset });
-    await client.setCommitStatus(repo, SHA, { state: 'success', context: 'docker-watcher/rel', description: 'ok' });
+    github.failNext(1, 403, 'API rate limit exceeded', {
+      'x-ratelimit-remaining': '0',
+      'x-ratelimit-reset': reset,
+    });
+    await client.setCommitStatus(repo, SHA, {
+      state: 'success',
+      context: 'docker-watcher/rel',
+      description: 'ok',
+    });
     expect(github.requests.map((r) => r.status)).toEqual([403, 201]);
   });
 });

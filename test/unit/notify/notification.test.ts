@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { buildNotification, notificationDetails, notificationTitle } from '../../../src/notify/notification.js';
+import {
+  buildNotification,
+  notificationDetails,
+  notificationTitle,
+} from '../../../src/notify/notification.js';
 import { failedRecord, succeededRecord } from './notify-records.js';
 
 const time = new Date('2025-01-01T00:00:31.500Z');

@@ -19,13 +19,22 @@ describe('notifyTargets', () => {
   it('sends to the global and the project URL, each with its own format and token', () => {
     const config = loaded(
       {
-        global: { notification_url: 'https://ntfy.test/all', notification_format: 'ntfy', notification_token_env: 'NTFY' },
+        global: {
+          notification_url: 'https://ntfy.test/all',
+          notification_format: 'ntfy',
+          notification_token_env: 'NTFY',
+        },
         projects: {
-          web: { ...project, notification_url: 'https://g.test/message', notification_format: 'gotify', notification_token_env: 'GOTIFY' },
+          web: {
+            ...project,
+            notification_url: 'https://g.test/message',
+            notification_format: 'gotify',
+            notification_token_env: 'GOTIFY',
+          },
           api: { ...project, notification_url: 'https://hooks.test/api' },
         },
       },
-      { NTFY: 'n-secret', GOTIFY: 'g-secret' },
+      { NTFY: 'n-secret\n', GOTIFY: 'g-secret' },
     );
     expect(notifyTargets(config, 'web', 'failed')).toEqual([
       { name: 'global', url: 'https://ntfy.test/all', format: 'ntfy', token: 'n-secret' },
@@ -43,7 +52,11 @@ describe('notifyTargets', () => {
     const config = loaded({
       global: { notification_url: 'https://hooks.test/x', notification_events: ['failed'] },
       projects: {
-        web: { ...project, notification_url: 'https://hooks.test/x', notification_events: ['failed', 'succeeded'] },
+        web: {
+          ...project,
+          notification_url: 'https://hooks.test/x',
+          notification_events: ['failed', 'succeeded'],
+        },
         api: { ...project },
       },
     });
@@ -119,7 +132,12 @@ describe('deliver', () => {
     expect(calls).toHaveLength(5);
     expect(clock.slept.reduce((a, b) => a + b, 0)).toBe(110_000);
     const last = JSON.parse(lines.at(-1)!);
-    expect(last).toMatchObject({ level: 'error', target: 'global', endpoint: 'https://hooks.test', reason: 'HTTP 503' });
+    expect(last).toMatchObject({
+      level: 'error',
+      target: 'global',
+      endpoint: 'https://hooks.test',
+      reason: 'HTTP 503',
+    });
     expect(last.msg).toMatch(/not delivered after 5 tries/);
     expect(lines.join('\n')).not.toMatch(/pw|secret-path|token=q/);
   });
@@ -130,16 +148,34 @@ describe('deliver', () => {
     const { calls, fetch } = answers(404);
     expect(await deliver(request, options(fetch, clock, lines))).toBe(false);
     expect(calls).toHaveLength(1);
-    expect(JSON.parse(lines.at(-1)!).msg).toMatch(/after 1 try: the endpoint refused it; check notification_url/);
+    expect(JSON.parse(lines.at(-1)!).msg).toMatch(
+      /after 1 try: the endpoint refused it; check notification_url/,
+    );
   });
 
   it('stops waiting when aborted', async () => {
     const clock = new FakeClock();
     const abort = new AbortController();
     const { fetch } = answers(500, 500, 500);
-    clock.failNextSleep(new Error('aborted'));
     abort.abort();
-    expect(await deliver(request, { ...options(fetch, clock), logger: silentLogger, signal: abort.signal })).toBe(false);
+    expect(
+      await deliver(request, { ...options(fetch, clock), logger: silentLogger, signal: abort.signal }),
+    ).toBe(false);
+  });
+
+  it('scrubs header values and the URL from error messages that quote them', async () => {
+    const clock = new FakeClock();
+    const lines: string[] = [];
+    const leaky = { ...request, headers: { Authorization: 'Bearer tok-en\n' } };
+    const fetch = (async () => {
+      throw new TypeError(`Headers.append: "Bearer tok-en\n" is an invalid header value for ${request.url}`);
+    }) as typeof globalThis.fetch;
+    const delivery = deliver(leaky, { ...options(fetch, clock, lines), retryDelaysMs: [] });
+    expect(await delivery).toBe(false);
+    expect(JSON.parse(lines.at(-1)!).reason).toBe(
+      'Headers.append: "[redacted]" is an invalid header value for [redacted]',
+    );
+    expect(lines.join('\n')).not.toMatch(/tok-en|secret-path|pw/);
   });
 
   it('logs only scheme and host of an endpoint', () => {

@@ -43,6 +43,10 @@ export function failedRecord(): DeployRecord {
     ...rest,
     status: 'failed',
     intent: { ...intent, requestedBy: 'bob', trigger: 'manual' },
-    error: { phase: 'health', message: 'GET / answered 502 <Bad Gateway> & gave up', containerLogs: ['boom'] },
+    error: {
+      phase: 'health',
+      message: 'GET / answered 502 <Bad Gateway> & gave up',
+      containerLogs: ['boom'],
+    },
   };
 }

@@ -1,0 +1,72 @@
+import type { Config } from '../config/schema.js';
+import type { DeployRecord, DeployStatus } from '../core/deploy-types.js';
+import type { Store } from '../store/store.js';
+import { deployPageUrl } from './deploy-report.js';
+
+/** Marks docker-watcher's one comment per PR, so it is found and edited instead of repeated. */
+export const PR_COMMENT_MARKER = '<!-- docker-watcher:pr-comment -->';
+
+const STATE: Record<DeployStatus, string> = {
+  awaiting_approval: '⏸️ awaiting approval',
+  queued: '⏳ queued',
+  running: '🚀 deploying',
+  succeeded: '✅ live',
+  failed: '❌ failed',
+  superseded: '⏭️ superseded',
+  interrupted: '⚠️ interrupted',
+  cancelled: '⏹️ cancelled',
+};
+
+const cell = (text: string) => text.replaceAll('|', '\\|').replace(/\s+/g, ' ');
+const shortDigest = (digest: string | undefined) =>
+  digest ? ` (${digest.replace(/^sha256:/, '').slice(0, 12)})` : '';
+
+/**
+ * The PR comment, rebuilt from the store: per project, a table of its stages with the latest
+ * deploy of each (version, state, URL, time) and how to approve or promote what waits.
+ */
+export function renderPrComment(config: Config, store: Store, projects: readonly string[]): string {
+  const publicUrl = config.global.public_url;
+  const parts = [PR_COMMENT_MARKER, '### docker-watcher deploys'];
+  for (const project of [...projects].sort()) {
+    const stages = config.projects[project]?.stages ?? {};
+    const rows: string[] = [];
+    const actions: string[] = [];
+    for (const [stage, stageConfig] of Object.entries(stages)) {
+      const latest: DeployRecord | undefined = store.listDeploys({ project, stage, limit: 1 })[0];
+      const live = store.getLive(project, stage);
+      if (!latest) {
+        rows.push(
+          `| ${cell(stage)} | ${live ? cell(live.tag) + shortDigest(live.digest) : '—'} | ${live ? STATE.succeeded : 'not deployed'} | | |`,
+        );
+      } else {
+        const version = cell(latest.intent.tag) + shortDigest(latest.digest ?? latest.intent.digest);
+        const page = deployPageUrl(publicUrl, latest.id);
+        const url = latest.status === 'succeeded' && latest.url ? latest.url : page;
+        const detail = latest.status === 'failed' && latest.error ? ` in ${latest.error.phase}` : '';
+        const time = latest.finishedAt ?? latest.startedAt ?? latest.createdAt;
+        rows.push(
+          `| ${cell(stage)} | ${version} | ${STATE[latest.status]}${detail} | ${url ? `[link](${url})` : ''} | ${time.replace('T', ' ').slice(0, 16)} UTC |`,
+        );
+        if (latest.status === 'awaiting_approval') {
+          actions.push(`- \`${latest.intent.tag}\` waits for approval on **${stage}**: comment \`/approve\``);
+        }
+      }
+      const from =
+        stageConfig.promote_from === undefined ? undefined : store.getLive(project, stageConfig.promote_from);
+      if (from && from.tag !== live?.tag && latest?.status !== 'awaiting_approval') {
+        actions.push(
+          `- \`${from.tag}\` is live on ${stageConfig.promote_from}: comment \`/promote ${stage}\` to deploy it to **${stage}**`,
+        );
+      }
+    }
+    parts.push(
+      `#### ${cell(project)}`,
+      '| Stage | Version | State | URL | Time |',
+      '| --- | --- | --- | --- | --- |',
+      ...rows,
+      ...(actions.length ? ['', ...actions] : []),
+    );
+  }
+  return parts.join('\n');
+}

@@ -1,0 +1,27 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+
+/** Where the drills' build of the app lives (inside the project, so Node finds node_modules). */
+export const DRILL_APP_ENTRY = resolve(import.meta.dirname, '../../../node_modules/.cache/dw-drills/main.mjs');
+
+/**
+ * Global setup of the drill suite: bundles app/main.ts (the same sources `npm run build`
+ * compiles) into a private file. Unlike dist/, which every engineer rebuilds, this copy cannot
+ * change under a running drill, and a type error elsewhere in the tree does not block it.
+ */
+export default async function buildApp(): Promise<void> {
+  mkdirSync(join(DRILL_APP_ENTRY, '..'), { recursive: true });
+  await build({
+    entryPoints: [resolve(import.meta.dirname, '../../../app/main.ts')],
+    outfile: DRILL_APP_ENTRY,
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'esm',
+    packages: 'external',
+    sourcemap: 'inline',
+    logLevel: 'warning',
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  });
+}

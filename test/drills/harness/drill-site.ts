@@ -1,0 +1,188 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { signRequest } from '../../../src/protocol/signature.js';
+import { cleanupInstance, testInstanceId } from '../../helpers/docker-env.js';
+import { startNginx, type NginxInstance } from '../../helpers/nginx-instance.js';
+import { buildTestImage, OPEN_REGISTRY, type TestImageBehaviour } from '../../helpers/test-images.js';
+import { startFakeNpm, type FakeNpm } from '../../fakes/npm/fake-npm-server.js';
+import type { DeployRecord, LiveVersion } from '../../../src/core/deploy-types.js';
+import { startApp, killApp, type AppProcess } from './app-process.js';
+
+export const SECRET = 'drill-signing-secret-0123456789';
+export const TOKEN = 'drill-api-token-0123456789';
+const NPM_PASSWORD = 'drill-npm-password';
+
+export interface DrillConfig {
+  shutdownTimeoutSeconds?: number;
+  drainSeconds?: number;
+  healthDeadlineSeconds?: number;
+}
+
+/** Everything one drill file deploys against: images, nginx, the fake NPM, a config, the app. */
+export interface DrillSite {
+  instanceId: string;
+  repository: string;
+  domain: string;
+  nginx: NginxInstance;
+  npm: FakeNpm;
+  dir: string;
+  configPath: string;
+  app: AppProcess | undefined;
+  /** (Re)starts the app on the same data dir. */
+  start(options?: { failpoint?: string; config?: DrillConfig }): Promise<AppProcess>;
+  stop(): Promise<void>;
+  /** Signed POST /api/deploys; resolves the status and JSON body. */
+  requestDeploy(tag: string, deliveryId?: string): Promise<{ status: number; body: { id?: string; status?: string } }>;
+  deploys(limit?: number): Promise<DeployRecord[]>;
+  /** Polls until the deploy reaches a final status. */
+  waitFinal(id: string, timeoutMs: number): Promise<DeployRecord>;
+  live(): Promise<LiveVersion | undefined>;
+  close(): Promise<void>;
+}
+
+/** Builds the images named in `tags` (tag -> behaviour) and starts nginx and the fake NPM. */
+export async function openDrillSite(
+  name: string,
+  tags: Record<string, TestImageBehaviour | { behaviour: TestImageBehaviour; healthDelaySeconds: number }>,
+): Promise<DrillSite> {
+  const instanceId = testInstanceId();
+  const repository = `drill-${instanceId.slice(-8)}/${name}`;
+  for (const [tag, spec] of Object.entries(tags)) {
+    const options = typeof spec === 'string' ? { behaviour: spec } : spec;
+    await buildTestImage({ repository, tag, instanceId, ...options });
+  }
+  const nginx = await startNginx();
+  const npm = await startFakeNpm({ nginx, password: NPM_PASSWORD });
+  const dir = await mkdtemp(join(tmpdir(), 'dw-drill-'));
+  const configPath = join(dir, 'docker-watcher.yaml');
+  const domain = `stage-dev-web.${name}.drill.test`;
+
+  const site: DrillSite = {
+    instanceId,
+    repository,
+    domain,
+    nginx,
+    npm,
+    dir,
+    configPath,
+    app: undefined,
+    async start(options = {}) {
+      await writeFile(configPath, configYaml(site, await freePort(), options.config ?? {}));
+      site.app = await startApp({
+        configPath,
+        env: {
+          DOCKER_WATCHER_SECRET: SECRET,
+          DOCKER_WATCHER_TOKEN: TOKEN,
+          NPM_PASSWORD,
+          DOCKER_WATCHER_INSTANCE_ID: instanceId,
+        },
+        ...(options.failpoint ? { failpoint: options.failpoint } : {}),
+      });
+      return site.app;
+    },
+    async stop() {
+      await killApp(site.app);
+      site.app = undefined;
+    },
+    async requestDeploy(tag, deliveryId = randomUUID()) {
+      const raw = JSON.stringify({
+        project: 'web',
+        stage: 'dev',
+        image: `${OPEN_REGISTRY}/${repository}`,
+        tag,
+        source: { forge: 'github', serverUrl: 'https://github.com', repository: 'acme/web', sha: 'a'.repeat(40) },
+      });
+      const response = await fetch(`${appOf(site).url}/api/deploys`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...signRequest(SECRET, raw, { now: new Date(), deliveryId }),
+        },
+        body: raw,
+      });
+      return { status: response.status, body: (await response.json()) as { id?: string; status?: string } };
+    },
+    async deploys(limit = 200) {
+      const body = (await api(site, `/api/deploys?project=web&stage=dev&limit=${limit}`)) as { deploys: DeployRecord[] };
+      return body.deploys;
+    },
+    async waitFinal(id, timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const { deploy } = (await api(site, `/api/deploys/${id}`)) as { deploy: DeployRecord };
+        if (!['queued', 'running', 'awaiting_approval'].includes(deploy.status)) return deploy;
+        if (Date.now() > deadline) throw new Error(`deploy ${id} still ${deploy.status} after ${timeoutMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 150));
+      }
+    },
+    async live() {
+      const body = (await api(site, '/api/projects/web/stages/dev')) as { stage: { live: LiveVersion | null } };
+      return body.stage.live ?? undefined;
+    },
+    async close() {
+      await site.stop();
+      await npm.close();
+      await nginx.stop();
+      await rm(dir, { recursive: true, force: true });
+      await cleanupInstance(instanceId);
+    },
+  };
+  return site;
+}
+
+function appOf(site: DrillSite): AppProcess {
+  if (!site.app) throw new Error('the app is not running: call site.start() first');
+  return site.app;
+}
+
+async function api(site: DrillSite, path: string): Promise<unknown> {
+  const response = await fetch(`${appOf(site).url}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+  const body = (await response.json()) as unknown;
+  if (!response.ok) throw new Error(`GET ${path} answered ${response.status}: ${JSON.stringify(body)}`);
+  return body;
+}
+
+function configYaml(site: DrillSite, port: number, config: DrillConfig): string {
+  const name = site.repository.split('/')[1]!;
+  return [
+    'global:',
+    `  domain: ${name}.drill.test`,
+    `  network: dw-drill-${site.instanceId.slice(-8)}`,
+    `  listen: { host: 127.0.0.1, port: ${port} }`,
+    '  data_dir: ./data',
+    `  health: { deadline_seconds: ${config.healthDeadlineSeconds ?? 8}, interval_seconds: 0.2, timeout_seconds: 1 }`,
+    `  docker: { drain_seconds: ${config.drainSeconds ?? 0.5}, stop_timeout_seconds: 2, reach: host, publish_host: 127.0.0.1 }`,
+    `  shutdown_timeout_seconds: ${config.shutdownTimeoutSeconds ?? 20}`,
+    '  keep_versions: 1',
+    '  npm:',
+    `    url: ${site.npm.url}`,
+    `    email: ${site.npm.email}`,
+    '    password_env: NPM_PASSWORD',
+    '    forward: host',
+    '    forward_host: 127.0.0.1',
+    '    certificate: none',
+    'projects:',
+    '  web:',
+    `    image: ${OPEN_REGISTRY}/${site.repository}`,
+    '    port: 8080',
+    '    healthcheck: /health',
+    '    stages:',
+    '      dev: { tag_pattern: "*", auto_deploy: true }',
+    '',
+  ].join('\n');
+}
+
+/** A free TCP port on 127.0.0.1 (the schema refuses port 0). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,162 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../../src/core/clock.js';
+import type { DeploySource } from '../../../src/core/deploy-types.js';
+import { createDeployReporter, type DeployReporter } from '../../../src/forge/deploy-reporter.js';
+import type { ForgeClient } from '../../../src/forge/forge.js';
+import { createGiteaClient } from '../../../src/forge/gitea-client.js';
+import { createGitHubClient } from '../../../src/forge/github-client.js';
+import { PR_COMMENT_MARKER } from '../../../src/forge/pr-comment.js';
+import { silentLogger } from '../../../src/log/logger.js';
+import { startFakeGitea, type FakeGitea } from '../../fakes/gitea/fake-gitea.js';
+import { startFakeGitHub, type FakeGitHub } from '../../fakes/github/fake-github.js';
+import { baseConfig, deployerFixture } from '../../unit/deploy/deployer-fixture.js';
+
+const REPO = 'acme/web';
+const PUBLIC = 'https://dw.example.test';
+const config = { ...baseConfig, global: { ...baseConfig.global, public_url: PUBLIC } };
+
+let github: FakeGitHub;
+let gitea: FakeGitea;
+beforeAll(async () => {
+  [github, gitea] = await Promise.all([startFakeGitHub(), startFakeGitea()]);
+});
+afterAll(() => Promise.all([github.close(), gitea.close()]));
+
+interface ForgeCase {
+  name: 'github' | 'gitea';
+  fake: () => FakeGitHub | FakeGitea;
+  client: () => ForgeClient;
+}
+const forges: ForgeCase[] = [
+  {
+    name: 'github',
+    fake: () => github,
+    client: () =>
+      createGitHubClient({
+        baseUrl: github.apiUrl,
+        token: github.token,
+        logger: silentLogger,
+        retryBaseMs: 1,
+        spaceWrites: false,
+      }),
+  },
+  {
+    name: 'gitea',
+    fake: () => gitea,
+    client: () => createGiteaClient({ apiUrl: gitea.apiUrl, token: gitea.token, logger: silentLogger }),
+  },
+];
+
+let shaCounter = 0;
+/** A deployer (real engine logic on the fake Docker engine) with the reporter as its observer. */
+function setup(forge: ForgeCase, pr: number) {
+  const sha = (++shaCounter).toString(16).padStart(40, '0');
+  const fake = forge.fake();
+  fake.state.addPullRequest({ repo: REPO, number: pr, headSha: sha, author: 'alice' });
+  const client = forge.client();
+  // The reporter needs the fixture's store, the deployer its observers: relay through this slot.
+  const relay: { reporter?: DeployReporter } = {};
+  const fx = deployerFixture({
+    config,
+    deps: { observers: [{ onDeployEvent: (event, record) => relay.reporter?.onDeployEvent(event, record) }] },
+  });
+  const reporter = (relay.reporter = createDeployReporter({
+    loaded: fx.loaded,
+    store: fx.store,
+    clock: systemClock,
+    logger: silentLogger,
+    forgeFor: () => ({ client, repo: { owner: 'acme', repo: 'web' }, forgeName: forge.name }),
+    retry: { firstDelayMs: 5, maxDelayMs: 20 },
+  }));
+  const source: DeploySource = { forge: forge.name, serverUrl: fake.url, repository: REPO, sha, pr };
+  const statusesOf = (context: string) =>
+    fake.state.statuses.filter((s) => s.sha === sha && s.context === context).map((s) => s.state);
+  return { fx, fake, reporter, sha, source, statusesOf, latest: () => fake.state.latestStatuses(REPO, sha) };
+}
+
+describe.each(forges)('deploy reporter on $name', (forge) => {
+  it('reports pending then success through a whole deploy, and keeps one PR comment', async () => {
+    const t = setup(forge, 11);
+    t.fx.publish('v1');
+    t.fx.publish('v2');
+    const first = await t.fx.deploy('v1', { source: t.source });
+    await t.reporter.flush();
+    expect(first.status).toBe('succeeded');
+    expect(t.statusesOf('docker-watcher/dev')[0]).toBe('pending');
+    const status = t.latest().get('docker-watcher/dev');
+    expect(status).toMatchObject({ state: 'success', targetUrl: first.url });
+    expect(status?.description).toContain('v1');
+
+    const second = await t.fx.deploy('v2', { source: t.source });
+    await t.reporter.flush();
+    const comments = t.fake.state.commentsOn(REPO, 11).filter((c) => c.body.includes(PR_COMMENT_MARKER));
+    expect(comments).toHaveLength(1);
+    expect(comments[0]?.body).toMatch(/\| dev \| v2 \(/);
+    expect(comments[0]?.body).toContain(second.url!);
+    expect(
+      t.fake.requests.some((r) =>
+        ['issues/update-comment', 'issueEditComment'].includes(r.operationId ?? ''),
+      ),
+    ).toBe(true);
+    expect(t.fake.rejections).toEqual([]);
+
+    if (forge.name === 'github') {
+      const deployments = [...github.state.deployments.values()].filter((d) => d.ref === t.sha);
+      expect(deployments.map((d) => d.environment)).toEqual(['dev', 'dev']);
+      expect(deployments[1]?.statuses.at(-1)).toMatchObject({ state: 'success', environmentUrl: second.url });
+    }
+  });
+
+  it('reports failure naming the phase, linking the deploy page', async () => {
+    const t = setup(forge, 12);
+    t.fx.publish('v1');
+    t.fx.health = async () => {
+      throw new Error('never became healthy');
+    };
+    const record = await t.fx.deploy('v1', { source: t.source });
+    await t.reporter.flush();
+    expect(record.status).toBe('failed');
+    const status = t.latest().get('docker-watcher/dev');
+    expect(status).toMatchObject({ state: 'failure', targetUrl: `${PUBLIC}/deploys/${record.id}` });
+    expect(status?.description).toMatch(/failed in health/);
+    const comment = t.fake.state.commentsOn(REPO, 12)[0]?.body ?? '';
+    expect(comment).toMatch(/❌ failed in health/);
+    if (forge.name === 'github') {
+      const deployment = [...github.state.deployments.values()].find((d) => d.ref === t.sha);
+      expect(deployment?.statuses.at(-1)?.state).toBe('failure');
+    }
+  });
+
+  it('asks for approval in the status and the comment', async () => {
+    const t = setup(forge, 13);
+    t.fx.deployer.submit(t.fx.intent('v3', { stage: 'rel', source: t.source }));
+    await t.reporter.flush();
+    expect(t.latest().get('docker-watcher/rel')?.description).toMatch(/awaiting approval: comment \/approve/);
+    expect(t.fake.state.commentsOn(REPO, 13)[0]?.body).toMatch(
+      /waits for approval on \*\*rel\*\*: comment `\/approve`/,
+    );
+  });
+
+  it('never slows or fails a deploy while the forge is down, and catches up afterwards', async () => {
+    const t = setup(forge, 14);
+    t.fx.publish('v1');
+    t.fake.setDown(true);
+    const before = t.fake.requests.length;
+    try {
+      const started = Date.now();
+      const record = await t.fx.deploy('v1', { source: t.source });
+      expect(record.status).toBe('succeeded');
+      expect(Date.now() - started).toBeLessThan(2000);
+      expect(t.statusesOf('docker-watcher/dev')).toEqual([]);
+    } finally {
+      t.fake.setDown(false);
+    }
+    await t.reporter.flush();
+    expect(t.fake.requests.length).toBeGreaterThan(before);
+    expect(t.latest().get('docker-watcher/dev')?.state).toBe('success');
+    // A request in flight when the forge came back may land, but success is the last word.
+    expect(t.statusesOf('docker-watcher/dev').at(-1)).toBe('success');
+    expect(t.statusesOf('docker-watcher/dev').length).toBeLessThanOrEqual(2);
+    expect(t.fake.state.commentsOn(REPO, 14)).toHaveLength(1);
+  });
+});
