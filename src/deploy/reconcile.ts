@@ -140,12 +140,18 @@ async function restoreRoute(
  * finishes it instead: the previous container is stopped (kept for rollback) and the deploy is
  * marked succeeded.
  */
-async function completeDeploy(deps: ReconcileDeps, deploy: DeployRecord, summary: ReconcileSummary): Promise<void> {
+async function completeDeploy(
+  deps: ReconcileDeps,
+  deploy: DeployRecord,
+  summary: ReconcileSummary,
+): Promise<void> {
   const at = deps.clock.now().toISOString();
   let message = 'completed after a restart of docker-watcher: it was already live';
   try {
     const old =
-      deploy.previousContainerId === undefined ? undefined : await deps.docker.inspectContainer(deploy.previousContainerId);
+      deploy.previousContainerId === undefined
+        ? undefined
+        : await deps.docker.inspectContainer(deploy.previousContainerId);
     if (old && old.state === 'running') {
       const timeoutSeconds = deps.loaded.config.global.docker.stop_timeout_seconds;
       await deps.docker.stopContainer(old.id, { timeoutSeconds });
@@ -158,7 +164,14 @@ async function completeDeploy(deps: ReconcileDeps, deploy: DeployRecord, summary
     });
   }
   deps.store.updateDeploy(deploy.id, { status: 'succeeded', finishedAt: at });
-  deps.store.appendEvent({ deployId: deploy.id, at, type: 'status', level: 'info', status: 'succeeded', message });
+  deps.store.appendEvent({
+    deployId: deploy.id,
+    at,
+    type: 'status',
+    level: 'info',
+    status: 'succeeded',
+    message,
+  });
   deps.logger.info(message, { deployId: deploy.id });
   summary.completed.push(deploy.id);
 }

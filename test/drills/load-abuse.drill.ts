@@ -36,7 +36,12 @@ describe.skipIf(!hasDocker)('load and abuse', () => {
       stage: 'dev',
       image: `${OPEN_REGISTRY}/${site.repository}`,
       tag: 'v2',
-      source: { forge: 'github', serverUrl: 'https://github.com', repository: 'acme/web', sha: 'a'.repeat(40) },
+      source: {
+        forge: 'github',
+        serverUrl: 'https://github.com',
+        repository: 'acme/web',
+        sha: 'a'.repeat(40),
+      },
     });
 
   beforeAll(async () => {
@@ -113,7 +118,10 @@ describe.skipIf(!hasDocker)('load and abuse', () => {
     const history = await site.deploys(200);
     const ours = history.filter((d) => ids.includes(d.id));
     expect(ours).toHaveLength(50);
-    const statuses = ours.reduce<Record<string, number>>((n, d) => ({ ...n, [d.status]: (n[d.status] ?? 0) + 1 }), {});
+    const statuses = ours.reduce<Record<string, number>>(
+      (n, d) => ({ ...n, [d.status]: (n[d.status] ?? 0) + 1 }),
+      {},
+    );
     expect(Object.keys(statuses).sort()).toEqual(['succeeded', 'superseded']);
     const live = (await site.live())!;
     const winner = ours.find((d) => d.id === live.deployId)!;
@@ -141,13 +149,17 @@ describe.skipIf(!hasDocker)('load and abuse', () => {
         const response = await request(`${app.url}${fuzz.path}`, {
           method: fuzz.method as 'GET',
           headers: fuzz.headers,
-          ...(fuzz.body === undefined || fuzz.method === 'GET' || fuzz.method === 'HEAD' ? {} : { body: fuzz.body }),
+          ...(fuzz.body === undefined || fuzz.method === 'GET' || fuzz.method === 'HEAD'
+            ? {}
+            : { body: fuzz.body }),
           headersTimeout: 10_000,
           bodyTimeout: 10_000,
         });
         const text = await response.body.text();
         if (response.statusCode >= 500 || LEAK.test(text))
-          problems.push(`#${i} ${fuzz.kind} ${fuzz.method} ${fuzz.path} -> ${response.statusCode} ${text.slice(0, 300)}`);
+          problems.push(
+            `#${i} ${fuzz.kind} ${fuzz.method} ${fuzz.path} -> ${response.statusCode} ${text.slice(0, 300)}`,
+          );
       } catch (error) {
         // A server may close the socket on a request it will not read (huge header, big body).
         if (fuzz.kind === 'huge-header' || fuzz.kind === 'big-body') refusedConnections++;
@@ -183,11 +195,17 @@ describe.skipIf(!hasDocker)('load and abuse', () => {
           problems.push(`#${i} ${String(error).slice(0, 300)} for ${JSON.stringify(text.slice(0, 200))}`);
       }
       if (i < FUZZ_CONFIGS_CLI) {
-        const result = await run(process.execPath, [DRILL_APP_ENTRY, 'check-config', file], { env: { ...env, PATH: process.env.PATH } }).then(
+        const result = await run(process.execPath, [DRILL_APP_ENTRY, 'check-config', file], {
+          env: { ...env, PATH: process.env.PATH },
+        }).then(
           (r) => ({ code: 0, out: r.stdout + r.stderr }),
-          (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }),
+          (e: { code: number; stdout: string; stderr: string }) => ({
+            code: e.code,
+            out: e.stdout + e.stderr,
+          }),
         );
-        if (result.code > 1 || LEAK.test(result.out)) problems.push(`check-config #${i} exit ${result.code}: ${result.out.slice(0, 300)}`);
+        if (result.code > 1 || LEAK.test(result.out))
+          problems.push(`check-config #${i} exit ${result.code}: ${result.out.slice(0, 300)}`);
       }
     }
     expect(problems.slice(0, 5), `${problems.length} problem(s)`).toEqual([]);

@@ -21,12 +21,42 @@ interface Fault {
 }
 
 const FAULTS: Fault[] = [
-  { name: 'NPM down (connections reset)', inject: (n) => n.setDown(true), heal: (n) => n.setDown(false), outcome: 'failed' },
-  { name: 'NPM answers 500', inject: (n) => n.failNext(1_000), heal: (n) => n.failNext(0), outcome: 'failed' },
-  { name: 'NPM answers 500 twice, then recovers', inject: (n) => n.failNext(2), heal: (n) => n.failNext(0), outcome: 'succeeded' },
-  { name: 'NPM revoked the token', inject: (n) => n.revokeAllTokens(), heal: () => undefined, outcome: 'succeeded' },
-  { name: 'NPM token expired', inject: (n) => n.expireAllTokens(), heal: () => undefined, outcome: 'succeeded' },
-  { name: 'NPM rotated its signing keys', inject: (n) => n.rotateSigningKey(), heal: () => undefined, outcome: 'succeeded' },
+  {
+    name: 'NPM down (connections reset)',
+    inject: (n) => n.setDown(true),
+    heal: (n) => n.setDown(false),
+    outcome: 'failed',
+  },
+  {
+    name: 'NPM answers 500',
+    inject: (n) => n.failNext(1_000),
+    heal: (n) => n.failNext(0),
+    outcome: 'failed',
+  },
+  {
+    name: 'NPM answers 500 twice, then recovers',
+    inject: (n) => n.failNext(2),
+    heal: (n) => n.failNext(0),
+    outcome: 'succeeded',
+  },
+  {
+    name: 'NPM revoked the token',
+    inject: (n) => n.revokeAllTokens(),
+    heal: () => undefined,
+    outcome: 'succeeded',
+  },
+  {
+    name: 'NPM token expired',
+    inject: (n) => n.expireAllTokens(),
+    heal: () => undefined,
+    outcome: 'succeeded',
+  },
+  {
+    name: 'NPM rotated its signing keys',
+    inject: (n) => n.rotateSigningKey(),
+    heal: () => undefined,
+    outcome: 'succeeded',
+  },
 ];
 
 describe.skipIf(!hasDocker)('NPM faults during a deploy', () => {

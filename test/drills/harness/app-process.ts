@@ -87,10 +87,12 @@ export async function startApp(options: AppProcessOptions, timeoutMs = 30_000): 
     });
   };
 
-  const listening = await waitForLog((line) => line.msg === 'listening', timeoutMs).catch((error: unknown) => {
-    child.kill('SIGKILL');
-    throw error;
-  });
+  const listening = await waitForLog((line) => line.msg === 'listening', timeoutMs).catch(
+    (error: unknown) => {
+      child.kill('SIGKILL');
+      throw error;
+    },
+  );
   return {
     url: String(listening.url),
     pid: child.pid!,

@@ -3,7 +3,10 @@ import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 
 /** Where the drills' build of the app lives (inside the project, so Node finds node_modules). */
-export const DRILL_APP_ENTRY = resolve(import.meta.dirname, '../../../node_modules/.cache/dw-drills/main.mjs');
+export const DRILL_APP_ENTRY = resolve(
+  import.meta.dirname,
+  '../../../node_modules/.cache/dw-drills/main.mjs',
+);
 
 /**
  * Global setup of the drill suite: bundles app/main.ts (the same sources `npm run build`
@@ -22,6 +25,8 @@ export default async function buildApp(): Promise<void> {
     packages: 'external',
     sourcemap: 'inline',
     logLevel: 'warning',
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+    },
   });
 }

@@ -18,7 +18,10 @@ export function reportDrills(title: string, rows: DrillRow[]): void {
     `\n### ${title}\n`,
     '| drill | what happened | time to recover | lost |',
     '| --- | --- | --- | --- |',
-    ...rows.map((r) => `| ${r.drill} | ${r.happened} | ${typeof r.recoveryMs === 'number' ? `${r.recoveryMs} ms` : r.recoveryMs} | ${r.lost} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.drill} | ${r.happened} | ${typeof r.recoveryMs === 'number' ? `${r.recoveryMs} ms` : r.recoveryMs} | ${r.lost} |`,
+    ),
   ];
   console.log(lines.join('\n'));
   mkdirSync(join(REPORT_FILE, '..'), { recursive: true });

@@ -14,11 +14,15 @@ import { startApp, killApp, type AppProcess } from './app-process.js';
 export const SECRET = 'drill-signing-secret-0123456789';
 export const TOKEN = 'drill-api-token-0123456789';
 const NPM_PASSWORD = 'drill-npm-password';
+/** The token the drills' fake GitHub accepts. */
+export const FORGE_TOKEN = 'ghp_drill_forge_token';
 
 export interface DrillConfig {
   shutdownTimeoutSeconds?: number;
   drainSeconds?: number;
   healthDeadlineSeconds?: number;
+  /** A fake GitHub's API URL: the project reports to it (token in $GITHUB_TOKEN). */
+  githubApiUrl?: string;
 }
 
 /** Everything one drill file deploys against: images, nginx, the fake NPM, a config, the app. */
@@ -35,7 +39,11 @@ export interface DrillSite {
   start(options?: { failpoint?: string; config?: DrillConfig }): Promise<AppProcess>;
   stop(): Promise<void>;
   /** Signed POST /api/deploys; resolves the status and JSON body. */
-  requestDeploy(tag: string, deliveryId?: string): Promise<{ status: number; body: { id?: string; status?: string } }>;
+  requestDeploy(
+    tag: string,
+    deliveryId?: string,
+    sha?: string,
+  ): Promise<{ status: number; body: { id?: string; status?: string } }>;
   deploys(limit?: number): Promise<DeployRecord[]>;
   /** Polls until the deploy reaches a final status. */
   waitFinal(id: string, timeoutMs: number): Promise<DeployRecord>;
@@ -78,6 +86,7 @@ export async function openDrillSite(
           DOCKER_WATCHER_TOKEN: TOKEN,
           NPM_PASSWORD,
           DOCKER_WATCHER_INSTANCE_ID: instanceId,
+          GITHUB_TOKEN: FORGE_TOKEN,
         },
         ...(options.failpoint ? { failpoint: options.failpoint } : {}),
       });
@@ -87,13 +96,13 @@ export async function openDrillSite(
       await killApp(site.app);
       site.app = undefined;
     },
-    async requestDeploy(tag, deliveryId = randomUUID()) {
+    async requestDeploy(tag, deliveryId = randomUUID(), sha = 'a'.repeat(40)) {
       const raw = JSON.stringify({
         project: 'web',
         stage: 'dev',
         image: `${OPEN_REGISTRY}/${repository}`,
         tag,
-        source: { forge: 'github', serverUrl: 'https://github.com', repository: 'acme/web', sha: 'a'.repeat(40) },
+        source: { forge: 'github', serverUrl: 'https://github.com', repository: 'acme/web', sha },
       });
       const response = await fetch(`${appOf(site).url}/api/deploys`, {
         method: 'POST',
@@ -106,7 +115,9 @@ export async function openDrillSite(
       return { status: response.status, body: (await response.json()) as { id?: string; status?: string } };
     },
     async deploys(limit = 200) {
-      const body = (await api(site, `/api/deploys?project=web&stage=dev&limit=${limit}`)) as { deploys: DeployRecord[] };
+      const body = (await api(site, `/api/deploys?project=web&stage=dev&limit=${limit}`)) as {
+        deploys: DeployRecord[];
+      };
       return body.deploys;
     },
     async waitFinal(id, timeoutMs) {
@@ -114,12 +125,15 @@ export async function openDrillSite(
       for (;;) {
         const { deploy } = (await api(site, `/api/deploys/${id}`)) as { deploy: DeployRecord };
         if (!['queued', 'running', 'awaiting_approval'].includes(deploy.status)) return deploy;
-        if (Date.now() > deadline) throw new Error(`deploy ${id} still ${deploy.status} after ${timeoutMs} ms`);
+        if (Date.now() > deadline)
+          throw new Error(`deploy ${id} still ${deploy.status} after ${timeoutMs} ms`);
         await new Promise((resolve) => setTimeout(resolve, 150));
       }
     },
     async live() {
-      const body = (await api(site, '/api/projects/web/stages/dev')) as { stage: { live: LiveVersion | null } };
+      const body = (await api(site, '/api/projects/web/stages/dev')) as {
+        stage: { live: LiveVersion | null };
+      };
       return body.stage.live ?? undefined;
     },
     async close() {
@@ -139,7 +153,9 @@ function appOf(site: DrillSite): AppProcess {
 }
 
 async function api(site: DrillSite, path: string): Promise<unknown> {
-  const response = await fetch(`${appOf(site).url}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+  const response = await fetch(`${appOf(site).url}${path}`, {
+    headers: { authorization: `Bearer ${TOKEN}` },
+  });
   const body = (await response.json()) as unknown;
   if (!response.ok) throw new Error(`GET ${path} answered ${response.status}: ${JSON.stringify(body)}`);
   return body;
@@ -164,8 +180,18 @@ function configYaml(site: DrillSite, port: number, config: DrillConfig): string 
     '    forward: host',
     '    forward_host: 127.0.0.1',
     '    certificate: none',
+    ...(config.githubApiUrl
+      ? [
+          'forges:',
+          '  gh:',
+          '    type: github',
+          `    api_url: ${config.githubApiUrl}`,
+          '    token_env: GITHUB_TOKEN',
+        ]
+      : []),
     'projects:',
     '  web:',
+    ...(config.githubApiUrl ? ['    forge: gh', '    repository: acme/web'] : []),
     `    image: ${OPEN_REGISTRY}/${site.repository}`,
     '    port: 8080',
     '    healthcheck: /health',

@@ -15,7 +15,9 @@ export function seededRandom(seed: number) {
   const pick = <T>(items: readonly T[]): T => items[int(items.length)]!;
   const bytes = (length: number) => Buffer.from(Array.from({ length }, () => int(256)));
   const token = (length: number) =>
-    Array.from({ length }, () => pick('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_'.split(''))).join('');
+    Array.from({ length }, () =>
+      pick('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_'.split('')),
+    ).join('');
   return { next, int, pick, bytes, token };
 }
 export type Random = ReturnType<typeof seededRandom>;
@@ -44,17 +46,41 @@ const PATHS = [
   '/deploys/../../etc/passwd',
   '/%',
 ];
-const CONTENT_TYPES = ['application/json', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=utf-16', ''];
+const CONTENT_TYPES = [
+  'application/json',
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=x',
+  'application/json; charset=utf-16',
+  '',
+];
 
 /** A random request of one of the abuse kinds, fully determined by `random`. */
 export function fuzzRequest(random: Random, secret: string, validBody: string): FuzzRequest {
-  const kind = random.pick(['random-body', 'truncated-signed', 'signed-garbage', 'random-headers', 'content-type', 'huge-header', 'random-path', 'big-body'] as const);
+  const kind = random.pick([
+    'random-body',
+    'truncated-signed',
+    'signed-garbage',
+    'random-headers',
+    'content-type',
+    'huge-header',
+    'random-path',
+    'big-body',
+  ] as const);
   const base = { method: 'POST', path: '/api/deploys' };
   const signed = (raw: string | Buffer) =>
-    signRequest(secret, typeof raw === 'string' ? raw : raw.toString('latin1'), { now: new Date(), deliveryId: randomUUID() });
+    signRequest(secret, typeof raw === 'string' ? raw : raw.toString('latin1'), {
+      now: new Date(),
+      deliveryId: randomUUID(),
+    });
   switch (kind) {
     case 'random-body':
-      return { kind, ...base, headers: { 'content-type': 'application/json' }, body: random.bytes(random.int(2048)) };
+      return {
+        kind,
+        ...base,
+        headers: { 'content-type': 'application/json' },
+        body: random.bytes(random.int(2048)),
+      };
     case 'truncated-signed': {
       const headers = { 'content-type': 'application/json', ...signed(validBody) };
       return { kind, ...base, headers, body: validBody.slice(0, random.int(validBody.length)) };
@@ -73,18 +99,54 @@ export function fuzzRequest(random: Random, secret: string, validBody: string): 
     }
     case 'random-headers': {
       const headers: Record<string, string> = {};
-      for (let i = random.int(20); i > 0; i--) headers[`x-${random.token(1 + random.int(30))}`] = random.token(random.int(200));
-      headers[random.pick(['x-docker-watcher-signature', 'x-docker-watcher-timestamp', 'x-docker-watcher-delivery', 'authorization', 'x-hub-signature-256', 'x-gitea-signature'])] = random.token(random.int(300));
-      return { kind, method: random.pick(['GET', 'POST', 'PUT', 'DELETE']), path: random.pick(PATHS), headers, body: validBody };
+      for (let i = random.int(20); i > 0; i--)
+        headers[`x-${random.token(1 + random.int(30))}`] = random.token(random.int(200));
+      headers[
+        random.pick([
+          'x-docker-watcher-signature',
+          'x-docker-watcher-timestamp',
+          'x-docker-watcher-delivery',
+          'authorization',
+          'x-hub-signature-256',
+          'x-gitea-signature',
+        ])
+      ] = random.token(random.int(300));
+      return {
+        kind,
+        method: random.pick(['GET', 'POST', 'PUT', 'DELETE']),
+        path: random.pick(PATHS),
+        headers,
+        body: validBody,
+      };
     }
     case 'content-type':
-      return { kind, ...base, headers: { 'content-type': random.pick(CONTENT_TYPES), ...signed(validBody) }, body: validBody };
+      return {
+        kind,
+        ...base,
+        headers: { 'content-type': random.pick(CONTENT_TYPES), ...signed(validBody) },
+        body: validBody,
+      };
     case 'huge-header':
-      return { kind, ...base, headers: { 'content-type': 'application/json', 'x-huge': 'h'.repeat(8_000 + random.int(70_000)) }, body: validBody };
+      return {
+        kind,
+        ...base,
+        headers: { 'content-type': 'application/json', 'x-huge': 'h'.repeat(8_000 + random.int(70_000)) },
+        body: validBody,
+      };
     case 'random-path':
-      return { kind, method: random.pick(['GET', 'POST', 'PATCH', 'OPTIONS', 'HEAD']), path: `${random.pick(PATHS)}/${random.token(random.int(40))}?${random.token(random.int(50))}=%ZZ`, headers: {} };
+      return {
+        kind,
+        method: random.pick(['GET', 'POST', 'PATCH', 'OPTIONS', 'HEAD']),
+        path: `${random.pick(PATHS)}/${random.token(random.int(40))}?${random.token(random.int(50))}=%ZZ`,
+        headers: {},
+      };
     case 'big-body':
-      return { kind, ...base, headers: { 'content-type': 'application/json', ...signed('{}') }, body: Buffer.alloc(1_000_000 + random.int(3_000_000), 0x61) };
+      return {
+        kind,
+        ...base,
+        headers: { 'content-type': 'application/json', ...signed('{}') },
+        body: Buffer.alloc(1_000_000 + random.int(3_000_000), 0x61),
+      };
   }
 }
 
@@ -98,11 +160,42 @@ export function fuzzYaml(random: Random, valid: string): string {
       return valid.slice(0, random.int(valid.length));
     case 1: {
       const chars = valid.split('');
-      for (let i = 1 + random.int(10); i > 0; i--) chars[random.int(chars.length)] = random.pick([':', '{', '}', '[', ']', '-', '&', '*', '!', '|', '>', '\t', '"', "'", '#', '\n', ' ', '%', '@', '`']);
+      for (let i = 1 + random.int(10); i > 0; i--)
+        chars[random.int(chars.length)] = random.pick([
+          ':',
+          '{',
+          '}',
+          '[',
+          ']',
+          '-',
+          '&',
+          '*',
+          '!',
+          '|',
+          '>',
+          '\t',
+          '"',
+          "'",
+          '#',
+          '\n',
+          ' ',
+          '%',
+          '@',
+          '`',
+        ]);
       return chars.join('');
     }
     case 2:
-      return 'a: &a ["x","x","x","x","x","x","x","x","x"]\n' + Array.from({ length: 9 }, (_, i) => `${'b'.repeat(i + 1)}: &${'b'.repeat(i + 1)} [${Array(9).fill(i === 0 ? '*a' : `*${'b'.repeat(i)}`).join(',')}]`).join('\n');
+      return (
+        'a: &a ["x","x","x","x","x","x","x","x","x"]\n' +
+        Array.from(
+          { length: 9 },
+          (_, i) =>
+            `${'b'.repeat(i + 1)}: &${'b'.repeat(i + 1)} [${Array(9)
+              .fill(i === 0 ? '*a' : `*${'b'.repeat(i)}`)
+              .join(',')}]`,
+        ).join('\n')
+      );
     case 3:
       return `${'['.repeat(5_000)}${']'.repeat(5_000)}`;
     case 4:
@@ -110,7 +203,19 @@ export function fuzzYaml(random: Random, valid: string): string {
     default: {
       const lines = valid.split('\n');
       const at = random.int(lines.length);
-      lines.splice(at, 0, random.pick(['  port: !!binary aGVsbG8=', '  extra: {', '<<: *nothing', 'global: 42', 'projects: null', '  port: 99999999999999999999', `  ${random.token(500)}: x`]));
+      lines.splice(
+        at,
+        0,
+        random.pick([
+          '  port: !!binary aGVsbG8=',
+          '  extra: {',
+          '<<: *nothing',
+          'global: 42',
+          'projects: null',
+          '  port: 99999999999999999999',
+          `  ${random.token(500)}: x`,
+        ]),
+      );
       return lines.join('\n');
     }
   }

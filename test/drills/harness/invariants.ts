@@ -28,20 +28,33 @@ export async function expectConverged(site: DrillSite, expectedTag?: string): Pr
     filters: { label: [`${LABEL_INSTANCE}=${site.instanceId}`, `${LABEL_STAGE}=dev`] },
   });
   const running = containers.filter((c) => c.State === 'running');
-  expect(running.map((c) => c.Names[0]), 'exactly one running container on the stage').toHaveLength(1);
+  expect(
+    running.map((c) => c.Names[0]),
+    'exactly one running container on the stage',
+  ).toHaveLength(1);
   expect(running[0]!.Id).toBe(live!.containerId);
 
   const history = await site.deploys();
   const unfinished = history.filter((d) => d.status === 'queued' || d.status === 'running');
-  expect(unfinished.map((d) => `${d.id} ${d.status}`), 'no deploy left unfinished').toEqual([]);
+  expect(
+    unfinished.map((d) => `${d.id} ${d.status}`),
+    'no deploy left unfinished',
+  ).toEqual([]);
   const succeeded = new Set(history.filter((d) => d.status === 'succeeded').map((d) => d.id));
   const orphans = containers.filter(
     (c) => c.State !== 'running' && !succeeded.has(c.Labels[LABEL_DEPLOY] ?? ''),
   );
-  expect(orphans.map((c) => `${c.Names[0]} ${c.State}`), 'no orphan container').toEqual([]);
+  expect(
+    orphans.map((c) => `${c.Names[0]} ${c.State}`),
+    'no orphan container',
+  ).toEqual([]);
 
-  const networks = await docker.listNetworks({ filters: { label: [`${LABEL_INSTANCE}=${site.instanceId}`] } });
-  expect(networks.map((n) => n.Name).filter((n) => n !== `dw-drill-${site.instanceId.slice(-8)}`)).toEqual([]);
+  const networks = await docker.listNetworks({
+    filters: { label: [`${LABEL_INSTANCE}=${site.instanceId}`] },
+  });
+  expect(networks.map((n) => n.Name).filter((n) => n !== `dw-drill-${site.instanceId.slice(-8)}`)).toEqual(
+    [],
+  );
 
   const inspected = await docker.getContainer(live!.containerId).inspect();
   const hostPort = inspected.NetworkSettings.Ports['8080/tcp']?.[0]?.HostPort;
@@ -53,7 +66,11 @@ export async function expectConverged(site: DrillSite, expectedTag?: string): Pr
   const answer = await getWithHost(site.nginx.port, site.domain);
   expect(answer.status, answer.body).toBe(200);
   expect(answer.body).toContain(`version ${live!.tag}`);
-  return { liveTag: live!.tag, liveContainer: live!.containerName, containers: containers.map((c) => c.Names[0]!) };
+  return {
+    liveTag: live!.tag,
+    liveContainer: live!.containerName,
+    containers: containers.map((c) => c.Names[0]!),
+  };
 }
 
 /** Watches the site through nginx: the longest stretch without a 200 and how many requests failed. */
@@ -86,7 +103,12 @@ export function watchSite(site: DrillSite, intervalMs = 50) {
       stopped = true;
       await loop;
       const open = downSince === undefined ? 0 : Date.now() - downSince;
-      return { sent, failures, longestOutageMs: Math.max(longestOutageMs, open), stillDown: downSince !== undefined };
+      return {
+        sent,
+        failures,
+        longestOutageMs: Math.max(longestOutageMs, open),
+        stillDown: downSince !== undefined,
+      };
     },
   };
 }

@@ -20,7 +20,8 @@ async function dockerAnswers(): Promise<boolean> {
  */
 export async function restartDockerd(timeoutMs = 90_000): Promise<number> {
   const pid = Number(readFileSync(PID_FILE, 'utf8').trim());
-  if (!Number.isInteger(pid) || pid <= 1) throw new Error(`${PID_FILE} holds ${JSON.stringify(pid)}, not a pid`);
+  if (!Number.isInteger(pid) || pid <= 1)
+    throw new Error(`${PID_FILE} holds ${JSON.stringify(pid)}, not a pid`);
   const downAt = Date.now();
   process.kill(pid, 'SIGTERM');
   const deadline = downAt + timeoutMs;
@@ -31,7 +32,8 @@ export async function restartDockerd(timeoutMs = 90_000): Promise<number> {
   const log = openSync('/tmp/dockerd.log', 'a');
   spawn('dockerd', [], { detached: true, stdio: ['ignore', log, log] }).unref();
   while (!(await dockerAnswers())) {
-    if (Date.now() > deadline) throw new Error(`dockerd did not answer within ${timeoutMs} ms; see /tmp/dockerd.log`);
+    if (Date.now() > deadline)
+      throw new Error(`dockerd did not answer within ${timeoutMs} ms; see /tmp/dockerd.log`);
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
   return Date.now() - downAt;

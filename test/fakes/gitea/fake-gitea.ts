@@ -1,8 +1,10 @@
+import { resolve } from 'node:path';
 import { loadForgeSpec, type ForgeSpec } from '../forge-api-spec.js';
 import { ForgeHttpError, startForgeHttp } from '../fake-forge-http.js';
 import { FakeForgeState, type FakeComment } from '../fake-forge-state.js';
 
-export const GITEA_SPEC_FILE = '/work/shared/specs/gitea/swagger.v1.json';
+// shared/ sits beside the checkout (as in CI): <repo>/../shared/specs
+export const GITEA_SPEC_FILE = resolve(import.meta.dirname, '../../../../shared/specs/gitea/swagger.v1.json');
 let sharedSpec: ForgeSpec | undefined;
 
 /**
