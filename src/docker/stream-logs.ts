@@ -30,6 +30,13 @@ export async function streamLogs(
     logs(options: object): Promise<Buffer | Readable>;
   };
   const demux = new LogDemultiplexer();
+  // The engine copies stdout and stderr separately, so a read of what is already logged can
+  // interleave them a few microseconds out of order: without follow, hand them over by time.
+  const batch: LogLine[] = [];
+  const emit = options.follow === true ? onLine : (line: LogLine) => void batch.push(line);
+  const flush = () => {
+    for (const line of batch.sort((a, b) => compareLogTimes(a.time, b.time))) onLine(line);
+  };
   let body: Buffer | Readable;
   try {
     body = await dockerCall('read logs of container', id, signal, () =>
@@ -40,11 +47,23 @@ export async function streamLogs(
     throw error;
   }
   if (Buffer.isBuffer(body) || typeof body === 'string') {
-    for (const line of demux.feed(Buffer.from(body))) onLine(line);
-    for (const line of demux.end()) onLine(line);
-    return;
+    for (const line of demux.feed(Buffer.from(body))) emit(line);
+    for (const line of demux.end()) emit(line);
+  } else {
+    await pump(body, demux, emit, id, signal);
   }
-  await pump(body, demux, onLine, id, signal);
+  flush();
+}
+
+/**
+ * Orders two RFC 3339 timestamps of the engine. Their fractions have no trailing zeros
+ * (".3341Z" vs ".334132111Z"), so they are padded before a plain comparison.
+ */
+export function compareLogTimes(a: string, b: string): number {
+  const norm = (t: string) =>
+    t.replace(/(\.\d+)?Z$/, (_m, fraction: string | undefined) => `${(fraction ?? '.').padEnd(10, '0')}Z`);
+  const [x, y] = [norm(a), norm(b)];
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 async function pump(

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../app/server.js';
 import { silentLogger } from '../../src/log/logger.js';
+import { signRequest } from '../../src/protocol/signature.js';
 import { requireDocker, testDocker, useTestInstance } from '../helpers/docker-env.js';
 import { buildTestImage, OPEN_REGISTRY } from '../helpers/test-images.js';
 
@@ -46,6 +48,7 @@ describe.skipIf(!hasDocker)('deploys through the action against the real app', (
         '  web:',
         `    image: ${OPEN_REGISTRY}/${repository}`,
         '    port: 8080',
+        '    poll: false',
         '    healthcheck: /health',
         '    stages:',
         '      dev: { tag_pattern: "dev-*", auto_deploy: true }',
@@ -67,7 +70,11 @@ describe.skipIf(!hasDocker)('deploys through the action against the real app', (
   });
 
   /** Runs action/dist/index.js as a GitHub runner does; returns exit code, log and outputs. */
-  async function runAction(tag: string, flavour: 'github' | 'gitea' = 'github') {
+  async function runAction(
+    tag: string,
+    flavour: 'github' | 'gitea' = 'github',
+    inputs: Record<string, string> = {},
+  ) {
     const files = await mkdtemp(join(tmpdir(), 'dw-runner-'));
     const event = join(files, 'event.json');
     await writeFile(event, JSON.stringify({ pull_request: { number: 7 } }));
@@ -93,6 +100,7 @@ describe.skipIf(!hasDocker)('deploys through the action against the real app', (
       GITHUB_ACTOR: 'alexei',
       GITHUB_SERVER_URL: flavour === 'gitea' ? 'http://gitea.local:3000' : 'https://github.com',
       ...(flavour === 'gitea' ? { GITEA_ACTIONS: 'true' } : {}),
+      ...inputs,
     };
     const result = await run(process.execPath, ['action/dist/index.js'], { env }).then(
       (r) => ({ code: 0, log: r.stdout + r.stderr }),
@@ -143,6 +151,160 @@ describe.skipIf(!hasDocker)('deploys through the action against the real app', (
     expect(leftovers).toEqual([]);
   });
 });
+
+describe.skipIf(!hasDocker)('bad requests against the real app start nothing', () => {
+  const instanceId = useTestInstance();
+  const repository = `e2e-${instanceId.slice(-8)}/bad`;
+  const secret = 'e2e-bad-secret';
+  let dir: string;
+  let server: RunningServer;
+
+  beforeAll(async () => {
+    await buildTestImage({ repository, tag: 'dev-1', behaviour: 'healthy', instanceId });
+    dir = await mkdtemp(join(tmpdir(), 'dw-e2e-bad-'));
+    await writeFile(
+      join(dir, 'docker-watcher.yaml'),
+      [
+        'global:',
+        `  network: dw-e2e-${instanceId.slice(-8)}`,
+        '  listen: { host: 127.0.0.1, port: 8080 }',
+        '  data_dir: ./data',
+        '  docker: { reach: host }',
+        'projects:',
+        '  web:',
+        `    image: ${OPEN_REGISTRY}/${repository}`,
+        '    port: 8080',
+        '    poll: false',
+        '    stages:',
+        '      dev: { tag_pattern: "dev-*", auto_deploy: true }',
+        '',
+      ].join('\n'),
+    );
+    server = await startServer({
+      configPath: join(dir, 'docker-watcher.yaml'),
+      env: { DOCKER_WATCHER_SECRET: secret, DOCKER_WATCHER_TOKEN: 'e2e-api-token' },
+      logger: silentLogger,
+      port: 0,
+      instanceId,
+    });
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const body = (overrides: Record<string, unknown> = {}) =>
+    JSON.stringify({
+      project: 'web',
+      image: `${OPEN_REGISTRY}/${repository}`,
+      tag: 'dev-1',
+      source: {
+        forge: 'github',
+        serverUrl: 'https://github.com',
+        repository: 'acme/web',
+        sha: 'b'.repeat(40),
+      },
+      ...overrides,
+    });
+  const post = (raw: string, init: { secret?: string; now?: Date; deliveryId?: string } = {}) =>
+    fetch(`${server.url}/api/deploys`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...signRequest(init.secret ?? secret, raw, {
+          now: init.now ?? new Date(),
+          deliveryId: init.deliveryId ?? randomUUID(),
+        }),
+      },
+      body: raw,
+    });
+  const nothingStarted = async () => {
+    expect(server.store.listDeploys({})).toEqual([]);
+    const containers = await testDocker().listContainers({
+      all: true,
+      filters: { label: [`docker-watcher.instance-id=${instanceId}`] },
+    });
+    expect(containers).toEqual([]);
+  };
+
+  it.each([
+    ['wrong secret', () => post(body(), { secret: 'not-the-secret' }), 401, /signature/i],
+    [
+      'stale timestamp',
+      () => post(body(), { now: new Date(Date.now() - 10 * 60_000) }),
+      401,
+      /timestamp|old|skew/i,
+    ],
+    ['unknown project', () => post(body({ project: 'nope' })), 404, /nope/],
+    [
+      "image that is not the project's",
+      () => post(body({ image: `${OPEN_REGISTRY}/evil/miner` })),
+      422,
+      /evil\/miner/,
+    ],
+    ['tag that matches no stage', () => post(body({ tag: 'feature-1' })), 422, /feature-1/],
+    ['oversized body', () => post(body({ padding: 'x'.repeat(70 * 1024) })), 413, /64 KiB|too large|large/i],
+    ['invalid body', () => post(body({ tag: '../../etc' })), 400, /tag/],
+  ] as const)('%s: %s', async (_what, send, status, message) => {
+    const response = await send();
+    const answer = (await response.json()) as { error: { message: string } };
+    expect(response.status).toBe(status);
+    expect(JSON.stringify(answer.error)).toMatch(message);
+    expect(JSON.stringify(answer)).not.toContain(secret);
+    await nothingStarted();
+  });
+
+  it('refuses the replay of a captured request', async () => {
+    const raw = body({ tag: 'dev-nonexistent' });
+    const deliveryId = randomUUID();
+    const first = await post(raw, { deliveryId });
+    expect(first.status).toBe(202);
+    const firstId = ((await first.json()) as { id: string }).id;
+    const replay = await post(raw, { deliveryId });
+    expect(replay.status).toBe(409);
+    expect(((await replay.json()) as { error: { message: string } }).error.message).toMatch(
+      /already received/,
+    );
+    expect(server.store.listDeploys({}).map((d) => d.id)).toEqual([firstId]);
+    await waitFinal(server, firstId);
+  });
+
+  it('tells the action user clearly when the secret is wrong', async () => {
+    // The action itself (no INPUT_* helper here): run the bundle with a wrong secret.
+    const files = await mkdtemp(join(tmpdir(), 'dw-runner-'));
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      INPUT_URL: server.url,
+      INPUT_SECRET: 'wrong-secret',
+      INPUT_PROJECT: 'web',
+      INPUT_IMAGE: `${OPEN_REGISTRY}/${repository}`,
+      INPUT_TAG: 'dev-1',
+      INPUT_WAIT: 'true',
+      GITHUB_OUTPUT: join(files, 'output'),
+      GITHUB_SHA: 'c'.repeat(40),
+      GITHUB_REPOSITORY: 'acme/web',
+      GITHUB_SERVER_URL: 'https://github.com',
+    };
+    const result = await run(process.execPath, ['action/dist/index.js'], { env }).then(
+      () => ({ code: 0, log: '' }),
+      (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, log: e.stdout + e.stderr }),
+    );
+    await rm(files, { recursive: true, force: true });
+    expect(result.code).toBe(1);
+    expect(result.log).toMatch(/401/);
+    // ::add-mask:: is the runner's own masking command; nothing else may show the secret.
+    expect(result.log.replace('::add-mask::wrong-secret', '')).not.toContain('wrong-secret');
+  });
+});
+
+async function waitFinal(server: RunningServer, id: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const status = server.store.getDeploy(id)?.status;
+    if (status && !['queued', 'running'].includes(status)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 function parseOutputs(text: string): Record<string, string> {
   // GITHUB_OUTPUT uses heredoc blocks: name<<DELIMITER\nvalue\nDELIMITER

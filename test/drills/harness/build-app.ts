@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 
@@ -15,6 +15,8 @@ export const DRILL_APP_ENTRY = resolve(
  */
 export default async function buildApp(): Promise<void> {
   mkdirSync(join(DRILL_APP_ENTRY, '..'), { recursive: true });
+  // Each run writes a fresh drill table (see drill-report.ts).
+  rmSync(resolve(import.meta.dirname, '../../../test-results/drills.md'), { force: true });
   await build({
     entryPoints: [resolve(import.meta.dirname, '../../../app/main.ts')],
     outfile: DRILL_APP_ENTRY,

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { LogLine } from '../../../src/docker/engine.js';
+import { compareLogTimes } from '../../../src/docker/stream-logs.js';
 import { collectStageStats, createStageOps } from '../../../src/ops/stage-ops.js';
 import { requireDocker, testDocker, useTestInstance } from '../../helpers/docker-env.js';
 import { buildTestImage, OPEN_REGISTRY } from '../../helpers/test-images.js';
@@ -59,7 +60,7 @@ describe.skipIf(!hasDocker)('logs, stats and log limits of a deployed container 
     expect(lines.some((l) => l.stream === 'stdout' && l.text.startsWith('listening on 8080'))).toBe(true);
     for (const line of lines) expect(line.time).toMatch(RFC3339);
     const times = lines.map((l) => l.time);
-    expect(times).toEqual([...times].sort());
+    expect(times).toEqual([...times].sort(compareLogTimes));
   });
 
   it('gives only the last lines with tail, and the same through the stage ops', async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { cpuPercent, memoryUsed, toContainerStats } from '../../../src/docker/container-stats.js';
 import type { ContainerDetails } from '../../../src/docker/engine.js';
 import { LogDemultiplexer } from '../../../src/docker/log-stream.js';
+import { compareLogTimes } from '../../../src/docker/stream-logs.js';
 
 function frame(stream: 1 | 2, text: string): Buffer {
   const payload = Buffer.from(text);
@@ -82,5 +83,22 @@ describe('container stats', () => {
       networkTxBytes: 41,
       restartCount: 2,
     });
+  });
+});
+
+describe('compareLogTimes', () => {
+  it('orders engine timestamps whose fractions have different lengths', () => {
+    const times = [
+      '2026-11-23T20:43:39.334132111Z',
+      '2026-11-23T20:43:39.3341Z',
+      '2026-11-23T20:43:39Z',
+      '2026-11-23T20:43:39.33Z',
+    ];
+    expect([...times].sort(compareLogTimes)).toEqual([
+      '2026-11-23T20:43:39Z',
+      '2026-11-23T20:43:39.33Z',
+      '2026-11-23T20:43:39.3341Z',
+      '2026-11-23T20:43:39.334132111Z',
+    ]);
   });
 });
