@@ -30,6 +30,8 @@ export async function writeSummary(request: DeployRequest, result: DeployRunResu
   try {
     await summary.write();
   } catch (error) {
-    core.warning(`could not write the job summary: ${error instanceof Error ? error.message : String(error)}`);
+    core.warning(
+      `could not write the job summary: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }

@@ -89,10 +89,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ? createNpmRouter({ loaded, store, logger: logger.child({ component: 'npm' }) })
     : noProxyRouter;
   const reach = await resolveReach(config.global.docker.reach, docker);
-  const afterPhase = options.failpoint === undefined ? {} : { afterPhase: failpointHook(options.failpoint, logger) };
+  const afterPhase =
+    options.failpoint === undefined ? {} : { afterPhase: failpointHook(options.failpoint, logger) };
   // Observers follow every deploy; each sends in the background and never slows a deploy down.
   const metrics = createMetrics({ store, logger });
-  const reporter = createDeployReporter({ loaded, store, clock, logger: logger.child({ component: 'forge' }) });
+  const reporter = createDeployReporter({
+    loaded,
+    store,
+    clock,
+    logger: logger.child({ component: 'forge' }),
+  });
   const notifier = createNotifier({ loaded, clock, logger: logger.child({ component: 'notify' }) });
   const deployer = createDeployer({
     loaded,

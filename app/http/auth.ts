@@ -130,6 +130,6 @@ export function principalName(principal: Principal): string {
     : principal.kind === 'session'
       ? 'dashboard'
       : principal.kind === 'signature'
-      ? 'signed-request'
-      : 'follow-token';
+        ? 'signed-request'
+        : 'follow-token';
 }

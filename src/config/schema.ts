@@ -9,7 +9,9 @@ import { z } from 'zod';
 const envName = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name such as NPM_PASSWORD')
-  .describe('Name of the environment variable that holds the value (the value itself never goes in the file)');
+  .describe(
+    'Name of the environment variable that holds the value (the value itself never goes in the file)',
+  );
 
 const seconds = (def: number, what: string) => z.number().positive().default(def).describe(what);
 
@@ -48,7 +50,11 @@ export const projectHealthSchema = z
   .strictObject({
     timeout_seconds: z.number().positive().optional().describe('Timeout of one health probe'),
     interval_seconds: z.number().positive().optional().describe('Pause between health probes'),
-    deadline_seconds: z.number().positive().optional().describe('How long a new container has to become healthy'),
+    deadline_seconds: z
+      .number()
+      .positive()
+      .optional()
+      .describe('How long a new container has to become healthy'),
     healthy_after: z.int().min(1).optional().describe('Consecutive good probes needed'),
   })
   .describe('Health-check timing for this project; unset keys take global.health');
@@ -78,7 +84,7 @@ export const npmSchema = z
   .strictObject({
     url: z.url().describe('Base URL of Nginx Proxy Manager, e.g. http://npm:81'),
     email: z.string().min(1).describe('NPM user that docker-watcher logs in as'),
-    password_env: envName.describe('Environment variable holding that user\'s password'),
+    password_env: envName.describe("Environment variable holding that user's password"),
     forward: z
       .enum(['network', 'host'])
       .default('network')
@@ -92,7 +98,9 @@ export const npmSchema = z
     certificate: z
       .union([z.literal('auto'), z.literal('none'), z.int().positive()])
       .default('auto')
-      .describe('`auto`: an existing certificate that covers the domain (wildcards too); `none`; or a certificate id'),
+      .describe(
+        '`auto`: an existing certificate that covers the domain (wildcards too); `none`; or a certificate id',
+      ),
     ssl_forced: z.boolean().default(true).describe('Redirect HTTP to HTTPS when a certificate is set'),
     http2: z.boolean().default(true).describe('HTTP/2 support when a certificate is set'),
     websockets: z.boolean().default(true).describe('Allow websocket upgrades'),
@@ -100,9 +108,13 @@ export const npmSchema = z
     adopt_existing: z
       .boolean()
       .default(false)
-      .describe('Take over a proxy host that a person created for the same domain (otherwise the deploy refuses)'),
+      .describe(
+        'Take over a proxy host that a person created for the same domain (otherwise the deploy refuses)',
+      ),
   })
-  .describe('Nginx Proxy Manager; leave out to deploy without a proxy (containers reachable by published port)');
+  .describe(
+    'Nginx Proxy Manager; leave out to deploy without a proxy (containers reachable by published port)',
+  );
 
 export const forgeSchema = z
   .strictObject({
@@ -112,7 +124,9 @@ export const forgeSchema = z
       .url()
       .optional()
       .describe('API base; default https://api.github.com, or <url>/api/v1 for Gitea'),
-    token_env: envName.optional().describe('Environment variable holding the API token used for statuses and comments'),
+    token_env: envName
+      .optional()
+      .describe('Environment variable holding the API token used for statuses and comments'),
     webhook_secret_env: envName.optional().describe('Environment variable holding the webhook secret'),
   })
   .describe('A GitHub or Gitea server that docker-watcher reports to');
@@ -138,7 +152,9 @@ export const stageSchema = z
     tag_pattern: z
       .string()
       .min(1)
-      .describe('Glob matched against the whole tag: `*` any run of characters, `?` one character, e.g. dev-* or v*'),
+      .describe(
+        'Glob matched against the whole tag: `*` any run of characters, `?` one character, e.g. dev-* or v*',
+      ),
     auto_deploy: z
       .boolean()
       .default(false)
@@ -153,7 +169,10 @@ export const stageSchema = z
       .describe('Only accept the version that is live in this stage of the same project'),
     subdomain: z
       .string()
-      .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, 'a DNS label such as launcher')
+      .regex(
+        /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/,
+        'a DNS label such as launcher',
+      )
       .optional()
       .describe('Custom subdomain under global.domain, overriding subdomain_pattern'),
     domain: z.string().optional().describe('Full custom domain, overriding subdomain and the pattern'),
@@ -167,23 +186,33 @@ export const projectSchema = z
       .string()
       .min(1)
       .describe('Image repository without tag or digest, e.g. git.example.com/alexei/web-app-launcher'),
-    registry: z.string().optional().describe('Name of an entry under `registries` (credentials for pulls and polling)'),
+    registry: z
+      .string()
+      .optional()
+      .describe('Name of an entry under `registries` (credentials for pulls and polling)'),
     port: z.int().min(1).max(65535).describe('Port the app listens on inside the container'),
-    healthcheck: z.string().startsWith('/').default('/').describe('HTTP path that answers 2xx when the app is healthy'),
+    healthcheck: z
+      .string()
+      .startsWith('/')
+      .default('/')
+      .describe('HTTP path that answers 2xx when the app is healthy'),
     env: z.record(z.string(), z.string()).default({}).describe('Environment of the container'),
     env_file: z.string().optional().describe('File of KEY=value lines, relative to the config file'),
     volumes: z
       .array(z.string())
       .default([])
       .describe('Volumes as host:container[:ro], host paths relative to the config file'),
-    secret_env: envName.optional().describe('Environment variable holding this project\'s own signing secret'),
+    secret_env: envName.optional().describe("Environment variable holding this project's own signing secret"),
     repository: z
       .string()
       .regex(/^[^/\s]+\/[^/\s]+$/, 'owner/name')
       .optional()
       .describe('Repository on the forge (owner/name) that deploys report to'),
     forge: z.string().optional().describe('Name of an entry under `forges` (default: the only one)'),
-    approvers: z.array(z.string()).default([]).describe('Users allowed to run comment commands besides writers'),
+    approvers: z
+      .array(z.string())
+      .default([])
+      .describe('Users allowed to run comment commands besides writers'),
     allow_self_approval: z.boolean().default(true).describe('May the author of a change approve its deploy'),
     pull_policy: z
       .enum(['always', 'if-missing', 'never'])
@@ -211,7 +240,11 @@ export const projectSchema = z
 export const globalSchema = z
   .strictObject({
     domain: z.string().min(1).default('localhost').describe('Domain under which stage subdomains are made'),
-    network: z.string().min(1).default('docker-watcher').describe('Shared Docker network (created if missing)'),
+    network: z
+      .string()
+      .min(1)
+      .default('docker-watcher')
+      .describe('Shared Docker network (created if missing)'),
     subdomain_pattern: z
       .string()
       .default('stage-{stage}-{project}')
@@ -239,7 +272,10 @@ export const globalSchema = z
       .prefault({})
       .describe('HTTP listener of the app'),
     public_url: z.url().optional().describe('URL at which people and CI reach the app (links in statuses)'),
-    data_dir: z.string().default('./data').describe('Directory of the SQLite database, relative to the config file'),
+    data_dir: z
+      .string()
+      .default('./data')
+      .describe('Directory of the SQLite database, relative to the config file'),
     secret_env: envName
       .default('DOCKER_WATCHER_SECRET')
       .describe('Environment variable holding the shared secret deploy requests are signed with'),
@@ -260,7 +296,11 @@ export const globalSchema = z
           .default('127.0.0.1')
           .describe('Host address the container port is published on (0.0.0.0 when NPM reaches it by host)'),
         stop_timeout_seconds: z.int().min(0).default(10).describe('Grace period of SIGTERM before SIGKILL'),
-        drain_seconds: z.number().min(0).default(2).describe('Wait after the switch before the old container is stopped'),
+        drain_seconds: z
+          .number()
+          .min(0)
+          .default(2)
+          .describe('Wait after the switch before the old container is stopped'),
       })
       .prefault({})
       .describe('Docker engine'),
@@ -269,7 +309,11 @@ export const globalSchema = z
     resources: resourcesSchema.prefault({}),
     log: logSchema.prefault({}),
     npm: npmSchema.optional(),
-    shutdown_timeout_seconds: z.number().min(0).default(120).describe('On SIGTERM, how long running deploys may take'),
+    shutdown_timeout_seconds: z
+      .number()
+      .min(0)
+      .default(120)
+      .describe('On SIGTERM, how long running deploys may take'),
   })
   .describe('Settings for the whole host');
 

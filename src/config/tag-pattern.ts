@@ -15,7 +15,10 @@ export function tagPatternProblem(pattern: string): string | undefined {
 
 /** Compiles a glob into an anchored regular expression. */
 export function tagPatternRegExp(pattern: string): RegExp {
-  const body = pattern.replace(/[.+^${}()|[\]\\-]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const body = pattern
+    .replace(/[.+^${}()|[\]\\-]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${body}$`);
 }
 

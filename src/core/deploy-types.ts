@@ -46,10 +46,26 @@ export type DeployStatus =
   | 'cancelled';
 
 /** Statuses after which nothing more happens to a deploy. */
-export const FINAL_STATUSES: readonly DeployStatus[] = ['succeeded', 'failed', 'superseded', 'interrupted', 'cancelled'];
+export const FINAL_STATUSES: readonly DeployStatus[] = [
+  'succeeded',
+  'failed',
+  'superseded',
+  'interrupted',
+  'cancelled',
+];
 
 /** The phases of a blue-green swap, in order (kamal-proxy's DeployService order). */
-export const PHASES = ['resolve', 'pull', 'create', 'start', 'health', 'switch', 'persist', 'drain', 'stop_old'] as const;
+export const PHASES = [
+  'resolve',
+  'pull',
+  'create',
+  'start',
+  'health',
+  'switch',
+  'persist',
+  'drain',
+  'stop_old',
+] as const;
 export type Phase = (typeof PHASES)[number] | 'rollback' | 'teardown';
 
 export interface PhaseTiming {

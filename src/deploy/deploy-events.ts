@@ -29,7 +29,13 @@ export function createDeployEventHub(deps: {
     emit(deployId, input) {
       const event = deps.store.appendEvent({ ...input, deployId, at: deps.clock.now().toISOString() });
       const record = deps.store.getDeploy(deployId);
-      const fields = { deployId, project: record?.project, stage: record?.stage, phase: event.phase, status: event.status };
+      const fields = {
+        deployId,
+        project: record?.project,
+        stage: record?.stage,
+        phase: event.phase,
+        status: event.status,
+      };
       deps.logger[event.level](event.message, fields);
       for (const listener of listeners.get(deployId) ?? []) {
         try {

@@ -1,12 +1,6 @@
-import type { LoadedConfig } from '../config/loaded-config.js';
 import { readEnvFile } from '../config/env-file.js';
-import type { Clock } from '../core/clock.js';
 import type { DeployIntent, DeployRecord, DeployStatus } from '../core/deploy-types.js';
 import { ConflictError, NotFoundError } from '../core/errors.js';
-import type { DockerEngine } from '../docker/engine.js';
-import type { Logger } from '../log/logger.js';
-import type { ProxyRouter } from '../proxy/router.js';
-import type { Store } from '../store/store.js';
 import { createDeployEventHub, waitUntilFinal } from './deploy-events.js';
 import { newDeployId } from './deploy-id.js';
 import { checkPromotion, initialStatus, rollbackTarget, stageConfigOf } from './deploy-policy.js';
@@ -17,19 +11,12 @@ import type { AfterPhaseHook } from './failpoint.js';
 import { detectReach, type Reach } from './probe-url.js';
 import { StageQueue } from './stage-queue.js';
 import type { HealthWaiter, SwapDeps } from './swap-context.js';
+import type { EngineDeps } from './engine-deps.js';
 import { runSwap } from './swap.js';
 import { runTeardown, teardownIntent } from './teardown.js';
 
 /** Everything the deployer uses; the composition root (app) passes the real adapters. */
-export interface DeployerDeps {
-  loaded: LoadedConfig;
-  docker: DockerEngine;
-  store: Store;
-  router: ProxyRouter;
-  clock: Clock;
-  logger: Logger;
-  /** This docker-watcher's id, put on every container it creates. */
-  instanceId: string;
+export interface DeployerDeps extends EngineDeps {
   /** Health checker (default: waitUntilHealthy of health-check.ts). */
   waitUntilHealthy?: HealthWaiter;
   /** Deploy id generator (default: sortable time + random). */

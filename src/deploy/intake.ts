@@ -14,7 +14,9 @@ export type IntakeRequest = Omit<DeployIntent, 'stage' | 'image'> & { stage?: st
  * stage's policy (auto_deploy, confirm, promote_from).
  */
 export function intakeDeploy(config: Config, deploys: DeployService, request: IntakeRequest): DeployRecord {
-  const project = Object.hasOwn(config.projects, request.project) ? config.projects[request.project] : undefined;
+  const project = Object.hasOwn(config.projects, request.project)
+    ? config.projects[request.project]
+    : undefined;
   if (!project) throw new NotFoundError(`project "${request.project}" is not in the app's config`);
   if (request.image !== undefined && request.image !== project.image) {
     throw new ConflictError(

@@ -1,21 +1,11 @@
-import type { LoadedConfig } from '../config/loaded-config.js';
-import type { Clock } from '../core/clock.js';
 import type { DeployRecord, LiveVersion } from '../core/deploy-types.js';
-import { LABEL_DEPLOY, LABEL_TAG, type ContainerDetails, type DockerEngine } from '../docker/engine.js';
-import type { Logger } from '../log/logger.js';
-import type { ProxyRouter, RouteSnapshot } from '../proxy/router.js';
-import type { Store } from '../store/store.js';
+import { LABEL_DEPLOY, LABEL_TAG, type ContainerDetails } from '../docker/engine.js';
+import type { RouteSnapshot } from '../proxy/router.js';
 import { stageDomain } from '../config/domains.js';
+import type { EngineDeps } from './engine-deps.js';
 
-export interface ReconcileDeps {
-  loaded: LoadedConfig;
-  docker: DockerEngine;
-  store: Store;
-  router: ProxyRouter;
-  clock: Clock;
-  logger: Logger;
-  instanceId: string;
-}
+/** What reconcile works with: the engine's outside systems. */
+export type ReconcileDeps = EngineDeps;
 
 /** What reconcile did; every entry was also logged. */
 export interface ReconcileSummary {

@@ -1,11 +1,9 @@
-import type { LoadedConfig } from '../config/loaded-config.js';
+import type { EngineDeps } from './engine-deps.js';
 import type { HealthConfig } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
 import type { DeployIntent, LiveVersion } from '../core/deploy-types.js';
 import type { ContainerDetails, DockerEngine } from '../docker/engine.js';
-import type { Logger } from '../log/logger.js';
-import type { ProxyRouter, RouteSnapshot } from '../proxy/router.js';
-import type { Store } from '../store/store.js';
+import type { RouteSnapshot } from '../proxy/router.js';
 import type { DeployEventHub } from './deploy-events.js';
 import type { AfterPhaseHook } from './failpoint.js';
 import type { PullDecision } from './plan.js';
@@ -25,14 +23,7 @@ export interface HealthWaitOptions {
 export type HealthWaiter = (options: HealthWaitOptions) => Promise<void>;
 
 /** Everything a blue-green swap needs from outside. */
-export interface SwapDeps {
-  loaded: LoadedConfig;
-  docker: DockerEngine;
-  store: Store;
-  router: ProxyRouter;
-  clock: Clock;
-  logger: Logger;
-  instanceId: string;
+export interface SwapDeps extends EngineDeps {
   events: DeployEventHub;
   waitUntilHealthy: HealthWaiter;
   /** global.docker.reach with `auto` already resolved. */

@@ -127,7 +127,12 @@ export const SWAP_STEPS: Record<(typeof PHASES)[number], Step> = {
     const started = await deps.docker.inspectContainer(container.id, signal);
     state.container = started ?? container;
     // A container that is already down has no published port: say that it died, and how.
-    if (!started || started.state === 'exited' || started.state === 'dead' || started.state === 'restarting') {
+    if (
+      !started ||
+      started.state === 'exited' ||
+      started.state === 'dead' ||
+      started.state === 'restarting'
+    ) {
       const how =
         started?.exitCode === undefined
           ? `is ${started?.state ?? 'gone'}`

@@ -57,7 +57,8 @@ export function toContainerDetails(info: Docker.ContainerInspectInfo): Container
   };
   if (health === 'starting' || health === 'healthy' || health === 'unhealthy') details.health = health;
   // A restarting container's ExitCode is that of its last run: the reason it is restarting.
-  if (status === 'exited' || status === 'dead' || status === 'restarting') details.exitCode = info.State.ExitCode;
+  if (status === 'exited' || status === 'dead' || status === 'restarting')
+    details.exitCode = info.State.ExitCode;
   if (hostPort !== undefined) details.hostPort = hostPort;
   if (info.State.StartedAt !== '' && info.State.StartedAt !== neverTime)
     details.startedAt = info.State.StartedAt;

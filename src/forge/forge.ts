@@ -44,7 +44,13 @@ export interface ForgeClient {
    * Creates the PR comment that contains `marker` (an HTML comment), or edits the one that
    * already does: docker-watcher keeps exactly one comment per PR up to date.
    */
-  upsertMarkedComment(repo: RepoRef, pr: number, marker: string, body: string, signal?: AbortSignal): Promise<number>;
+  upsertMarkedComment(
+    repo: RepoRef,
+    pr: number,
+    marker: string,
+    body: string,
+    signal?: AbortSignal,
+  ): Promise<number>;
   /** A plain reply on a PR (command answers). */
   createComment(repo: RepoRef, pr: number, body: string, signal?: AbortSignal): Promise<number>;
   addReaction(repo: RepoRef, commentId: number, reaction: Reaction, signal?: AbortSignal): Promise<void>;
@@ -68,6 +74,7 @@ export interface ForgeClient {
 /** Parses `owner/name`. */
 export function parseRepo(fullName: string): RepoRef {
   const [owner, repo, ...rest] = fullName.split('/');
-  if (!owner || !repo || rest.length > 0) throw new Error(`repository "${fullName}" is not of the form owner/name`);
+  if (!owner || !repo || rest.length > 0)
+    throw new Error(`repository "${fullName}" is not of the form owner/name`);
   return { owner, repo };
 }

@@ -43,7 +43,12 @@ export function createJsonLogger(options: JsonLoggerOptions = {}): Logger {
   const base = options.fields ?? {};
   const log = (level: Level, message: string, fields?: LogFields) => {
     if (LEVELS[level] < min) return;
-    const entry = { time: now().toISOString(), level, msg: message, ...(redact({ ...base, ...fields }) as LogFields) };
+    const entry = {
+      time: now().toISOString(),
+      level,
+      msg: message,
+      ...(redact({ ...base, ...fields }) as LogFields),
+    };
     write(JSON.stringify(entry));
   };
   return {

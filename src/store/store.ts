@@ -39,7 +39,12 @@ export type DeployPatch = Partial<
  * and the engine must write a phase's intent before the side effect, with nothing in between.
  */
 export interface Store {
-  createDeploy(input: { id: string; intent: DeployIntent; status: DeployStatus; createdAt: string }): DeployRecord;
+  createDeploy(input: {
+    id: string;
+    intent: DeployIntent;
+    status: DeployStatus;
+    createdAt: string;
+  }): DeployRecord;
   getDeploy(id: string): DeployRecord | undefined;
   updateDeploy(id: string, patch: DeployPatch): DeployRecord;
   /** Newest first. */

@@ -1,14 +1,11 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../app/server.js';
-import { silentLogger } from '../../src/log/logger.js';
+import type { RunningServer } from '../../app/server.js';
 import { requireDocker, useTestInstance } from '../helpers/docker-env.js';
+import { startRealApp, type RealApp } from '../helpers/real-app.js';
 import { buildTestImage, OPEN_REGISTRY } from '../helpers/test-images.js';
 
 /**
@@ -32,7 +29,7 @@ describe.skipIf(!hasDocker)('a push to the registry deploys with no CI step', ()
   const repository = `e2e-${instanceId.slice(-8)}/polled`;
   const received: Notification[] = [];
   let receiver: Server;
-  let dir: string;
+  let app: RealApp;
   let server: RunningServer;
 
   beforeAll(async () => {
@@ -48,10 +45,10 @@ describe.skipIf(!hasDocker)('a push to the registry deploys with no CI step', ()
     const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
 
     await buildTestImage({ repository, tag: 'dev-1', behaviour: 'healthy', instanceId });
-    dir = await mkdtemp(join(tmpdir(), 'dw-e2e-poll-'));
-    await writeFile(
-      join(dir, 'docker-watcher.yaml'),
-      [
+    app = await startRealApp({
+      instanceId,
+      env: { DOCKER_WATCHER_SECRET: 'poll-secret', DOCKER_WATCHER_TOKEN: 'poll-token' },
+      yaml: [
         'global:',
         `  network: dw-e2e-${instanceId.slice(-8)}`,
         '  listen: { host: 127.0.0.1, port: 8080 }',
@@ -70,21 +67,14 @@ describe.skipIf(!hasDocker)('a push to the registry deploys with no CI step', ()
         '    stages:',
         '      dev: { tag_pattern: "dev-*", auto_deploy: true }',
         '',
-      ].join('\n'),
-    );
-    server = await startServer({
-      configPath: join(dir, 'docker-watcher.yaml'),
-      env: { DOCKER_WATCHER_SECRET: 'poll-secret', DOCKER_WATCHER_TOKEN: 'poll-token' },
-      logger: silentLogger,
-      port: 0,
-      instanceId,
+      ],
     });
+    server = app.server;
   });
 
   afterAll(async () => {
-    await server?.close();
+    await app?.close();
     await new Promise<void>((done) => (receiver ? receiver.close(() => done()) : done()));
-    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   const until = async (what: string, check: () => boolean, ms: number) => {

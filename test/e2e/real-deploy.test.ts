@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../app/server.js';
-import { silentLogger } from '../../src/log/logger.js';
+import type { RunningServer } from '../../app/server.js';
 import { signRequest } from '../../src/protocol/signature.js';
 import { requireDocker, testDocker, useTestInstance } from '../helpers/docker-env.js';
+import { startRealApp, type RealApp } from '../helpers/real-app.js';
 import { buildTestImage, OPEN_REGISTRY } from '../helpers/test-images.js';
 
 /**
@@ -22,7 +22,7 @@ describe.skipIf(!hasDocker)('deploys through the action against the real app', (
   const instanceId = useTestInstance();
   const repository = `e2e-${instanceId.slice(-8)}/web`;
   const secret = 'e2e-signing-secret-value';
-  let dir: string;
+  let app: RealApp;
   let server: RunningServer;
 
   beforeAll(async () => {
@@ -33,10 +33,10 @@ describe.skipIf(!hasDocker)('deploys through the action against the real app', (
     ] as const) {
       await buildTestImage({ repository, tag, behaviour, instanceId });
     }
-    dir = await mkdtemp(join(tmpdir(), 'dw-e2e-'));
-    await writeFile(
-      join(dir, 'docker-watcher.yaml'),
-      [
+    app = await startRealApp({
+      instanceId,
+      env: { DOCKER_WATCHER_SECRET: secret, DOCKER_WATCHER_TOKEN: 'e2e-api-token' },
+      yaml: [
         'global:',
         '  domain: localhost',
         `  network: dw-e2e-${instanceId.slice(-8)}`,
@@ -53,20 +53,13 @@ describe.skipIf(!hasDocker)('deploys through the action against the real app', (
         '    stages:',
         '      dev: { tag_pattern: "dev-*", auto_deploy: true }',
         '',
-      ].join('\n'),
-    );
-    server = await startServer({
-      configPath: join(dir, 'docker-watcher.yaml'),
-      env: { DOCKER_WATCHER_SECRET: secret, DOCKER_WATCHER_TOKEN: 'e2e-api-token' },
-      logger: silentLogger,
-      port: 0,
-      instanceId,
+      ],
     });
+    server = app.server;
   });
 
   afterAll(async () => {
-    await server?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await app?.close();
   });
 
   /** Runs action/dist/index.js as a GitHub runner does; returns exit code, log and outputs. */
@@ -156,15 +149,15 @@ describe.skipIf(!hasDocker)('bad requests against the real app start nothing', (
   const instanceId = useTestInstance();
   const repository = `e2e-${instanceId.slice(-8)}/bad`;
   const secret = 'e2e-bad-secret';
-  let dir: string;
+  let app: RealApp;
   let server: RunningServer;
 
   beforeAll(async () => {
     await buildTestImage({ repository, tag: 'dev-1', behaviour: 'healthy', instanceId });
-    dir = await mkdtemp(join(tmpdir(), 'dw-e2e-bad-'));
-    await writeFile(
-      join(dir, 'docker-watcher.yaml'),
-      [
+    app = await startRealApp({
+      instanceId,
+      env: { DOCKER_WATCHER_SECRET: secret, DOCKER_WATCHER_TOKEN: 'e2e-api-token' },
+      yaml: [
         'global:',
         `  network: dw-e2e-${instanceId.slice(-8)}`,
         '  listen: { host: 127.0.0.1, port: 8080 }',
@@ -178,20 +171,13 @@ describe.skipIf(!hasDocker)('bad requests against the real app start nothing', (
         '    stages:',
         '      dev: { tag_pattern: "dev-*", auto_deploy: true }',
         '',
-      ].join('\n'),
-    );
-    server = await startServer({
-      configPath: join(dir, 'docker-watcher.yaml'),
-      env: { DOCKER_WATCHER_SECRET: secret, DOCKER_WATCHER_TOKEN: 'e2e-api-token' },
-      logger: silentLogger,
-      port: 0,
-      instanceId,
+      ],
     });
+    server = app.server;
   });
 
   afterAll(async () => {
-    await server?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await app?.close();
   });
 
   const body = (overrides: Record<string, unknown> = {}) =>
