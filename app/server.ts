@@ -11,6 +11,7 @@ import { createDeployer } from '../src/deploy/deployer.js';
 import { failpointHook } from '../src/deploy/failpoint.js';
 import { detectReach, type Reach } from '../src/deploy/probe-url.js';
 import { reconcile } from '../src/deploy/reconcile.js';
+import { createRouteKeeper } from '../src/deploy/route-keeper.js';
 import type { Logger } from '../src/log/logger.js';
 import { createNpmRouter } from '../src/proxy/npm/npm-router.js';
 import { noProxyRouter, type ProxyRouter } from '../src/proxy/router.js';
@@ -100,6 +101,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     logger: logger.child({ component: 'forge' }),
   });
   const notifier = createNotifier({ loaded, clock, logger: logger.child({ component: 'notify' }) });
+  const routes = createRouteKeeper({ loaded, docker, store, router, clock, logger, instanceId });
   const deployer = createDeployer({
     loaded,
     docker,
@@ -109,7 +111,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     logger,
     instanceId,
     reach,
-    observers: [metrics, reporter, notifier],
+    observers: [metrics, reporter, notifier, routes],
     ...afterPhase,
   });
   const summary = await reconcile({ loaded, docker, store, router, clock, logger, instanceId });
@@ -117,6 +119,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   await findOrphans({ config, docker, instanceId, logger }).catch((error: unknown) =>
     logger.warn('could not look for orphaned containers', { error: errorMessage(error) }),
   );
+
+  routes.start();
 
   const registry = createRegistryClient({ clock, logger: logger.child({ component: 'registry' }) });
   const poller = createPoller({
@@ -170,6 +174,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     close: () =>
       (closing ??= (async () => {
         await poller.stop();
+        await routes.stop();
         await deployer.shutdown(config.global.shutdown_timeout_seconds * 1000);
         await new Promise<void>((done) => server.close(() => done()));
         // Replies, statuses and notifications still in flight get a short grace, then are dropped.

@@ -1,0 +1,136 @@
+import { stageDomain } from '../config/domains.js';
+import { FINAL_STATUSES, type LiveVersion } from '../core/deploy-types.js';
+import { errorMessage } from '../core/errors.js';
+import type { DeployObserver } from './deploy-observer.js';
+import type { EngineDeps } from './engine-deps.js';
+
+/** Pause before watching the engine again after its event stream broke (e.g. dockerd restarted). */
+const RETRY_MS = [500, 1000, 2000, 5000] as const;
+
+export interface RouteKeeper extends DeployObserver {
+  /** Re-applies every live route now, then follows the engine until stopped. */
+  start(): void;
+  stop(): Promise<void>;
+  /** One pass over the live versions (also what start and every reconnect do). */
+  repairAll(signal?: AbortSignal): Promise<void>;
+}
+
+/**
+ * Keeps each stage's proxy route on its live container between deploys. A container can come
+ * back on another published port when the Docker engine restarts it (engine upgrade, reboot):
+ * with NPM reaching containers by host port, the route would then point at nothing. The keeper
+ * follows the engine's events (re-connecting after the engine went away) and re-points a route
+ * when the live container's port changed. Stages with a deploy running are left to that deploy.
+ */
+export function createRouteKeeper(deps: EngineDeps): RouteKeeper {
+  const { docker, store, router, logger, clock } = deps;
+  const routedPort = new Map<string, number | undefined>();
+  const key = (live: LiveVersion) => `${live.project}/${live.stage}`;
+  let controller: AbortController | undefined;
+  let loop: Promise<void> | undefined;
+
+  const busy = (live: LiveVersion) =>
+    store.listDeploys({ project: live.project, stage: live.stage, status: ['running'], limit: 1 }).length > 0;
+
+  async function repair(live: LiveVersion, signal?: AbortSignal): Promise<void> {
+    const project = deps.loaded.config.projects[live.project];
+    if (!project?.stages[live.stage] || busy(live)) return;
+    const container = await docker.inspectContainer(live.containerId, signal);
+    if (container?.state !== 'running') return;
+    if (routedPort.has(key(live)) && routedPort.get(key(live)) === container.hostPort) return;
+    await router.switchTo(
+      {
+        project: live.project,
+        stage: live.stage,
+        domain: stageDomain(deps.loaded.config, live.project, live.stage),
+        containerName: container.name,
+        port: project.port,
+        ...(container.hostPort === undefined ? {} : { hostPort: container.hostPort }),
+      },
+      signal,
+    );
+    if (routedPort.has(key(live))) {
+      logger.warn('live container came back on another port: proxy route re-pointed', {
+        project: live.project,
+        stage: live.stage,
+        container: container.name,
+        hostPort: container.hostPort,
+      });
+    }
+    routedPort.set(key(live), container.hostPort);
+  }
+
+  async function repairAll(signal?: AbortSignal): Promise<void> {
+    for (const live of store.listLive()) {
+      try {
+        await repair(live, signal);
+      } catch (error) {
+        if (signal?.aborted) return;
+        logger.error('could not check the route of a live version', {
+          project: live.project,
+          stage: live.stage,
+          error: errorMessage(error),
+        });
+      }
+    }
+  }
+
+  async function follow(signal: AbortSignal): Promise<void> {
+    for (let failures = 0; !signal.aborted;) {
+      try {
+        await docker.ping(signal);
+        await repairAll(signal);
+        failures = 0;
+        await docker.watchEvents((event) => {
+          if (event.action !== 'start') return;
+          const live = store.listLive().find((l) => l.containerId === event.containerId);
+          if (live)
+            void repair(live, signal).catch((error: unknown) => {
+              if (!signal.aborted)
+                logger.error('could not re-point a route', { stage: key(live), error: errorMessage(error) });
+            });
+        }, signal);
+      } catch (error) {
+        if (signal.aborted) return;
+        if (failures === 0)
+          logger.warn("lost the Docker engine's events; watching again", { error: errorMessage(error) });
+        await clock
+          .sleep(RETRY_MS[Math.min(failures++, RETRY_MS.length - 1)]!, signal)
+          .catch(() => undefined);
+      }
+    }
+  }
+
+  return {
+    // A deploy that ended may have left its stage while the engine moved the live container
+    // (repair skips busy stages): look again. After a success the route is the deploy's own.
+    onDeployEvent(event, record) {
+      if (event.type !== 'status' || !event.status || !FINAL_STATUSES.includes(event.status)) return;
+      const live = store.getLive(record.project, record.stage);
+      if (!live) return;
+      if (event.status === 'succeeded' && live.deployId === record.id) {
+        void docker.inspectContainer(live.containerId).then(
+          (c) => routedPort.set(key(live), c?.hostPort),
+          () => routedPort.delete(key(live)),
+        );
+        return;
+      }
+      routedPort.delete(key(live));
+      void repair(live).catch((error: unknown) =>
+        logger.error('could not check the route after a deploy', {
+          stage: key(live),
+          error: errorMessage(error),
+        }),
+      );
+    },
+    start() {
+      controller = new AbortController();
+      loop = follow(controller.signal);
+    },
+    async stop() {
+      controller?.abort();
+      await loop;
+    },
+    repairAll,
+  };
+}

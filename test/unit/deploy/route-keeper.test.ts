@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { createRouteKeeper } from '../../../src/deploy/route-keeper.js';
+import { silentLogger } from '../../../src/log/logger.js';
+import { deployerFixture, INSTANCE } from './deployer-fixture.js';
+
+describe('route keeper', () => {
+  async function liveFixture() {
+    const fx = deployerFixture();
+    fx.publish('v1');
+    const record = await fx.deploy('v1');
+    expect(record.status).toBe('succeeded');
+    const keeper = createRouteKeeper({ ...fx, logger: silentLogger, instanceId: INSTANCE });
+    return { fx, keeper, containerId: record.containerId! };
+  }
+
+  const switches = (fx: Awaited<ReturnType<typeof liveFixture>>['fx']) =>
+    fx.router.calls.filter((c) => c.method === 'switchTo').length;
+
+  it('re-applies each live route once, then only when the live container comes back on another port', async () => {
+    const { fx, keeper, containerId } = await liveFixture();
+    const afterDeploy = switches(fx);
+    await keeper.repairAll();
+    expect(switches(fx)).toBe(afterDeploy + 1);
+    await keeper.repairAll();
+    expect(switches(fx)).toBe(afterDeploy + 1);
+
+    fx.docker.patchContainer(containerId, { hostPort: 45678 });
+    await keeper.repairAll();
+    expect(switches(fx)).toBe(afterDeploy + 2);
+    expect(fx.router.routes.get('stage-dev-web.example.test')).toMatchObject({ hostPort: 45678 });
+  });
+
+  it('leaves a stage with a deploy running to that deploy, and a stopped live container alone', async () => {
+    const { fx, keeper, containerId } = await liveFixture();
+    await keeper.repairAll();
+    const before = switches(fx);
+    fx.docker.patchContainer(containerId, { hostPort: 40001, state: 'exited' });
+    await keeper.repairAll();
+    expect(switches(fx)).toBe(before);
+
+    fx.docker.patchContainer(containerId, { state: 'running' });
+    const running = fx.store.createDeploy({
+      id: 'busy',
+      intent: fx.intent('v2'),
+      status: 'running',
+      createdAt: new Date().toISOString(),
+    });
+    await keeper.repairAll();
+    expect(switches(fx)).toBe(before);
+    fx.store.updateDeploy(running.id, { status: 'failed' });
+    await keeper.repairAll();
+    expect(switches(fx)).toBe(before + 1);
+  });
+
+  it('looks at a stage again when a deploy of it ends without success', async () => {
+    const { fx, keeper, containerId } = await liveFixture();
+    await keeper.repairAll();
+    const before = switches(fx);
+    fx.docker.patchContainer(containerId, { hostPort: 40002 });
+    const failed = fx.store.createDeploy({
+      id: 'f1',
+      intent: fx.intent('v2'),
+      status: 'failed',
+      createdAt: new Date().toISOString(),
+    });
+    keeper.onDeployEvent(
+      {
+        deployId: 'f1',
+        seq: 1,
+        at: new Date().toISOString(),
+        type: 'status',
+        level: 'error',
+        status: 'failed',
+        message: 'failed',
+      },
+      failed,
+    );
+    await new Promise((r) => setTimeout(r, 10));
+    expect(switches(fx)).toBe(before + 1);
+    expect(fx.router.routes.get('stage-dev-web.example.test')).toMatchObject({ hostPort: 40002 });
+  });
+});
