@@ -1,7 +1,10 @@
 # docker-watcher as a container on the Docker host (TrueNAS SCALE, or any host with Docker).
 # Multi-stage: build with dev dependencies, run with production dependencies only.
+# NODE_IMAGE only exists so tests without internet can build FROM a local stand-in image
+# (test/helpers/node-base-image.ts); everyone else gets the official node:24-slim.
+ARG NODE_IMAGE=node:24-slim
 
-FROM node:24-slim AS build
+FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
@@ -10,12 +13,12 @@ COPY app ./app
 COPY src ./src
 RUN npm run build
 
-FROM node:24-slim AS deps
+FROM ${NODE_IMAGE} AS deps
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 
-FROM node:24-slim
+FROM ${NODE_IMAGE}
 ENV NODE_ENV=production \
     DOCKER_WATCHER_CONFIG=/config/docker-watcher.yaml
 WORKDIR /app

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -140,6 +141,8 @@ async function push(ref: string, registry: string): Promise<string> {
 async function authDockerConfig(): Promise<string> {
   const dir = join(tmpdir(), `dw-docker-config-${process.pid}`);
   await mkdir(dir, { recursive: true });
+  // One login per test process; gone with the process, so no credentials stay behind in /tmp.
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   const login = run(
     'docker',
     ['login', AUTH_REGISTRY, '-u', AUTH_REGISTRY_CREDENTIALS.username, '--password-stdin'],
