@@ -28,8 +28,9 @@ COPY package.json ./
 COPY bin ./bin
 COPY config ./config
 # Runs as the unprivileged `node` user; compose adds the group that owns the Docker socket
-# (group_add), so no root is needed to talk to the engine.
-RUN mkdir -p /data && chown node:node /data
+# (group_add), so no root is needed to talk to the engine. /config mirrors the compose folder, so
+# the default data_dir (./data, relative to the config file) is /config/data.
+RUN mkdir -p /config/data && chown node:node /config/data
 USER node
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \

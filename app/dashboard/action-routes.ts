@@ -18,10 +18,10 @@ export const DASHBOARD_ACTOR = 'dashboard';
  * Runs a dashboard action: a session, a same-origin form and its session's CSRF token are all
  * required before `act` runs; then the browser goes to the deploy's page.
  */
-async function runAction(
+export async function runAction(
   c: Context<AppEnv>,
   deps: AppDeps,
-  act: (form: URLSearchParams) => DeployRecord,
+  act: (form: URLSearchParams) => DeployRecord | Promise<DeployRecord>,
 ): Promise<Response> {
   const session = readSession(c, deps);
   if (!session) return c.redirect('/login', 303);
@@ -31,7 +31,7 @@ async function runAction(
   if (!checkCsrf(dashboardToken(deps)!, session.id, form.get('csrf'))) {
     throw new HTTPException(403, { message: refused });
   }
-  const record = act(form);
+  const record = await act(form);
   c.set('logFields', { deployId: record.id, project: record.project, stage: record.stage });
   return c.redirect(paths.deploy(record.id), 303);
 }

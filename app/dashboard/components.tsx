@@ -51,4 +51,12 @@ export const paths = {
   rollbackAction: (project: string, stage: string) =>
     `/dashboard-actions/projects/${encodeURIComponent(project)}/stages/${encodeURIComponent(stage)}/rollback`,
   approveAction: (id: string) => `/dashboard-actions/deploys/${encodeURIComponent(id)}/approve`,
+  stage: (project: string, stage: string) =>
+    `/projects/${encodeURIComponent(project)}/stages/${encodeURIComponent(stage)}`,
+  stageLogs: (project: string, stage: string) =>
+    `/api/projects/${encodeURIComponent(project)}/stages/${encodeURIComponent(stage)}/logs`,
+  teardownAction: (project: string, stage: string) =>
+    `/dashboard-actions/projects/${encodeURIComponent(project)}/stages/${encodeURIComponent(stage)}/teardown`,
+  orphanTeardownAction: (project: string, stage: string) =>
+    `/dashboard-actions/orphans/${encodeURIComponent(project)}/${encodeURIComponent(stage)}/teardown`,
 };

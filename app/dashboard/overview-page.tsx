@@ -2,11 +2,19 @@ import type { Config } from '../../src/config/schema.js';
 import type { Store } from '../../src/store/store.js';
 import { paths } from './components.js';
 import { Layout, type PageView } from './layout.js';
+import { OrphansSection } from './orphans-section.js';
 import { StageCard } from './stage-card.js';
+import type { OrphanList } from './stage-ops-data.js';
 import { projectStages } from './stage-view.js';
 
 /** GET /: every project and stage, what runs there and how its last deploy went. */
-export function OverviewPage(props: { config: Config; store: Store; view: PageView & { csrf: string } }) {
+export function OverviewPage(props: {
+  config: Config;
+  store: Store;
+  view: PageView & { csrf: string };
+  /** Stages no longer in the config that still have containers (undefined without stage ops). */
+  orphans?: OrphanList | undefined;
+}) {
   const { config, store, view } = props;
   const projects = Object.keys(config.projects);
   return (
@@ -28,6 +36,7 @@ export function OverviewPage(props: { config: Config; store: Store; view: PageVi
           </div>
         </section>
       ))}
+      <OrphansSection orphans={props.orphans} csrf={view.csrf} />
     </Layout>
   );
 }

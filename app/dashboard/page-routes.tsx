@@ -7,10 +7,11 @@ import { OverviewPage } from './overview-page.js';
 import { pageView, sendPage } from './page-response.js';
 import { HISTORY_DEFAULT, HISTORY_MAX, ProjectPage } from './project-page.js';
 import { readSession } from './session-cookie.js';
+import { loadOrphans } from './stage-ops-data.js';
 import type { Session } from './session.js';
 
 /** Runs `render` with the request's session, or sends the browser to log in first. */
-function withSession(
+export function withSession(
   deps: AppDeps,
   render: (c: Context<AppEnv>, session: Session) => Response | Promise<Response>,
 ) {
@@ -35,9 +36,11 @@ export function registerPages(app: Hono<AppEnv>, deps: AppDeps): void {
 
   app.get(
     '/',
-    withSession(deps, (c, session) =>
-      sendPage(c, <OverviewPage config={config} store={deps.store} view={pageView(c, deps, session)} />),
-    ),
+    withSession(deps, async (c, session) => {
+      const orphans = await loadOrphans(deps);
+      const view = pageView(c, deps, session);
+      return sendPage(c, <OverviewPage config={config} store={deps.store} view={view} orphans={orphans} />);
+    }),
   );
 
   app.get(

@@ -5,6 +5,7 @@ import { dashboardErrorHandler } from './dashboard-errors.js';
 import { createLoginThrottle, type LoginThrottleOptions } from './login-throttle.js';
 import { registerLogin } from './login-routes.js';
 import { registerPages } from './page-routes.js';
+import { registerStageRoutes } from './stage-routes.js';
 
 export interface DashboardOptions {
   /** Wrong-token limits per client address; default 5 per 15 minutes. */
@@ -25,6 +26,7 @@ export function registerDashboard(app: Hono<AppEnv>, deps: AppDeps, options: Das
   });
   registerPages(dashboard, deps);
   registerActions(dashboard, deps);
+  registerStageRoutes(dashboard, deps);
   dashboard.onError(dashboardErrorHandler(deps));
   app.route('/', dashboard);
 }

@@ -12,7 +12,9 @@ export function StageCard(props: { stage: StageView; view: PageView & { csrf: st
   return (
     <section class="stage" data-stage={`${stage.project}/${stage.stage}`}>
       <div class="head">
-        <strong>{stage.stage}</strong>
+        <strong>
+          <a href={paths.stage(stage.project, stage.stage)}>{stage.stage}</a>
+        </strong>
         {waiting && (
           <a class="badge attention" href={paths.deploy(waiting.id)}>
             {stage.awaiting.length === 1 ? 'awaiting approval' : `${stage.awaiting.length} awaiting approval`}

@@ -25,8 +25,8 @@ export interface AppDeps {
   heartbeatMs?: number;
   /** How long the follow token in a 202 answer stays valid; default 2 h. */
   followTokenTtlMs?: number;
-  /** Served by GET /metrics (src/metrics/metrics.ts); without it the route is not mounted. */
-  metrics?: Pick<Metrics, 'render'>;
+  /** Served by GET /metrics (src/metrics/metrics.ts; scrape() when given); without it the route is not mounted. */
+  metrics?: Pick<Metrics, 'render'> & Partial<Pick<Metrics, 'scrape'>>;
   /** A project's forge client for comment commands; default forgeFor(loaded, project). */
   forgeFor?: (project: string) => ProjectForge | undefined;
   /** Registry push webhooks (GitHub registry_package, Gitea package), called after verification. */

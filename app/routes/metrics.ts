@@ -10,9 +10,10 @@ import { authorize } from '../http/auth.js';
 export function registerMetrics(app: Hono<AppEnv>, deps: AppDeps): void {
   const metrics = deps.metrics;
   if (!metrics) return;
-  app.get('/metrics', (c) => {
+  app.get('/metrics', async (c) => {
     if (!deps.loaded.config.global.metrics_public) authorize(c, deps, { tokenOnly: true });
-    return c.body(metrics.render(), 200, {
+    const text = metrics.scrape ? await metrics.scrape() : metrics.render();
+    return c.body(text, 200, {
       'Content-Type': METRICS_CONTENT_TYPE,
       'Cache-Control': 'no-store',
     });

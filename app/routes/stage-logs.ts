@@ -20,7 +20,7 @@ export function formatLogLine(line: LogLine): string {
 export function registerStageLogs(app: Hono<AppEnv>, deps: AppDeps): void {
   app.get('/api/projects/:project/stages/:stage/logs', async (c) => {
     const { project, stage } = configuredStage(c, deps);
-    authorize(c, deps, { project });
+    authorize(c, deps, { project, session: true });
     const query = parseLogQuery(c.req.query(), deps.clock.now());
     const ops = requireOps(deps);
     // Resolved before streaming starts, so that "nothing live" is a 404, not a broken stream.

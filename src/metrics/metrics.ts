@@ -12,6 +12,8 @@ import {
   type Sample,
 } from './exposition.js';
 
+const LATE_GRACE_MS = 250;
+
 /** Content-Type of GET /metrics. */
 export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
@@ -35,7 +37,12 @@ export interface MetricsDeps {
   store: Store;
   logger?: Logger;
   process?: ProcessStats;
+  /** How long scrape() waits for async gauges (container stats take about 1 s); default 5 s. */
+  asyncTimeoutMs?: number;
 }
+
+/** Gauges read asynchronously at scrape time; they must stop when `signal` aborts. */
+export type AsyncGaugeSource = (signal: AbortSignal) => Promise<MetricFamily[]>;
 
 /** The app's metrics: fed by deploy events, the store at scrape time and hooks of other parts. */
 export interface Metrics extends DeployObserver {
@@ -45,6 +52,13 @@ export interface Metrics extends DeployObserver {
   incPollerError(project: string): void;
   /** Adds a gauge read at every scrape, e.g. the poller's consecutive failures per project. */
   registerGauge(name: string, help: string, read: () => Sample[]): void;
+  /** Adds families read asynchronously at every scrape (e.g. container resource use); see scrape(). */
+  registerAsyncGauges(source: AsyncGaugeSource): void;
+  /**
+   * render() plus the async gauges, all read in parallel within asyncTimeoutMs: a source that
+   * fails or is late is left out of this scrape (and logged), the rest is still answered.
+   */
+  scrape(): Promise<string>;
 }
 
 const seconds = (from: string | undefined, to: string | undefined): number | undefined => {
@@ -110,6 +124,22 @@ export function createMetrics(deps: MetricsDeps): Metrics {
     ]),
   ];
 
+  const asyncSources: AsyncGaugeSource[] = [];
+  const asyncTimeoutMs = deps.asyncTimeoutMs ?? 5000;
+
+  const collectSync = (): MetricFamily[] => {
+    const families: MetricFamily[] = [];
+    for (const collector of collectors) {
+      try {
+        families.push(collector.collect());
+      } catch (error) {
+        // One failing source (a hook, a locked store) must not take the whole scrape down.
+        logger.warn('a metric could not be collected', { error });
+      }
+    }
+    return families;
+  };
+
   const recordEnd = (record: DeployRecord) => {
     deploys.inc({ project: record.project, stage: record.stage, status: record.status });
     for (const timing of record.phases) {
@@ -132,15 +162,27 @@ export function createMetrics(deps: MetricsDeps): Metrics {
         logger.warn('metrics could not record a deploy', { deployId: record.id, error });
       }
     },
-    render() {
-      const families: MetricFamily[] = [];
-      for (const collector of collectors) {
-        try {
-          families.push(collector.collect());
-        } catch (error) {
-          // One failing source (a hook, a locked store) must not take the whole scrape down.
-          logger.warn('a metric could not be collected', { error });
-        }
+    render: () => renderFamilies(collectSync()),
+    async scrape() {
+      const sync = collectSync();
+      const signal = AbortSignal.timeout(asyncTimeoutMs);
+      let timer: NodeJS.Timeout | undefined;
+      // A source answers with what it has when the signal aborts; one that ignores the signal is
+      // cut off a moment later, so it cannot hold the scrape.
+      const late = new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`no answer within ${asyncTimeoutMs} ms`)),
+          asyncTimeoutMs + LATE_GRACE_MS,
+        );
+      });
+      const results = await Promise.allSettled(
+        asyncSources.map((source) => Promise.race([source(signal), late])),
+      );
+      clearTimeout(timer);
+      const families = [...sync];
+      for (const result of results) {
+        if (result.status === 'fulfilled') families.push(...result.value);
+        else logger.warn('async metrics could not be collected', { error: result.reason });
       }
       return renderFamilies(families);
     },
@@ -152,6 +194,9 @@ export function createMetrics(deps: MetricsDeps): Metrics {
         throw new Error(`metric ${name} is registered twice; give the gauge another name`);
       }
       collectors.push(gaugeCollector(name, help, read));
+    },
+    registerAsyncGauges(source) {
+      asyncSources.push(source);
     },
   };
 }

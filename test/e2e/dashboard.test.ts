@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../app/server.js';
 import { FINAL_STATUSES, type DeployRecord } from '../../src/core/deploy-types.js';
 import { silentLogger } from '../../src/log/logger.js';
-import { requireDocker, useTestInstance } from '../helpers/docker-env.js';
+import { requireDocker, testDocker, useTestInstance } from '../helpers/docker-env.js';
 import { buildTestImage, OPEN_REGISTRY } from '../helpers/test-images.js';
 
 /**
@@ -237,7 +237,74 @@ describe.skipIf(!hasDocker)('the dashboard in a browser', () => {
     expect(server.store.listDeploys()).toHaveLength(before);
     await page.close();
   });
+
+  it("shows the live container's log and resource use on the stage page, and follows a new line", async () => {
+    const live = server.store.getLive('web', 'dev')!;
+    const page = await user.newPage();
+    await page.goto(`${server.url}/`);
+    await page.click('[data-stage="web/dev"] .head a');
+    expect(new URL(page.url()).pathname).toBe('/projects/web/stages/dev');
+    await expect(page.textContent('#stage-log')).resolves.toContain(`listening on 8080 version`);
+    const usage = (await page.textContent('#usage'))!;
+    expect(usage).toContain('running');
+    expect(usage).toMatch(/Memory\s*[\d.]+ (B|KiB|MiB) \/ [\d.]+ (MiB|GiB)/);
+    await screenshots(page, 'stage');
+
+    await page.click('#follow-log');
+    await page.locator('#follow-state', { hasText: 'following live' }).waitFor({ timeout: 10_000 });
+    const marker = `followed ${Date.now()}`;
+    await writeToContainerLog(live.containerId, `echo "${marker}" > /proc/1/fd/2`);
+    const line = page.locator('#stage-log li', { hasText: marker });
+    await line.waitFor({ timeout: 10_000 });
+    await expect(line.getAttribute('class')).resolves.toBe('std-stderr');
+    await expect(line.locator('.s').textContent()).resolves.toBe('err');
+    await screenshots(page, 'stage-following');
+    await page.click('#follow-log');
+    await expect(page.textContent('#follow-state')).resolves.toBe('stopped following');
+    await page.close();
+  });
+
+  it('tears the stage down from its page: every container of the stage is removed', async () => {
+    const docker = testDocker();
+    const stageContainers = () =>
+      docker.listContainers({
+        all: true,
+        filters: {
+          label: [
+            `docker-watcher.instance-id=${instanceId}`,
+            'docker-watcher.project=web',
+            'docker-watcher.stage=dev',
+          ],
+        },
+      });
+    expect((await stageContainers()).length).toBeGreaterThan(0);
+    const page = await user.newPage();
+    await page.goto(`${server.url}/projects/web/stages/dev`);
+    const dialog = new Promise<string>((resolve) =>
+      page.once('dialog', (d) => {
+        resolve(d.message());
+        void d.accept();
+      }),
+    );
+    await page.click('form[action$="/teardown"] button[type=submit]');
+    expect(await dialog).toContain('Tear down web/dev?');
+    await page.waitForURL(/\/deploys\//);
+    await page.locator('#deploy-status', { hasText: 'succeeded' }).waitFor({ timeout: 30_000 });
+    expect(await stageContainers()).toEqual([]);
+    expect(server.store.getLive('web', 'dev')).toBeUndefined();
+    await page.goto(`${server.url}/projects/web/stages/dev`);
+    await expect(page.textContent('main')).resolves.toContain('nothing is live on web/dev');
+    await page.close();
+  });
 });
+
+/** Runs `script` in the container; writing to /proc/1/fd/1 or /2 puts a line in its log. */
+async function writeToContainerLog(containerId: string, script: string): Promise<void> {
+  const exec = await testDocker()
+    .getContainer(containerId)
+    .exec({ Cmd: ['sh', '-c', script] });
+  await exec.start({ Detach: true });
+}
 
 /** A page on another loopback port: the attacker's site. */
 async function serveHtml(html: string): Promise<{ server: Server; url: string }> {

@@ -40,7 +40,9 @@ export async function localNodeToolchain(): Promise<NodeToolchain> {
   if (npmCli === '') throw new Error('npm is not on PATH: the stand-in node image needs a copy of it');
   const npmDir = dirname(dirname(npmCli));
   await stat(join(npmDir, 'package.json')).catch(() => {
-    throw new Error(`npm at ${npmCli} is not inside an npm package directory (expected ${npmDir}/package.json)`);
+    throw new Error(
+      `npm at ${npmCli} is not inside an npm package directory (expected ${npmDir}/package.json)`,
+    );
   });
   return { node, npmDir };
 }
@@ -89,7 +91,17 @@ async function buildNodeRootfs(): Promise<string> {
 
   const root = await mkdtemp(join(tmpdir(), 'dw-node-rootfs-'));
   try {
-    for (const dir of ['bin', 'etc/ssl/certs', 'usr/bin', 'usr/local/bin', 'usr/local/lib', 'root', 'proc', 'sys', 'dev']) {
+    for (const dir of [
+      'bin',
+      'etc/ssl/certs',
+      'usr/bin',
+      'usr/local/bin',
+      'usr/local/lib',
+      'root',
+      'proc',
+      'sys',
+      'dev',
+    ]) {
       await mkdir(join(root, dir), { recursive: true });
     }
     await mkdir(join(root, 'tmp'), { mode: 0o1777 });
@@ -100,11 +112,17 @@ async function buildNodeRootfs(): Promise<string> {
       await mkdir(join(root, dirname(library)), { recursive: true });
       await copyFile(await realpath(library), join(root, library));
     }
-    await cp(toolchain.npmDir, join(root, 'usr/local/lib/node_modules/npm'), { recursive: true, dereference: true });
+    await cp(toolchain.npmDir, join(root, 'usr/local/lib/node_modules/npm'), {
+      recursive: true,
+      dereference: true,
+    });
     await symlink('../lib/node_modules/npm/bin/npm-cli.js', join(root, 'usr/local/bin/npm'));
     await symlink('../lib/node_modules/npm/bin/npx-cli.js', join(root, 'usr/local/bin/npx'));
     await installBusybox(root);
-    await writeFile(join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nnode:x:1000:1000::/home/node:/bin/sh\n');
+    await writeFile(
+      join(root, 'etc/passwd'),
+      'root:x:0:0:root:/root:/bin/sh\nnode:x:1000:1000::/home/node:/bin/sh\n',
+    );
     await writeFile(join(root, 'etc/group'), 'root:x:0:\nnode:x:1000:\n');
     await mkdir(join(root, 'home/node'), { recursive: true });
     await chown(join(root, 'home/node'), 1000, 1000);
