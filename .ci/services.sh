@@ -12,6 +12,7 @@ command -v docker-registry >/dev/null || need_pkgs+=(docker-registry)
 command -v nginx >/dev/null || need_pkgs+=(nginx-light)
 command -v htpasswd >/dev/null || need_pkgs+=(apache2-utils)
 command -v chromium >/dev/null || need_pkgs+=(chromium)
+command -v docker-compose >/dev/null || docker compose version >/dev/null 2>&1 || need_pkgs+=(docker-compose)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   echo "services: installing ${need_pkgs[*]}"
   apt-get update -qq

@@ -21,6 +21,7 @@ import { createApp } from './create-app.js';
 import { createBackgroundTasks } from './http/background-tasks.js';
 import { errorMessage } from '../src/core/errors.js';
 import { createDeployReporter } from '../src/forge/deploy-reporter.js';
+import { registerContainerGauges } from '../src/metrics/container-gauges.js';
 import { createMetrics } from '../src/metrics/metrics.js';
 import { createNotifier } from '../src/notify/notifier.js';
 import { findOrphans } from '../src/ops/orphans.js';
@@ -94,6 +95,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     options.failpoint === undefined ? {} : { afterPhase: failpointHook(options.failpoint, logger) };
   // Observers follow every deploy; each sends in the background and never slows a deploy down.
   const metrics = createMetrics({ store, logger });
+  registerContainerGauges(metrics, { docker, store, logger: logger.child({ component: 'metrics' }) });
   const reporter = createDeployReporter({
     loaded,
     store,

@@ -43,9 +43,9 @@ export function StageCard(props: { stage: StageView; view: PageView & { csrf: st
       </div>
       {last && (
         <div>
-          last deploy{' '}
+          {last.intent.trigger === 'teardown' ? 'torn down' : 'last deploy'}{' '}
           <a href={paths.deploy(last.id)} class="mono">
-            {last.intent.tag}
+            {last.intent.trigger === 'teardown' ? 'history' : last.intent.tag}
           </a>{' '}
           <StatusBadge status={last.status} /> <When iso={last.finishedAt ?? last.createdAt} now={view.now} />
         </div>

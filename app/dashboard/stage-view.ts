@@ -24,7 +24,7 @@ export function stageView(config: Config, store: Store, project: string, stage: 
   const live = store.getLive(project, stage);
   const lastDeploy = store.listDeploys({ project, stage, limit: 1 })[0];
   const awaiting = store.listDeploys({ project, stage, status: ['awaiting_approval'], limit: 20 });
-  const succeeded = store.listDeploys({ project, stage, status: ['succeeded'], limit: 2 });
+  const succeeded = store.listDeploys({ project, stage, status: ['succeeded'], limit: 3 });
   const liveUrl = live ? store.getDeploy(live.deployId)?.url : undefined;
   return {
     project,
@@ -35,7 +35,10 @@ export function stageView(config: Config, store: Store, project: string, stage: 
     ...(liveUrl ? { liveUrl } : {}),
     ...(lastDeploy ? { lastDeploy } : {}),
     awaiting,
-    canRollBack: succeeded.some((record) => record.id !== live?.deployId),
+    // A teardown is recorded as a succeeded run but is no version to go back to.
+    canRollBack: succeeded.some(
+      (record) => record.id !== live?.deployId && record.intent.trigger !== 'teardown',
+    ),
   };
 }
 

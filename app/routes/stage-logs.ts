@@ -16,6 +16,7 @@ export function formatLogLine(line: LogLine): string {
  * GET /api/projects/:project/stages/:stage/logs?tail=&since=&follow=: the live container's
  * output. Without follow, text/plain streamed as read; with follow, Server-Sent Events (`line`
  * events of {stream, time, text}) until the container stops (`end`) or the client leaves.
+ * The dashboard's session cookie is accepted too: the stage page follows the log with it.
  */
 export function registerStageLogs(app: Hono<AppEnv>, deps: AppDeps): void {
   app.get('/api/projects/:project/stages/:stage/logs', async (c) => {

@@ -296,6 +296,38 @@ describe.skipIf(!hasDocker)('the dashboard in a browser', () => {
     await expect(page.textContent('main')).resolves.toContain('nothing is live on web/dev');
     await page.close();
   });
+
+  it('lists a stage the config no longer lists on the overview and tears it down only on the click', async () => {
+    const docker = testDocker();
+    const orphan = await docker.createContainer({
+      name: `dw-web-old-${instanceId.slice(-8)}`,
+      Image: `${OPEN_REGISTRY}/${repository}:dev-1`,
+      Labels: {
+        'docker-watcher.instance-id': instanceId,
+        'docker-watcher.project': 'web',
+        'docker-watcher.stage': 'old',
+      },
+    });
+    await orphan.start();
+    const page = await user.newPage();
+    await page.goto(`${server.url}/`);
+    const card = page.locator('[data-orphan="web/old"]');
+    await expect(card.textContent()).resolves.toContain(`dw-web-old-${instanceId.slice(-8)}`);
+    await screenshots(page, 'overview-orphans');
+    expect((await orphan.inspect()).State.Running).toBe(true);
+    page.once('dialog', (d) => void d.accept());
+    await card.locator('button:has-text("Tear down")').click();
+    await page.waitForURL(/\/deploys\//);
+    await page.locator('#deploy-status', { hasText: 'succeeded' }).waitFor({ timeout: 30_000 });
+    const left = await docker.listContainers({
+      all: true,
+      filters: { label: [`docker-watcher.instance-id=${instanceId}`, 'docker-watcher.stage=old'] },
+    });
+    expect(left).toEqual([]);
+    await page.goto(`${server.url}/`);
+    await expect(page.locator('#orphans').count()).resolves.toBe(0);
+    await page.close();
+  });
 });
 
 /** Runs `script` in the container; writing to /proc/1/fd/1 or /2 puts a line in its log. */

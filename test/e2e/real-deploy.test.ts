@@ -127,6 +127,15 @@ describe.skipIf(!hasDocker)('deploys through the action against the real app', (
     expect(states).toEqual({ 'dev-1': 'exited', 'dev-2': 'running' });
   });
 
+  it('exposes deploys and the live container in /metrics, behind the token', async () => {
+    expect((await fetch(`${server.url}/metrics`)).status).toBe(401);
+    const text = await fetch(`${server.url}/metrics`, {
+      headers: { authorization: 'Bearer e2e-api-token' },
+    }).then((r) => r.text());
+    expect(text).toMatch(/docker_watcher_deploys_total\{project="web",stage="dev",status="succeeded"\} 2/);
+    expect(text).toMatch(/docker_watcher_container_memory_bytes\{project="web",stage="dev"\} \d+/);
+  });
+
   it('fails the step naming the health phase and leaves dev-2 serving', async () => {
     const live = server.store.getLive('web', 'dev');
     expect(live?.tag).toBe('dev-2');
