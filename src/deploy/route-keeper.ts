@@ -25,6 +25,8 @@ export interface RouteKeeper extends DeployObserver {
 export function createRouteKeeper(deps: EngineDeps): RouteKeeper {
   const { docker, store, router, logger, clock } = deps;
   const routedPort = new Map<string, number | undefined>();
+  /** Repairs under way per stage: a deploy that starts on the stage cancels its repair. */
+  const inflight = new Map<string, AbortController>();
   const key = (live: LiveVersion) => `${live.project}/${live.stage}`;
   let controller: AbortController | undefined;
   let loop: Promise<void> | undefined;
@@ -32,19 +34,36 @@ export function createRouteKeeper(deps: EngineDeps): RouteKeeper {
   const busy = (live: LiveVersion) =>
     store.listDeploys({ project: live.project, stage: live.stage, status: ['running'], limit: 1 }).length > 0;
 
-  async function repair(live: LiveVersion, signal?: AbortSignal): Promise<void> {
+  async function repair(live: LiveVersion, outer?: AbortSignal): Promise<void> {
     const project = deps.loaded.config.projects[live.project];
     if (!project?.stages[live.stage] || busy(live)) return;
+    const own = new AbortController();
+    inflight.get(key(live))?.abort();
+    inflight.set(key(live), own);
+    const signal = outer ? AbortSignal.any([outer, own.signal]) : own.signal;
+    try {
+      await repairStage(live, project.port, signal);
+    } catch (error) {
+      if (own.signal.aborted) return; // a deploy took the stage over: its switch decides
+      throw error;
+    } finally {
+      if (inflight.get(key(live)) === own) inflight.delete(key(live));
+    }
+  }
+
+  async function repairStage(live: LiveVersion, port: number, signal: AbortSignal): Promise<void> {
     const container = await docker.inspectContainer(live.containerId, signal);
     if (container?.state !== 'running') return;
     if (routedPort.has(key(live)) && routedPort.get(key(live)) === container.hostPort) return;
+    // Checked again right before the switch: a deploy that started meanwhile owns the route.
+    if (busy(live)) return;
     await router.switchTo(
       {
         project: live.project,
         stage: live.stage,
         domain: stageDomain(deps.loaded.config, live.project, live.stage),
         containerName: container.name,
-        port: project.port,
+        port,
         ...(container.hostPort === undefined ? {} : { hostPort: container.hostPort }),
       },
       signal,
@@ -102,10 +121,16 @@ export function createRouteKeeper(deps: EngineDeps): RouteKeeper {
   }
 
   return {
-    // A deploy that ended may have left its stage while the engine moved the live container
-    // (repair skips busy stages): look again. After a success the route is the deploy's own.
+    // While a deploy runs its stage is left alone; when it ends without success, the route is
+    // asserted again: the engine may have moved the live container meanwhile, or the deploy's
+    // own restore may not have reached a slow proxy. After a success the route is the deploy's own.
     onDeployEvent(event, record) {
-      if (event.type !== 'status' || !event.status || !FINAL_STATUSES.includes(event.status)) return;
+      if (event.type !== 'status' || !event.status) return;
+      if (event.status === 'queued' || event.status === 'running') {
+        inflight.get(`${record.project}/${record.stage}`)?.abort();
+        return;
+      }
+      if (!FINAL_STATUSES.includes(event.status)) return;
       const live = store.getLive(record.project, record.stage);
       if (!live) return;
       if (event.status === 'succeeded' && live.deployId === record.id) {

@@ -79,4 +79,52 @@ describe('route keeper', () => {
     expect(switches(fx)).toBe(before + 1);
     expect(fx.router.routes.get('stage-dev-web.example.test')).toMatchObject({ hostPort: 40002 });
   });
+
+  it('cancels its own switch when a deploy of the stage starts, so the deploy has the last word', async () => {
+    const { fx, containerId } = await liveFixture();
+    const seen: string[] = [];
+    const hangingRouter = {
+      ...fx.router,
+      switchTo: (_target: unknown, signal?: AbortSignal) =>
+        new Promise<never>((_resolve, reject) => {
+          seen.push('switching');
+          signal?.addEventListener('abort', () => {
+            seen.push('aborted');
+            reject(new Error('aborted'));
+          });
+        }),
+      restore: async () => {},
+      remove: async () => false,
+    };
+    const keeper = createRouteKeeper({
+      ...fx,
+      router: hangingRouter,
+      logger: silentLogger,
+      instanceId: INSTANCE,
+    });
+    fx.docker.patchContainer(containerId, { hostPort: 40003 });
+    const repairing = keeper.repairAll();
+    await new Promise((r) => setTimeout(r, 5));
+    expect(seen).toEqual(['switching']);
+    const next = fx.store.createDeploy({
+      id: 'n1',
+      intent: fx.intent('v2'),
+      status: 'queued',
+      createdAt: new Date().toISOString(),
+    });
+    keeper.onDeployEvent(
+      {
+        deployId: 'n1',
+        seq: 1,
+        at: new Date().toISOString(),
+        type: 'status',
+        level: 'info',
+        status: 'queued',
+        message: 'queued',
+      },
+      next,
+    );
+    await repairing;
+    expect(seen).toEqual(['switching', 'aborted']);
+  });
 });
