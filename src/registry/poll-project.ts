@@ -49,6 +49,12 @@ export async function pollProject(
   const { config } = deps.loaded;
   const target = projectRegistry(deps.loaded, project);
   const tags = await deps.registry.listTags(target.endpoint, target.repository, signal ? { signal } : {});
+  if (tags.length === 0 && readCursor(deps.store, project) === undefined) {
+    deps.logger.info('no tags in the registry yet; waiting for a push', {
+      project,
+      repository: target.repository,
+    });
+  }
   const stageOf = new Map<string, string>();
   for (const tag of tags) {
     const stage = stageForTag(deps.loaded, project, tag);

@@ -107,6 +107,9 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
           accept: 'application/json',
           what: 'the tag list',
         });
+        // NAME_UNKNOWN: the registry has no such repository yet, i.e. nothing was pushed to it:
+        // that is "no tags" (the usual first minutes of a project), not a registry failure.
+        if (res.status === 404 && page === 1 && errorCodes(res.body).includes('NAME_UNKNOWN')) return [];
         if (res.status !== 200) {
           throw failure(
             call,
@@ -178,4 +181,14 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
 
     close: () => http.close(),
   };
+}
+
+/** The `errors[].code` values of a distribution API error body. */
+function errorCodes(body: Buffer): string[] {
+  const errors = (safeJson(body) as { errors?: unknown } | undefined)?.errors;
+  return Array.isArray(errors)
+    ? errors
+        .map((e) => (e as { code?: unknown } | null)?.code)
+        .filter((c): c is string => typeof c === 'string')
+    : [];
 }

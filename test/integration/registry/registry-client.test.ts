@@ -59,6 +59,14 @@ describe.skipIf(!docker)('registry client against real registries', () => {
     expect(created?.getTime()).toBeLessThanOrEqual(Date.now() + 60_000);
   });
 
+  it('gives no tags, not an error, for a repository nothing was pushed to yet', async () => {
+    expect(await client.listTags({ registry: OPEN_REGISTRY }, `${repository}-never-pushed`)).toEqual([]);
+    // A tag of it is still a clear error: there is nothing to deploy.
+    await expect(
+      client.resolveDigest({ registry: OPEN_REGISTRY }, `${repository}-never-pushed`, 'v1'),
+    ).rejects.toThrow(/never-pushed/);
+  });
+
   it('names the registry, repository and tag when a tag does not exist', async () => {
     const error = await rejection(client.resolveDigest({ registry: OPEN_REGISTRY }, repository, 'nope'));
     expect(error).toBeInstanceOf(ExternalError);
