@@ -80,7 +80,13 @@ describe.skipIf(!hasDocker)('deployer on the real Docker engine: swaps, failures
   // inspect, otherwise by the health checker a moment later: either way the message says so.
   const failures: [string, string, string, RegExp][] = [
     ['a tag that does not exist', 'nope', 'pull', /:nope: .*no such image or tag/],
-    ['a container that exits at once', 'exits', 'start|health', /exited with code 3/i],
+    // ...or, when the engine has already restarted it (unless-stopped), as a crash loop.
+    [
+      'a container that exits at once',
+      'exits',
+      'start|health',
+      /exited with code 3|restarted .*keeps crashing/i,
+    ],
     ['a container that is never healthy', 'sick', 'health', /deadline|5\d\d/i],
     ['an app that listens on no port', 'deaf', 'health', /refused|deadline|ECONNREFUSED|reset/i],
   ];
