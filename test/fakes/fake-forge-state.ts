@@ -81,6 +81,37 @@ export class FakeForgeState {
     return comment;
   }
 
+  /** A comment of `repo`, or undefined (the forge answers 404 in its own shape). */
+  commentIn(repo: string, id: number): FakeComment | undefined {
+    const comment = this.comments.get(id);
+    return comment?.repo === repo ? comment : undefined;
+  }
+
+  /** Edits a comment of `repo`; undefined when there is none. */
+  editComment(repo: string, id: number, body: string, at: string): FakeComment | undefined {
+    const comment = this.commentIn(repo, id);
+    if (comment) Object.assign(comment, { body, updatedAt: at });
+    return comment;
+  }
+
+  /**
+   * The bot reacts to a comment of `repo`, once per content as both forges do; `created` is
+   * false when the reaction was there already. Undefined when there is no such comment.
+   */
+  react(
+    repo: string,
+    commentId: number,
+    content: string,
+  ): { comment: FakeComment; created: boolean } | undefined {
+    const comment = this.commentIn(repo, commentId);
+    if (!comment) return undefined;
+    const exists = this.reactions.some(
+      (r) => r.commentId === comment.id && r.content === content && r.user === this.botUser,
+    );
+    if (!exists) this.reactions.push({ repo, commentId: comment.id, content, user: this.botUser });
+    return { comment, created: !exists };
+  }
+
   commentsOn(repo: string, issue: number): FakeComment[] {
     return [...this.comments.values()].filter((c) => c.repo === repo && c.issue === issue);
   }

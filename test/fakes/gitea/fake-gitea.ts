@@ -104,26 +104,15 @@ export async function startFakeGitea(options: { token?: string } = {}) {
           };
         }
         case 'issueEditComment': {
-          const comment = state.comments.get(Number(p.id));
-          if (!comment || comment.repo !== repo) throw notFound();
-          Object.assign(comment, { body: String(data.body), updatedAt: now });
+          const comment = state.editComment(repo, Number(p.id), String(data.body), now);
+          if (!comment) throw notFound();
           return { status: 200, body: commentJson(comment, base) };
         }
         case 'issuePostCommentReaction': {
-          const comment = state.comments.get(Number(p.id));
-          if (!comment || comment.repo !== repo) throw notFound();
-          const exists = state.reactions.some(
-            (r) => r.commentId === comment.id && r.content === data.content && r.user === state.botUser,
-          );
-          if (!exists)
-            state.reactions.push({
-              repo,
-              commentId: comment.id,
-              content: String(data.content),
-              user: state.botUser,
-            });
+          const reacted = state.react(repo, Number(p.id), String(data.content));
+          if (!reacted) throw notFound();
           return {
-            status: exists ? 200 : 201,
+            status: reacted.created ? 201 : 200,
             body: { user: user(state.botUser), content: data.content, created_at: now },
           };
         }

@@ -108,26 +108,15 @@ export async function startFakeGitHub(options: { token?: string } = {}) {
           return { status: 201, body: commentJson(comment, base) };
         }
         case 'issues/update-comment': {
-          const comment = state.comments.get(Number(p.comment_id));
-          if (!comment || comment.repo !== repo) throw notFound();
-          Object.assign(comment, { body: String(data.body), updatedAt: now });
+          const comment = state.editComment(repo, Number(p.comment_id), String(data.body), now);
+          if (!comment) throw notFound();
           return { status: 200, body: commentJson(comment, base) };
         }
         case 'reactions/create-for-issue-comment': {
-          const comment = state.comments.get(Number(p.comment_id));
-          if (!comment || comment.repo !== repo) throw notFound();
-          const exists = state.reactions.some(
-            (r) => r.commentId === comment.id && r.content === data.content && r.user === state.botUser,
-          );
-          if (!exists)
-            state.reactions.push({
-              repo,
-              commentId: comment.id,
-              content: String(data.content),
-              user: state.botUser,
-            });
+          const reacted = state.react(repo, Number(p.comment_id), String(data.content));
+          if (!reacted) throw notFound();
           return {
-            status: exists ? 200 : 201,
+            status: reacted.created ? 201 : 200,
             body: {
               id: state.nextId(),
               node_id: 'R',
