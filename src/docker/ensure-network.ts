@@ -2,10 +2,31 @@ import type Docker from 'dockerode';
 import { dockerCall, dockerError, dockerStatus } from './docker-errors.js';
 
 /**
+ * Orders networks by creation time, then id. The engine writes `Created` as RFC 3339 with
+ * trailing zeros of the nanoseconds cut (".80786794Z"), so the strings do not sort as times.
+ */
+export function compareNetworkAge(
+  a: { Created: string; Id: string },
+  b: { Created: string; Id: string },
+): number {
+  const diff = createdNanos(a.Created) - createdNanos(b.Created);
+  return diff < 0n ? -1 : diff > 0n ? 1 : a.Id.localeCompare(b.Id);
+}
+
+function createdNanos(created: string): bigint {
+  const match = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/.exec(created);
+  const ms = Date.parse(match === null ? created : `${match[1] ?? ''}${match[3] ?? ''}`);
+  const whole = Number.isNaN(ms) ? 0n : BigInt(ms) * 1_000_000n;
+  const fraction = BigInt((match?.[2] ?? '').padEnd(9, '0').slice(0, 9));
+  return match === null ? whole : whole + fraction;
+}
+
+/**
  * Returns ensureNetwork(name): creates a bridge network unless one of that name exists. The
  * engine's CheckDuplicate is not atomic, so calls are serialised per name in this process, and
- * when another process won a race and two networks share the name, the one created here is
- * removed again unless it is the oldest.
+ * when another process raced us and several networks share the name, every process that sees
+ * the duplicates removes all but the oldest (the same one for everybody). The creator of the
+ * last network to appear always sees them all, so the name converges to one network.
  */
 export function networkEnsurer(
   docker: Docker,
@@ -23,9 +44,7 @@ export function networkEnsurer(
       docker.listNetworks({ filters: { name: [name] }, ...signalOption(signal) }),
     );
     // The engine's name filter matches substrings.
-    return networks
-      .filter((network) => network.Name === name)
-      .sort((a, b) => a.Created.localeCompare(b.Created) || a.Id.localeCompare(b.Id));
+    return networks.filter((network) => network.Name === name).sort(compareNetworkAge);
   };
 
   const ensure = async (name: string, signal: AbortSignal | undefined): Promise<void> => {
@@ -45,11 +64,20 @@ export function networkEnsurer(
       if (dockerStatus(error) === 409) return;
       throw dockerError('create network', name, error, signal);
     }
-    const [oldest] = await byName(name, signal);
-    if (oldest !== undefined && oldest.Id !== createdId) {
-      await dockerCall('remove duplicate network', name, signal, () =>
-        docker.getNetwork(createdId).remove(signalOption(signal)),
-      );
+    const [oldest, ...younger] = await byName(name, signal);
+    if (oldest === undefined) {
+      throw dockerError('create network', name, new Error(`network ${createdId} vanished`), signal);
+    }
+    for (const duplicate of younger) {
+      try {
+        await docker.getNetwork(duplicate.Id).remove(signalOption(signal));
+      } catch (error) {
+        // Gone already (another process removed it), or in use: leave it to its owner.
+        const status = dockerStatus(error);
+        if (status !== 404 && status !== 403 && status !== 409) {
+          throw dockerError('remove duplicate network', name, error, signal);
+        }
+      }
     }
   };
 

@@ -78,7 +78,7 @@ describe('container resource gauges', () => {
     docker.stuck = makeLive(docker, 'web', 'prod').id;
     const warnings: string[] = [];
     const logger = { ...silentLogger, warn: (message: string) => void warnings.push(message) };
-    const metrics = createMetrics({ store, logger, asyncTimeoutMs: 50 });
+    const metrics = createMetrics({ store, logger, asyncTimeoutMs: 250 });
     registerContainerGauges(metrics, { docker, store, logger });
 
     const started = Date.now();
