@@ -33,7 +33,8 @@ COPY config ./config
 RUN mkdir -p /config/data && chown node:node /config/data
 USER node
 EXPOSE 8080
+# The probe reads global.listen from the same config as serve, so another port needs no change here.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:8080/healthz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "dist/app/main.js", "healthcheck"]
 ENTRYPOINT ["node", "dist/app/main.js"]
 CMD ["serve"]

@@ -1,5 +1,6 @@
 import { checkConfigCommand } from './commands/check-config.js';
 import { deployCommand } from './commands/deploy.js';
+import { healthcheckCommand } from './commands/healthcheck.js';
 import { logsCommand } from './commands/logs.js';
 import { schemaCommand } from './commands/schema.js';
 import { serveCommand } from './commands/serve.js';
@@ -31,6 +32,10 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   logs: {
     run: logsCommand,
     summary: "logs PROJECT STAGE [--follow] [--tail N] [--since T]   print a stage's output",
+  },
+  healthcheck: {
+    run: healthcheckCommand,
+    summary: 'healthcheck [--config FILE]  exit 0 when the running app answers /healthz',
   },
   teardown: {
     run: teardownCommand,

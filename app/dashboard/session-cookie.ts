@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { AppDeps } from '../http/app-env.js';
+import { forgetExpiredRecords } from '../http/expiring-records.js';
 import { createSession, SESSION_COOKIE, SESSION_TTL_MS, verifySession, type Session } from './session.js';
 
 const REVOKED_STATE = 'dashboard-logout:';
@@ -45,7 +46,12 @@ export function startSession(c: Context, deps: AppDeps, token: string): Session 
  * copy of the cookie stops working too (until it would have expired anyway).
  */
 export function endSession(c: Context, deps: AppDeps, session: Session | undefined): void {
-  if (session) deps.store.setState(REVOKED_STATE + session.id, session.expiresAt.toISOString());
+  if (session) {
+    const expiresAt = session.expiresAt.toISOString();
+    // Past its expiry the cookie fails on its own: the record can go then.
+    forgetExpiredRecords(deps.store, deps.clock.now());
+    deps.store.setState(REVOKED_STATE + session.id, expiresAt, { expiresAt });
+  }
   deleteCookie(c, SESSION_COOKIE, { path: '/', secure: secureCookie(c, deps) });
 }
 

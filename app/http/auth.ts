@@ -11,6 +11,7 @@ import {
 } from '../../src/protocol/signature.js';
 import { readSession } from '../dashboard/session-cookie.js';
 import type { AppDeps } from './app-env.js';
+import { forgetExpiredRecords } from './expiring-records.js';
 
 const EMPTY_BODY = new Uint8Array(0);
 
@@ -110,7 +111,9 @@ export function authorize(
       );
     }
     const deliveryId = verifySignedRequest(c, deps, signingSecret(deps.loaded, scope.project).secret, body);
-    if (!deps.store.rememberDelivery(deliveryId, deps.clock.now().toISOString())) {
+    const now = deps.clock.now();
+    forgetExpiredRecords(deps.store, now);
+    if (!deps.store.rememberDelivery(deliveryId, now.toISOString())) {
       throw new ConflictError(
         `delivery ${deliveryId} was already used: sign each request with a new delivery id`,
         409,

@@ -3,10 +3,10 @@ import { ValidationError } from '../../src/core/errors.js';
 import { intakeDeploy } from '../../src/deploy/intake.js';
 import { deployRequestSchema, toDeploySource, zodIssues } from '../../src/protocol/deploy-request.js';
 import { createFollowToken } from '../../src/protocol/follow-token.js';
-import { MAX_SKEW_SECONDS } from '../../src/protocol/signature.js';
 import type { AppDeps, AppEnv } from '../http/app-env.js';
 import { signingSecret, verifySignedRequest } from '../http/auth.js';
 import { acceptedBody } from '../http/deploy-views.js';
+import { DELIVERY_MEMORY_MS, forgetExpiredRecords } from '../http/expiring-records.js';
 import { parseJsonBody, readRawBody, requireJson } from '../http/raw-body.js';
 
 const DELIVERY_STATE = 'delivery-deploy:';
@@ -35,8 +35,7 @@ export function registerDeployRequests(app: Hono<AppEnv>, deps: AppDeps): void {
     const deliveryId = verifySignedRequest(c, deps, signingSecret(deps.loaded, candidate).secret, raw);
 
     const now = deps.clock.now();
-    // Ids older than twice the timestamp window cannot come back: the timestamp check refuses them.
-    deps.store.pruneDeliveries(new Date(now.getTime() - 2 * MAX_SKEW_SECONDS * 1000).toISOString());
+    forgetExpiredRecords(deps.store, now);
     if (!deps.store.rememberDelivery(deliveryId, now.toISOString())) {
       const earlierId = deps.store.getState(DELIVERY_STATE + deliveryId);
       const earlier = earlierId === undefined ? undefined : deps.store.getDeploy(earlierId);
@@ -65,7 +64,10 @@ export function registerDeployRequests(app: Hono<AppEnv>, deps: AppDeps): void {
       ...(request.source.actor ? { requestedBy: request.source.actor } : {}),
     });
     const stage = record.stage;
-    deps.store.setState(DELIVERY_STATE + deliveryId, record.id);
+    // Which deploy a delivery started, for the answer to a replay; needed as long as the id is.
+    deps.store.setState(DELIVERY_STATE + deliveryId, record.id, {
+      expiresAt: new Date(now.getTime() + DELIVERY_MEMORY_MS).toISOString(),
+    });
     c.set('logFields', { deployId: record.id, project: request.project, stage });
 
     const { secret } = signingSecret(deps.loaded, request.project);

@@ -10,6 +10,7 @@ import { readIssueComment } from '../http/webhook-payloads.js';
 import type { WebhookForge } from '../http/webhook-signature.js';
 
 const COMMENT_STATE = 'webhook-comment:';
+const COMMENT_MEMORY_MS = 30 * 24 * 3600_000;
 
 /**
  * The project a webhook is for: its `repository` is the payload's (case-insensitive) and its
@@ -69,7 +70,11 @@ export function handleIssueComment(
   c.set('logFields', { project: match.project });
   const commentKey = `${COMMENT_STATE}${match.forgeName}:${comment.repository.toLowerCase()}:${comment.commentId}`;
   if (deps.store.getState(commentKey) !== undefined) return c.json({ ignored: 'duplicate' }, 200);
-  deps.store.setState(commentKey, deps.clock.now().toISOString());
+  const now = deps.clock.now();
+  // Forges redeliver a webhook by hand for days; a command comment runs once for a month.
+  deps.store.setState(commentKey, now.toISOString(), {
+    expiresAt: new Date(now.getTime() + COMMENT_MEMORY_MS).toISOString(),
+  });
 
   const target = deps.forgeFor
     ? deps.forgeFor(match.project)

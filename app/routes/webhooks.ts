@@ -3,6 +3,7 @@ import { AuthError, ValidationError } from '../../src/core/errors.js';
 import type { ForgeKind } from '../../src/forge/forge.js';
 import type { AppDeps, AppEnv } from '../http/app-env.js';
 import { createBackgroundTasks, type BackgroundTasks } from '../http/background-tasks.js';
+import { forgetExpiredRecords } from '../http/expiring-records.js';
 import { parseJsonBody, readRawBody, requireJson } from '../http/raw-body.js';
 import { readRegistryPush } from '../http/webhook-payloads.js';
 import { signingForges, webhookForges } from '../http/webhook-signature.js';
@@ -50,7 +51,9 @@ async function receive(
       `the ${kind} webhook lacks its event or delivery header (X-GitHub-Event, X-GitHub-Delivery)`,
     );
   }
-  if (!deps.store.rememberDelivery(`${kind}-webhook:${delivery}`, deps.clock.now().toISOString())) {
+  const now = deps.clock.now();
+  forgetExpiredRecords(deps.store, now);
+  if (!deps.store.rememberDelivery(`${kind}-webhook:${delivery}`, now.toISOString())) {
     return c.json({ ignored: 'duplicate', delivery }, 200);
   }
   const payload = parseJsonBody(raw);

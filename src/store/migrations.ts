@@ -87,6 +87,14 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    description: 'key/value state may expire (delivery and comment records, logged-out sessions)',
+    sql: `
+      ALTER TABLE kv_state ADD COLUMN expires_at TEXT;
+      CREATE INDEX kv_state_by_expiry ON kv_state (expires_at) WHERE expires_at IS NOT NULL;
+    `,
+  },
 ];
 
 /**

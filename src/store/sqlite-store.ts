@@ -195,8 +195,17 @@ class SqliteStore implements Store {
     return typeof value === 'string' ? value : undefined;
   }
 
-  setState(key: string, value: string): void {
-    this.run('INSERT OR REPLACE INTO kv_state (key, value) VALUES (?, ?)', key, value);
+  setState(key: string, value: string, options: { expiresAt?: string } = {}): void {
+    this.run(
+      'INSERT OR REPLACE INTO kv_state (key, value, expires_at) VALUES (?, ?, ?)',
+      key,
+      value,
+      options.expiresAt ?? null,
+    );
+  }
+
+  pruneState(now: string): number {
+    return this.run('DELETE FROM kv_state WHERE expires_at IS NOT NULL AND expires_at < ?', now);
   }
 
   close(): void {

@@ -67,9 +67,14 @@ export interface Store {
   /** Forgets delivery ids older than `before` (they fail the timestamp check anyway). */
   pruneDeliveries(before: string): void;
 
-  /** Small key/value state for adapters (poller cursors, NPM host ownership, ...). */
+  /**
+   * Small key/value state for adapters (poller cursors, NPM host ownership, ...). A value with
+   * `expiresAt` (ISO time) is a record that is only needed for a while; pruneState removes it.
+   */
   getState(key: string): string | undefined;
-  setState(key: string, value: string): void;
+  setState(key: string, value: string, options?: { expiresAt?: string }): void;
+  /** Removes state whose expiresAt is before `now`; returns how many rows went. */
+  pruneState(now: string): number;
 
   close(): void;
 }

@@ -141,6 +141,25 @@ describe('POST /api/deploys', () => {
     expect(deploys.submitted).toHaveLength(1);
   });
 
+  it('forgets a delivery and the deploy it started once its timestamp window has passed', async () => {
+    let now = new Date('2026-11-23T10:00:00.000Z');
+    const clock = { now: () => now, sleep: () => Promise.resolve() };
+    const { app, store } = appFixture({ clock });
+    const deliveryId = crypto.randomUUID();
+    const init = () => signedPost(GLOBAL_SECRET, webDeployBody(), { deliveryId, now });
+    const { id } = await (await app.request('/api/deploys', init())).json();
+    expect(store.getState(`delivery-deploy:${deliveryId}`)).toBe(id);
+
+    now = new Date(now.getTime() + 9 * 60_000);
+    expect((await app.request('/api/deploys', init())).status).toBe(409);
+    now = new Date(now.getTime() + 2 * 60_000);
+    // Another request 11 minutes on: the old id is out of its window and both records are gone.
+    const later = await app.request('/api/deploys', signedPost(GLOBAL_SECRET, webDeployBody(), { now }));
+    expect(later.status).toBe(202);
+    expect(store.getState(`delivery-deploy:${deliveryId}`)).toBeUndefined();
+    expect(store.rememberDelivery(deliveryId, now.toISOString())).toBe(true);
+  });
+
   it('remembers delivery ids across a restart of the app', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dw-replay-'));
     try {

@@ -173,6 +173,21 @@ describe('openSqliteStore', () => {
     expect(store.rememberDelivery('x', '2025-01-03T00:00:00.000Z')).toBe(true);
   });
 
+  it('prunes state records past their expiry and keeps the rest', () => {
+    const store = openAt(join(dir, 'expiry.sqlite'));
+    store.setState('cursor', 'kept');
+    store.setState('delivery-deploy:a', 'd1', { expiresAt: '2025-01-01T00:10:00.000Z' });
+    store.setState('delivery-deploy:b', 'd2', { expiresAt: '2025-01-01T00:20:00.000Z' });
+    expect(store.pruneState('2025-01-01T00:15:00.000Z')).toBe(1);
+    expect(store.getState('delivery-deploy:a')).toBeUndefined();
+    expect(store.getState('delivery-deploy:b')).toBe('d2');
+    // Writing a key again without an expiry makes it permanent.
+    store.setState('delivery-deploy:b', 'd2');
+    expect(store.pruneState('2030-01-01T00:00:00.000Z')).toBe(0);
+    expect(store.getState('cursor')).toBe('kept');
+    expect(store.getState('delivery-deploy:b')).toBe('d2');
+  });
+
   it('keeps data across a reopen of a file in a directory it creates', () => {
     const path = join(dir, 'nested', 'deeper', 'dw.sqlite');
     const first = openAt(path);
@@ -211,6 +226,17 @@ describe('migrate', () => {
       { key: 'k', value: 'v', note: null },
     ]);
     old.close();
+  });
+
+  it('upgrades a version 1 database: its state stays and never expires', () => {
+    const path = join(dir, 'v1.sqlite');
+    const v1 = new DatabaseSync(path);
+    expect(migrate(v1, path, MIGRATIONS.slice(0, 1))).toBe(1);
+    v1.exec("INSERT INTO kv_state (key, value) VALUES ('poller:cursor:web', '{}')");
+    v1.close();
+    const store = openAt(path);
+    expect(store.pruneState('2999-01-01T00:00:00.000Z')).toBe(0);
+    expect(store.getState('poller:cursor:web')).toBe('{}');
   });
 
   it('refuses a database written by a newer version, naming the file and versions', () => {
