@@ -13,22 +13,28 @@ const COMMENT_STATE = 'webhook-comment:';
 const COMMENT_MEMORY_MS = 30 * 24 * 3600_000;
 
 /**
- * The project a webhook is for: its `repository` is the payload's (case-insensitive) and its
- * forge (its `forge`, else the only one) is one whose secret signed the delivery, so a secret of
- * one forge never acts on another forge's projects.
+ * The projects a webhook is for, in config order: their `repository` is the payload's
+ * (case-insensitive) and their forge (their `forge`, else the only one) is one whose secret signed
+ * the delivery, so a secret of one forge never acts on another forge's projects. The first match
+ * picks the forge; several projects of one repository (a monorepo) share it.
  */
-export function projectForRepository(
+export function projectsForRepository(
   config: Config,
   forgeNames: readonly string[],
   repository: string,
-): { project: string; forgeName: string } | undefined {
+): { projects: string[]; forgeName: string } | undefined {
   const soleForge = Object.keys(config.forges).length === 1 ? Object.keys(config.forges)[0] : undefined;
+  let forgeName: string | undefined;
+  const projects: string[] = [];
   for (const [project, projectConfig] of Object.entries(config.projects)) {
-    const forgeName = projectConfig.forge ?? soleForge;
-    if (forgeName === undefined || !forgeNames.includes(forgeName)) continue;
-    if (projectConfig.repository?.toLowerCase() === repository.toLowerCase()) return { project, forgeName };
+    const projectForge = projectConfig.forge ?? soleForge;
+    if (projectForge === undefined || !forgeNames.includes(projectForge)) continue;
+    if (projectConfig.repository?.toLowerCase() !== repository.toLowerCase()) continue;
+    if (forgeName !== undefined && projectForge !== forgeName) continue;
+    forgeName = projectForge;
+    projects.push(project);
   }
-  return undefined;
+  return forgeName === undefined ? undefined : { projects, forgeName };
 }
 
 /**
@@ -55,19 +61,22 @@ export function handleIssueComment(
   if (parsed.commands.length === 0) return ignored('no_command');
 
   const { config } = deps.loaded;
-  const match = projectForRepository(
+  const match = projectsForRepository(
     config,
     signed.map((forge) => forge.name),
     comment.repository,
   );
-  if (!match) {
+  const [first] = match?.projects ?? [];
+  if (!match || first === undefined) {
     deps.logger.info('command comment for a repository no project deploys', {
       repository: comment.repository,
       kind,
     });
     return ignored('no_project');
   }
-  c.set('logFields', { project: match.project });
+  const { projects } = match;
+  c.set('logFields', { project: projects.join(',') });
+  // Per comment, not per project: a comment runs once, on all the repository's projects.
   const commentKey = `${COMMENT_STATE}${match.forgeName}:${comment.repository.toLowerCase()}:${comment.commentId}`;
   if (deps.store.getState(commentKey) !== undefined) return c.json({ ignored: 'duplicate' }, 200);
   const now = deps.clock.now();
@@ -76,12 +85,13 @@ export function handleIssueComment(
     expiresAt: new Date(now.getTime() + COMMENT_MEMORY_MS).toISOString(),
   });
 
+  // The projects share the forge and the repository, so the first one's client serves them all.
   const target = deps.forgeFor
-    ? deps.forgeFor(match.project)
-    : forgeFor(deps.loaded, match.project, undefined, { logger: deps.logger });
+    ? deps.forgeFor(first)
+    : forgeFor(deps.loaded, first, undefined, { logger: deps.logger });
   if (!target) {
     deps.logger.warn('command comment ignored: the project has no forge client (set the forge token_env)', {
-      project: match.project,
+      project: first,
     });
     return ignored('no_forge_client');
   }
@@ -93,7 +103,7 @@ export function handleIssueComment(
       { config, deploys: deps.deploys, store: deps.store, client: target.client, logger: deps.logger },
       {
         forge: kind,
-        project: match.project,
+        projects,
         repo: target.repo,
         serverUrl,
         pr: comment.pr,
@@ -104,7 +114,12 @@ export function handleIssueComment(
     ),
   );
   return c.json(
-    { accepted: 'commands', project: match.project, commands: parsed.commands.map((x) => x.name) },
+    {
+      accepted: 'commands',
+      ...(projects.length === 1 ? { project: first } : {}),
+      projects,
+      commands: parsed.commands.map((x) => x.name),
+    },
     202,
   );
 }

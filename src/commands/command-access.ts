@@ -1,6 +1,6 @@
 import type { ProjectConfig } from '../config/schema.js';
 import { errorMessage } from '../core/errors.js';
-import { type ForgeClient, type RepoRef } from '../forge/forge.js';
+import type { ForgeClient, Permission, RepoRef } from '../forge/forge.js';
 
 /** Whether a commenter may run commands, and why not when they may not. */
 export type Access =
@@ -11,28 +11,53 @@ export function sameLogin(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();
 }
 
+/** The commenter's permission on the repository, asked of the forge at most once per comment. */
+export interface PermissionLookup {
+  kind: ForgeClient['kind'];
+  repo: RepoRef;
+  login: string;
+  permission(): Promise<Permission>;
+}
+
+/**
+ * A lookup that asks the forge on first use and then answers the same (or the same failure):
+ * permissions are per repository, so the projects of one repository share it.
+ */
+export function permissionLookup(
+  client: ForgeClient,
+  repo: RepoRef,
+  login: string,
+  signal?: AbortSignal,
+): PermissionLookup {
+  let asked: Promise<Permission> | undefined;
+  return {
+    kind: client.kind,
+    repo,
+    login,
+    permission: () => (asked ??= client.userPermission(repo, login, signal)),
+  };
+}
+
 /**
  * Lets through the project's `approvers` and users with write or admin permission on the
  * repository. Anything else, including a permission check the forge refused or that failed,
  * is a refusal: an unknown permission never counts as enough.
  */
 export async function checkAccess(
-  client: ForgeClient,
-  repo: RepoRef,
+  lookup: PermissionLookup,
   projectName: string,
   project: ProjectConfig,
-  login: string,
-  signal?: AbortSignal,
 ): Promise<Access> {
+  const { login, repo } = lookup;
   if (project.approvers.some((approver) => sameLogin(approver, login)))
     return { allowed: true, via: 'approvers' };
   const full = `${repo.owner}/${repo.repo}`;
   let permission: string;
   try {
-    permission = await client.userPermission(repo, login, signal);
+    permission = await lookup.permission();
   } catch (error) {
     const giteaHint =
-      client.kind === 'gitea'
+      lookup.kind === 'gitea'
         ? " Gitea answers this only to a token with admin rights on the repository: give docker-watcher's token that, or list the user in"
         : " Check docker-watcher's forge token, or list the user in";
     return {

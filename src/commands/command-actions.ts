@@ -1,4 +1,4 @@
-import type { StageConfig } from '../config/schema.js';
+import type { Config, StageConfig } from '../config/schema.js';
 import type { DeployRecord } from '../core/deploy-types.js';
 import { intakeDeploy } from '../deploy/intake.js';
 import { sameLogin } from './command-access.js';
@@ -31,12 +31,12 @@ function stageOrRefusal(ctx: ActionContext, stage: string): StageConfig | Comman
     : undefined;
   if (stageConfig) return stageConfig;
   const names = Object.keys(ctx.projectConfig.stages).join(', ') || 'none';
-  return refused(`project ${ctx.event.project} has no stage \`${stage}\`; its stages are: ${names}.`);
+  return refused(`project ${ctx.project} has no stage \`${stage}\`; its stages are: ${names}.`);
 }
 
 function busyRefusal(ctx: ActionContext, stage: string): CommandResult | undefined {
   const [busy] = ctx.deps.store.listDeploys({
-    project: ctx.event.project,
+    project: ctx.project,
     stage,
     status: ['queued', 'running'],
     limit: 1,
@@ -52,7 +52,7 @@ function selfApprovalRefusal(ctx: ActionContext, what: string): CommandResult | 
   if (ctx.projectConfig.allow_self_approval || !sameLogin(ctx.event.commenter, ctx.pullRequest.author))
     return undefined;
   return refused(
-    `@${ctx.event.commenter} opened this PR and project ${ctx.event.project} does not allow self-approval, so ${what} must come from someone else.`,
+    `@${ctx.event.commenter} opened this PR and project ${ctx.project} does not allow self-approval, so ${what} must come from someone else.`,
   );
 }
 
@@ -78,15 +78,15 @@ export function deployCommand(ctx: ActionContext, stage: string, tag: string | u
   let digest: string | undefined;
   if (tag === undefined) {
     const last = ctx.deps.store
-      .listDeploys({ project: ctx.event.project, limit: PR_HISTORY })
+      .listDeploys({ project: ctx.project, limit: PR_HISTORY })
       .find((record) => isFromPullRequest(record, ctx.event));
     if (!last)
-      return refused(`this PR has no deploy of ${ctx.event.project} yet, so name the tag: ${USAGE.deploy}.`);
+      return refused(`this PR has no deploy of ${ctx.project} yet, so name the tag: ${USAGE.deploy}.`);
     tag = last.intent.tag;
     digest = last.digest ?? last.intent.digest;
   }
   const record = intakeDeploy(ctx.deps.config, ctx.deps.deploys, {
-    project: ctx.event.project,
+    project: ctx.project,
     stage,
     tag,
     ...(digest === undefined ? {} : { digest }),
@@ -94,7 +94,7 @@ export function deployCommand(ctx: ActionContext, stage: string, tag: string | u
     source: commandSource(ctx.event, ctx.pullRequest),
     requestedBy: ctx.event.commenter,
   });
-  return accepted(ctx, record, `deploying ${ctx.event.project} ${tag} to ${stage}`);
+  return accepted(ctx, record, `deploying ${ctx.project} ${tag} to ${stage}`);
 }
 
 /** /promote <stage>: the version live in the stage's promote_from stage, pinned to its digest. */
@@ -109,12 +109,12 @@ export function promoteCommand(ctx: ActionContext, stage: string): CommandResult
   }
   const self = selfApprovalRefusal(ctx, `a promotion to ${stage}`);
   if (self) return self;
-  const live = ctx.deps.store.getLive(ctx.event.project, from);
+  const live = ctx.deps.store.getLive(ctx.project, from);
   if (!live) return refused(`nothing is live in ${from} to promote to ${stage}; deploy to ${from} first.`);
   const busy = busyRefusal(ctx, stage);
   if (busy) return busy;
   const record = intakeDeploy(ctx.deps.config, ctx.deps.deploys, {
-    project: ctx.event.project,
+    project: ctx.project,
     stage,
     tag: live.tag,
     ...(live.digest === undefined ? {} : { digest: live.digest }),
@@ -122,7 +122,7 @@ export function promoteCommand(ctx: ActionContext, stage: string): CommandResult
     source: commandSource(ctx.event, ctx.pullRequest),
     requestedBy: ctx.event.commenter,
   });
-  return accepted(ctx, record, `promoting ${ctx.event.project} ${live.tag} from ${from} to ${stage}`);
+  return accepted(ctx, record, `promoting ${ctx.project} ${live.tag} from ${from} to ${stage}`);
 }
 
 /** /rollback <stage>: the previous successful version, through the normal deploy path. */
@@ -131,7 +131,7 @@ export function rollbackCommand(ctx: ActionContext, stage: string): CommandResul
   if ('ok' in stageConfig) return stageConfig;
   const busy = busyRefusal(ctx, stage);
   if (busy) return busy;
-  const record = ctx.deps.deploys.rollback(ctx.event.project, stage, ctx.event.commenter);
+  const record = ctx.deps.deploys.rollback(ctx.project, stage, ctx.event.commenter);
   return accepted(ctx, record, `rolling ${stage} back to ${record.intent.tag}`);
 }
 
@@ -140,9 +140,9 @@ export function approveCommand(ctx: ActionContext): CommandResult {
   const self = selfApprovalRefusal(ctx, 'approval');
   if (self) return self;
   const waiting = ctx.deps.store
-    .listDeploys({ project: ctx.event.project, status: ['awaiting_approval'] })
+    .listDeploys({ project: ctx.project, status: ['awaiting_approval'] })
     .filter((record) => isFromPullRequest(record, ctx.event));
-  if (waiting.length === 0) return refused(`nothing of this PR awaits approval in ${ctx.event.project}.`);
+  if (waiting.length === 0) return refused(`nothing of this PR awaits approval in ${ctx.project}.`);
   const approved = waiting.map((record) => ctx.deps.deploys.approve(record.id, ctx.event.commenter));
   const list = approved
     .map((record) => `${deployLink(ctx.deps.config, record.id)} (${record.intent.tag} to ${record.stage})`)
@@ -150,19 +150,27 @@ export function approveCommand(ctx: ActionContext): CommandResult {
   return { ok: true, text: `approved ${list}.`, deployIds: approved.map((record) => record.id) };
 }
 
-/** /help: the commands and this project's stages. */
-export function helpText(ctx: Pick<ActionContext, 'event' | 'projectConfig'>): string {
-  const stages = Object.entries(ctx.projectConfig.stages).map(
-    ([name, stage]) => `  - ${describeStage(name, stage)}`,
-  );
+/** /help: the commands and the stages of each project of the repository. */
+export function helpText(config: Config, projects: readonly string[]): string {
+  const stagesOf = (project: string) =>
+    Object.entries(config.projects[project]?.stages ?? {}).map(
+      ([name, stage]) => `  - ${describeStage(name, stage)}`,
+    );
+  const [only] = projects;
+  const stages =
+    projects.length === 1 && only !== undefined
+      ? ['Stages:', ...stagesOf(only)]
+      : [
+          `A stage without \`project/\` means every project that has it. Stages:`,
+          ...projects.flatMap((project) => [`- ${project}:`, ...stagesOf(project)]),
+        ];
   return [
-    `docker-watcher commands for ${ctx.event.project} (write permission or approvers only):`,
+    `docker-watcher commands for ${projects.join(', ')} (write permission or approvers only):`,
     `- \`${USAGE.deploy}\`: deploy a tag (default: this PR's last deployed tag)`,
     `- \`${USAGE.promote}\`: deploy what is live in the stage's promote_from stage`,
     `- \`${USAGE.rollback}\`: go back to the stage's previous version`,
     `- \`${USAGE.approve}\`: approve this PR's deploys that await approval`,
     `- \`${USAGE.help}\`: this list`,
-    'Stages:',
     ...stages,
   ].join('\n');
 }

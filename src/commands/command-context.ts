@@ -8,8 +8,8 @@ import type { Store } from '../store/store.js';
 /** A PR comment that carries commands, as the webhook receiver read it from a verified payload. */
 export interface CommentEvent {
   forge: ForgeKind;
-  /** The project whose `repository` the webhook came from. */
-  project: string;
+  /** The projects whose `repository` the webhook came from, in config order (at least one). */
+  projects: readonly string[];
   repo: RepoRef;
   /** Web URL of the forge (https://github.com), for deploy sources. */
   serverUrl: string;
@@ -35,10 +35,12 @@ export interface CommandResult {
   deployIds?: string[];
 }
 
-/** Everything an action needs once the commenter is allowed and the PR is known. */
+/** Everything an action on one project needs once the commenter is allowed and the PR is known. */
 export interface ActionContext {
   deps: CommandDeps;
   event: CommentEvent;
+  /** The project acted on, one of `event.projects`. */
+  project: string;
   projectConfig: ProjectConfig;
   pullRequest: PullRequestInfo;
 }

@@ -4,10 +4,19 @@
  * command (or quoting an earlier one), never asking for it.
  */
 
+import { NAME as PROJECT_NAME } from '../config/validate-config.js';
+
+/** A stage argument, `[project/]<stage>`: without a project it means every project that has the stage. */
+export interface StageTarget {
+  /** Set when the stage was written `project/stage`. */
+  project?: string;
+  stage: string;
+}
+
 export type CommentCommand =
-  | { name: 'deploy'; stage: string; tag?: string }
-  | { name: 'promote'; stage: string }
-  | { name: 'rollback'; stage: string }
+  | ({ name: 'deploy'; tag?: string } & StageTarget)
+  | ({ name: 'promote' } & StageTarget)
+  | ({ name: 'rollback' } & StageTarget)
   | { name: 'approve' }
   | { name: 'help' }
   /** A known command with wrong arguments: answered with its usage, never guessed at. */
@@ -23,9 +32,9 @@ export interface ParsedComment {
 export const MAX_COMMANDS = 3;
 
 export const USAGE = {
-  deploy: '/deploy <stage> [tag]',
-  promote: '/promote <stage>',
-  rollback: '/rollback <stage>',
+  deploy: '/deploy [project/]<stage> [tag]',
+  promote: '/promote [project/]<stage>',
+  rollback: '/rollback [project/]<stage>',
   approve: '/approve',
   help: '/help',
 } as const;
@@ -35,17 +44,28 @@ const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const COMMAND_LINE = /^ {0,3}\/(deploy|promote|rollback|approve|help)(?=\s|$)(.*)$/i;
 const FENCE = /^ {0,3}(`{3,}|~{3,})/;
 
+/** `stage` or `project/stage`, each part by its own rule; undefined when it is neither. */
+function stageTarget(arg: string | undefined): StageTarget | undefined {
+  if (arg === undefined) return undefined;
+  const slash = arg.indexOf('/');
+  if (slash === -1) return STAGE.test(arg) ? { stage: arg } : undefined;
+  const project = arg.slice(0, slash);
+  const stage = arg.slice(slash + 1);
+  return PROJECT_NAME.test(project) && STAGE.test(stage) ? { project, stage } : undefined;
+}
+
 function toCommand(name: keyof typeof USAGE, args: string[], line: string): CommentCommand {
   const invalid = (): CommentCommand => ({ name: 'invalid', line, usage: USAGE[name] });
   const [first, second, ...rest] = args;
+  const target = stageTarget(first);
   switch (name) {
     case 'deploy':
-      if (!first || !STAGE.test(first) || rest.length > 0) return invalid();
-      if (second === undefined) return { name, stage: first };
-      return TAG.test(second) ? { name, stage: first, tag: second } : invalid();
+      if (!target || rest.length > 0) return invalid();
+      if (second === undefined) return { name, ...target };
+      return TAG.test(second) ? { name, ...target, tag: second } : invalid();
     case 'promote':
     case 'rollback':
-      return first && STAGE.test(first) && second === undefined ? { name, stage: first } : invalid();
+      return target && second === undefined ? { name, ...target } : invalid();
     case 'approve':
     case 'help':
       return args.length === 0 ? { name } : invalid();

@@ -1,6 +1,7 @@
 import { ConflictError, NotFoundError, ValidationError, errorMessage } from '../core/errors.js';
+import type { ProjectConfig } from '../config/schema.js';
 import type { PullRequestInfo } from '../forge/forge.js';
-import { checkAccess } from './command-access.js';
+import { checkAccess, permissionLookup } from './command-access.js';
 import {
   approveCommand,
   deployCommand,
@@ -9,6 +10,7 @@ import {
   rollbackCommand,
 } from './command-actions.js';
 import type { ActionContext, CommandDeps, CommandResult, CommentEvent } from './command-context.js';
+import { commandTargets, type ProjectCommand, type ProjectSlot } from './command-targets.js';
 import { MAX_COMMANDS, type CommentCommand, type ParsedComment } from './parse-commands.js';
 
 export type { CommandDeps, CommentEvent } from './command-context.js';
@@ -20,7 +22,7 @@ export interface CommentOutcome {
   replyId?: number;
 }
 
-function runOne(ctx: ActionContext, command: CommentCommand): CommandResult {
+function runOne(ctx: ActionContext, command: ProjectCommand): CommandResult {
   try {
     switch (command.name) {
       case 'deploy':
@@ -31,10 +33,6 @@ function runOne(ctx: ActionContext, command: CommentCommand): CommandResult {
         return rollbackCommand(ctx, command.stage);
       case 'approve':
         return approveCommand(ctx);
-      case 'help':
-        return { ok: true, text: helpText(ctx) };
-      case 'invalid':
-        return { ok: false, text: `\`${command.line}\` was not understood; write \`${command.usage}\`.` };
     }
   } catch (error) {
     // The deployer's own refusals (promote_from, nothing to roll back, ...) are the answer.
@@ -46,12 +44,40 @@ function runOne(ctx: ActionContext, command: CommentCommand): CommandResult {
       return { ok: false, text: `${error.message}` };
     }
     ctx.deps.logger.error('comment command failed', {
-      project: ctx.event.project,
+      project: ctx.project,
       command: command.name,
       error,
     });
     return { ok: false, text: `${command.name} failed: ${errorMessage(error)}` };
   }
+}
+
+/** One command, on each project it targets; with several projects each line names its project. */
+function runRouted(
+  deps: CommandDeps,
+  event: CommentEvent,
+  slots: readonly ProjectSlot[],
+  command: CommentCommand,
+): CommandResult[] {
+  if (command.name === 'help') {
+    const projects = slots.map((slot) => slot.project);
+    return [{ ok: true, text: helpText(deps.config, projects) }];
+  }
+  if (command.name === 'invalid')
+    return [{ ok: false, text: `\`${command.line}\` was not understood; write \`${command.usage}\`.` }];
+  const targets = commandTargets(command, slots, repositoryOf(event));
+  if ('ok' in targets) return [targets];
+  return targets.map((slot) => {
+    const result = 'ok' in slot.access ? slot.access : runOne(slot.access, command);
+    return labelled(slot.project, result, slots.length > 1);
+  });
+}
+
+const repositoryOf = (event: CommentEvent) => `${event.repo.owner}/${event.repo.repo}`;
+
+/** A result prefixed with its project when the repository has several. */
+function labelled(project: string, result: CommandResult, several: boolean): CommandResult {
+  return several ? { ...result, text: `${project}: ${result.text}` } : result;
 }
 
 function replyBody(event: CommentEvent, results: readonly CommandResult[], truncated: boolean): string {
@@ -62,9 +88,10 @@ function replyBody(event: CommentEvent, results: readonly CommandResult[], trunc
 }
 
 /**
- * Runs the commands of one PR comment: an 'eyes' reaction at once, then the permission check
- * (a refusal when it fails), then each command through the deploy service, then ONE reply that
- * says what was done or why not. Never throws: forge failures are logged.
+ * Runs the commands of one PR comment on the projects of its repository: an 'eyes' reaction at
+ * once, then the permission check per project (a refusal when none allows the commenter), then
+ * each command through the deploy service on the projects it targets, then ONE reply that says
+ * what was done or why not. Never throws: forge failures are logged.
  */
 export async function runCommentCommands(
   deps: CommandDeps,
@@ -72,7 +99,7 @@ export async function runCommentCommands(
   parsed: ParsedComment,
 ): Promise<CommentOutcome> {
   const { client, logger, signal } = deps;
-  const log = logger.child({ project: event.project, pr: event.pr, commenter: event.commenter });
+  const log = logger.child({ projects: event.projects, pr: event.pr, commenter: event.commenter });
   try {
     await client.addReaction(event.repo, event.commentId, 'eyes', signal);
   } catch (error) {
@@ -90,22 +117,36 @@ export async function runCommentCommands(
   }
 }
 
+/** Each project still in the config with the commenter's access to it; the forge is asked once. */
+async function projectAccess(
+  deps: CommandDeps,
+  event: CommentEvent,
+): Promise<{ project: string; projectConfig: ProjectConfig; refusal?: CommandResult }[]> {
+  const lookup = permissionLookup(deps.client, event.repo, event.commenter, deps.signal);
+  const projects: { project: string; projectConfig: ProjectConfig; refusal?: CommandResult }[] = [];
+  for (const project of event.projects) {
+    const projectConfig = deps.config.projects[project];
+    if (!projectConfig) continue;
+    const access = await checkAccess(lookup, project, projectConfig);
+    const refusal = access.allowed ? {} : { refusal: { ok: false, text: `not allowed: ${access.reason}` } };
+    projects.push({ project, projectConfig, ...refusal });
+  }
+  return projects;
+}
+
 async function decide(
   deps: CommandDeps,
   event: CommentEvent,
   parsed: ParsedComment,
 ): Promise<CommandResult[]> {
-  const projectConfig = deps.config.projects[event.project];
-  if (!projectConfig) return [{ ok: false, text: `project ${event.project} is no longer in the config.` }];
-  const access = await checkAccess(
-    deps.client,
-    event.repo,
-    event.project,
-    projectConfig,
-    event.commenter,
-    deps.signal,
-  );
-  if (!access.allowed) return [{ ok: false, text: `not allowed: ${access.reason}` }];
+  const projects = await projectAccess(deps, event);
+  if (projects.length === 0)
+    return [{ ok: false, text: `project ${event.projects.join(', ')} is no longer in the config.` }];
+  if (projects.every((entry) => entry.refusal)) {
+    return projects.flatMap(({ project, refusal }) =>
+      refusal ? [labelled(project, refusal, projects.length > 1)] : [],
+    );
+  }
 
   let pullRequest: PullRequestInfo;
   try {
@@ -118,6 +159,10 @@ async function decide(
   if (pullRequest.state !== 'open')
     return [{ ok: false, text: `PR #${event.pr} is closed; commands are ignored.` }];
 
-  const ctx: ActionContext = { deps, event, projectConfig, pullRequest };
-  return parsed.commands.map((command) => runOne(ctx, command));
+  const slots: ProjectSlot[] = projects.map(({ project, projectConfig, refusal }) => ({
+    project,
+    projectConfig,
+    access: refusal ?? { deps, event, project, projectConfig, pullRequest },
+  }));
+  return parsed.commands.flatMap((command) => runRouted(deps, event, slots, command));
 }

@@ -3,8 +3,8 @@ import type { Config, ProjectConfig } from './schema.js';
 import { tagPatternProblem } from './tag-pattern.js';
 import type { RawIssue } from './zod-issues.js';
 
-// Project and stage names end up in DNS names, container names and labels.
-const NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+/** The rule for project and stage names: they end up in DNS names, container names and labels. */
+export const NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 
 /** Why an image reference is not a bare repository, or undefined when it is one. */
 export function imageProblem(image: string): string | undefined {

@@ -196,9 +196,15 @@ describe.skipIf(!docker)('registry poller against the real registries', () => {
 
       await tagInRegistry(OPEN_REGISTRY, repository, older.digest, 'dev-10');
       clock.advance(10_000);
-      await vi.waitFor(() => expect(poller.status().find((s) => s.project === 'web')?.polls).toBe(2));
-      expect(poller.status().find((s) => s.project === 'web')).toMatchObject({ consecutiveFailures: 0 });
-      expect(lines.some((l) => l.includes('poller found a new tag') && l.includes('dev-10'))).toBe(true);
+      // `polls` counts polls started: wait for this one to have found the tag and gone to sleep.
+      await vi.waitFor(() =>
+        expect(lines.some((l) => l.includes('poller found a new tag') && l.includes('dev-10'))).toBe(true),
+      );
+      await vi.waitFor(() => expect(clock.sleeping).toBe(2));
+      expect(poller.status().find((s) => s.project === 'web')).toMatchObject({
+        polls: 2,
+        consecutiveFailures: 0,
+      });
     } finally {
       await poller.stop();
     }

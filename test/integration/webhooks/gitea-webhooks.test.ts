@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { giteaDelivery, giteaPrComment, githubDelivery, webhookFixture } from './webhook-fixture.js';
+import {
+  giteaDelivery,
+  giteaPrComment,
+  githubDelivery,
+  monorepoWebhookConfig,
+  webhookFixture,
+} from './webhook-fixture.js';
 
 const URL_GITEA = '/api/webhook/gitea';
 
@@ -29,6 +35,47 @@ describe('POST /api/webhook/gitea', () => {
       expect(fx.gitea.replies).toHaveLength(1);
     },
   );
+
+  it('runs a comment on every project of a repository that several deploy from, once', async () => {
+    const fx = webhookFixture({}, monorepoWebhookConfig);
+    const shopRel = await fx.liveInRel('shop', 'v1');
+    const adminRel = await fx.liveInRel('shop-admin', 'v2');
+    fx.publishTag('shop-admin', 'dev-5');
+    fx.gitea.permissions.set('bob', 'write');
+    fx.gitea.pullRequests.set(7, { number: 7, headSha: '3f2c9e1', author: 'alice', state: 'open' });
+    const delivery = giteaDelivery(
+      'issue_comment',
+      giteaPrComment('/promote prod\n/deploy shop-admin/dev dev-5', 'bob'),
+    );
+
+    const response = await fx.app.request(URL_GITEA, delivery);
+    expect(response.status).toBe(202);
+    const answer = (await response.json()) as Record<string, unknown>;
+    expect(answer).toEqual({
+      accepted: 'commands',
+      projects: ['shop', 'shop-admin'],
+      commands: ['promote', 'deploy'],
+    });
+    await fx.tasks.idle();
+
+    const [shopProd] = fx.store.listDeploys({ project: 'shop', stage: 'prod' });
+    const [adminProd] = fx.store.listDeploys({ project: 'shop-admin', stage: 'prod' });
+    expect(shopProd?.intent).toMatchObject({ trigger: 'promote', digest: shopRel.digest });
+    expect(adminProd?.intent).toMatchObject({ trigger: 'promote', digest: adminRel.digest });
+    expect(fx.store.listDeploys({ project: 'shop-admin', stage: 'dev' })).toHaveLength(1);
+    expect(fx.store.listDeploys({ project: 'shop', stage: 'dev' })).toEqual([]);
+    expect(fx.gitea.replies).toHaveLength(1);
+    expect(fx.gitea.replies[0]).toContain('✅ shop: promoting shop v1 from rel to prod');
+    expect(fx.gitea.replies[0]).toContain('✅ shop-admin: promoting shop-admin v2 from rel to prod');
+    expect(fx.gitea.replies[0]).toContain('✅ shop-admin: deploying shop-admin dev-5 to dev');
+    const methods = fx.gitea.calls.map((call) => call.method);
+    expect(methods.filter((method) => method === 'addReaction')).toHaveLength(1);
+    expect(methods.filter((method) => method === 'userPermission')).toHaveLength(1);
+
+    // The comment is remembered once, not per project: a redelivery does nothing.
+    const again = await fx.app.request(URL_GITEA, giteaDelivery('issue_comment', JSON.parse(delivery.body)));
+    expect(await again.json()).toEqual({ ignored: 'duplicate' });
+  });
 
   it("refuses wrong signatures, and GitHub's secret on the Gitea endpoint", async () => {
     const fx = webhookFixture();

@@ -39,13 +39,25 @@ export const webhookConfig: ConfigInput = {
   },
 };
 
+/** webhookConfig plus `shop-admin`, a second project deployed from acme/shop on Gitea (a monorepo). */
+export const monorepoWebhookConfig: ConfigInput = {
+  ...webhookConfig,
+  projects: {
+    ...webhookConfig.projects,
+    'shop-admin': { image: `${SHOP_IMAGE}-admin`, port: 3001, repository: 'acme/shop', forge: 'tea', stages },
+  },
+};
+
 /**
  * The real app and the real deployer (fake Docker engine, in-memory store), with a recording forge
  * client per forge unless `clients` gives others (the real adapters against fake servers).
  */
-export function webhookFixture(clients: { github?: ForgeClient; gitea?: ForgeClient } = {}) {
+export function webhookFixture(
+  clients: { github?: ForgeClient; gitea?: ForgeClient } = {},
+  config: ConfigInput = webhookConfig,
+) {
   const fx = deployerFixture({
-    config: webhookConfig,
+    config,
     secrets: {
       GH_TOKEN: 't1',
       TEA_TOKEN: 't2',
@@ -72,14 +84,19 @@ export function webhookFixture(clients: { github?: ForgeClient; gitea?: ForgeCli
       return { client, repo: parseRepo(config.repository), forgeName: config.forge ?? '' };
     },
   });
-  /** Publishes `tag` of `project` and makes it live in rel (a manual deploy). */
-  const liveInRel = async (project: 'web' | 'shop', tag: string) => {
-    const image = project === 'web' ? IMAGE : SHOP_IMAGE;
+  /** Makes `tag` of `project`'s image pullable and returns the image. */
+  const publishTag = (project: string, tag: string) => {
+    const image = fx.loaded.config.projects[project]?.image ?? IMAGE;
     fx.docker.setPullResult(`${image}:${tag}`, {});
+    return image;
+  };
+  /** Publishes `tag` of `project` and makes it live in rel (a manual deploy). */
+  const liveInRel = async (project: string, tag: string) => {
+    const image = publishTag(project, tag);
     const record = fx.deployer.submit({ project, stage: 'rel', image, tag, trigger: 'manual' });
     return fx.deployer.waitFor(record.id);
   };
-  return { ...fx, app, github, gitea, tasks, pushes, liveInRel };
+  return { ...fx, app, github, gitea, tasks, pushes, publishTag, liveInRel };
 }
 
 const require = createRequire(import.meta.url);

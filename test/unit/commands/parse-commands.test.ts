@@ -17,6 +17,26 @@ describe('parseCommands', () => {
     expect(names('/HELP')).toEqual([{ name: 'help' }]);
   });
 
+  it('reads a stage qualified with a project, each part by its own rule', () => {
+    expect(names('/promote api/prod\n/deploy api/dev dev-7\n/rollback web-2/dev')).toEqual([
+      { name: 'promote', project: 'api', stage: 'prod' },
+      { name: 'deploy', project: 'api', stage: 'dev', tag: 'dev-7' },
+      { name: 'rollback', project: 'web-2', stage: 'dev' },
+    ]);
+    expect(names('/promote prod')[0]).not.toHaveProperty('project');
+    for (const bad of [
+      '/promote Api/prod',
+      '/promote api/',
+      '/promote /prod',
+      '/promote a/b/prod',
+      '/deploy -api/dev v1',
+    ])
+      expect(names(bad)[0]).toMatchObject({
+        name: 'invalid',
+        usage: expect.stringContaining('[project/]<stage>'),
+      });
+  });
+
   it('ignores commands that are not at the start of a line or are other words', () => {
     expect(names('please /deploy dev')).toEqual([]);
     expect(names('/deployment dev\n/deploy-now dev\n//deploy dev\n/unknown x')).toEqual([]);
@@ -64,10 +84,12 @@ describe('parseCommands', () => {
   });
 
   it('answers wrong arguments with the usage instead of guessing', () => {
-    expect(names('/deploy')).toEqual([{ name: 'invalid', line: '/deploy', usage: '/deploy <stage> [tag]' }]);
+    expect(names('/deploy')).toEqual([
+      { name: 'invalid', line: '/deploy', usage: '/deploy [project/]<stage> [tag]' },
+    ]);
     expect(names('/deploy prod v1 please')[0]).toMatchObject({ name: 'invalid' });
     expect(names('/deploy prod `v1`')[0]).toMatchObject({ name: 'invalid' });
-    expect(names('/promote')[0]).toMatchObject({ name: 'invalid', usage: '/promote <stage>' });
+    expect(names('/promote')[0]).toMatchObject({ name: 'invalid', usage: '/promote [project/]<stage>' });
     expect(names('/approve prod')[0]).toMatchObject({ name: 'invalid', usage: '/approve' });
     expect(names('/rollback ../etc')[0]).toMatchObject({ name: 'invalid' });
   });

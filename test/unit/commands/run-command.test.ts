@@ -140,7 +140,7 @@ describe('runCommentCommands: actions', () => {
   it('answers /help with the commands and the stages', async () => {
     const fx = commandFixture();
     await fx.comment('bob', '/help');
-    expect(fx.forge.replies[0]).toContain('/deploy <stage> [tag]');
+    expect(fx.forge.replies[0]).toContain('/deploy [project/]<stage> [tag]');
     expect(fx.forge.replies[0]).toContain('`prod`: only what is live in rel (/promote prod), needs approval');
   });
 
