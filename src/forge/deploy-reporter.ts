@@ -27,6 +27,8 @@ export interface DeployReporter extends DeployObserver {
 
 /** How many recent deploys of a stage are looked through for the newest one of a commit. */
 const RECENT = 20;
+/** How many recent deploys of another project of the repository are looked through for a PR's. */
+const PR_HISTORY = 100;
 
 /**
  * Reports each deploy to its forge: a commit status per stage (docker-watcher/<stage>), one PR
@@ -39,9 +41,24 @@ export function createDeployReporter(deps: DeployReporterDeps): DeployReporter {
   const resolve = deps.forgeFor ?? ((project, source) => forgeFor(loaded, project, source, { logger: log }));
   const queue = new ReportQueue({ clock: deps.clock, logger: log, ...deps.retry });
   const publicUrl = () => loaded.config.global.public_url;
-  /** GitHub deployment ids per deploy id, and projects seen per PR comment key. */
+  /** GitHub deployment ids per deploy id. */
   const deployments = new Map<string, number>();
-  const prProjects = new Map<string, Set<string>>();
+
+  /**
+   * The projects the PR comment shows: this deploy's, and every other project of the same
+   * repository with a recent deploy from this PR (read from the history, so a restart loses none).
+   */
+  const projectsOfPr = (project: string, repository: string, pr: number): string[] => {
+    const fromPr = (other: string) =>
+      store
+        .listDeploys({ project: other, limit: PR_HISTORY })
+        .some((d) => d.intent.source?.pr === pr && d.intent.source.repository.toLowerCase() === repository);
+    const others = Object.entries(loaded.config.projects)
+      .filter(([name, config]) => name !== project && config.repository?.toLowerCase() === repository)
+      .map(([name]) => name)
+      .filter(fromPr);
+    return [project, ...others];
+  };
 
   const isNewestOfCommit = (record: DeployRecord, sha: string) =>
     store
@@ -96,8 +113,7 @@ export function createDeployReporter(deps: DeployReporterDeps): DeployReporter {
     const pr = source?.pr;
     if (pr !== undefined) {
       const key = `comment|${where}|${pr}`;
-      const projects = prProjects.get(key) ?? new Set<string>();
-      prProjects.set(key, projects.add(record.project));
+      const repository = `${repo.owner}/${repo.repo}`.toLowerCase();
       queue.put(key, {
         what: `PR comment on ${where}#${pr}`,
         run: async () => {
@@ -105,7 +121,7 @@ export function createDeployReporter(deps: DeployReporterDeps): DeployReporter {
             repo,
             pr,
             PR_COMMENT_MARKER,
-            renderPrComment(loaded.config, store, [...projects]),
+            renderPrComment(loaded.config, store, projectsOfPr(record.project, repository, pr)),
           );
         },
       });

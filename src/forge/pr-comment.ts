@@ -22,6 +22,19 @@ const shortDigest = (digest: string | undefined) =>
   digest ? ` (${digest.replace(/^sha256:/, '').slice(0, 12)})` : '';
 
 /**
+ * How a comment command names a stage: `prod`, or `api/prod` when other projects deploy from the
+ * same repository (a bare stage would act on all of them).
+ */
+function commandStage(config: Config, project: string, stage: string): string {
+  const repository = config.projects[project]?.repository?.toLowerCase();
+  const shared = Object.entries(config.projects).some(
+    ([name, other]) =>
+      name !== project && repository !== undefined && other.repository?.toLowerCase() === repository,
+  );
+  return shared ? `${project}/${stage}` : stage;
+}
+
+/**
  * The PR comment, rebuilt from the store: per project, a table of its stages with the latest
  * deploy of each (version, state, URL, time) and how to approve or promote what waits.
  */
@@ -56,7 +69,7 @@ export function renderPrComment(config: Config, store: Store, projects: readonly
         stageConfig.promote_from === undefined ? undefined : store.getLive(project, stageConfig.promote_from);
       if (from && from.tag !== live?.tag && latest?.status !== 'awaiting_approval') {
         actions.push(
-          `- \`${from.tag}\` is live on ${stageConfig.promote_from}: comment \`/promote ${stage}\` to deploy it to **${stage}**`,
+          `- \`${from.tag}\` is live on ${stageConfig.promote_from}: comment \`/promote ${commandStage(config, project, stage)}\` to deploy it to **${stage}**`,
         );
       }
     }

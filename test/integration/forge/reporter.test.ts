@@ -49,7 +49,7 @@ const forges: ForgeCase[] = [
 
 let shaCounter = 0;
 /** A deployer (real engine logic on the fake Docker engine) with the reporter as its observer. */
-function setup(forge: ForgeCase, pr: number) {
+function setup(forge: ForgeCase, pr: number, withConfig: typeof config = config) {
   const sha = (++shaCounter).toString(16).padStart(40, '0');
   const fake = forge.fake();
   fake.state.addPullRequest({ repo: REPO, number: pr, headSha: sha, author: 'alice' });
@@ -57,21 +57,25 @@ function setup(forge: ForgeCase, pr: number) {
   // The reporter needs the fixture's store, the deployer its observers: relay through this slot.
   const relay: { reporter?: DeployReporter } = {};
   const fx = deployerFixture({
-    config,
+    config: withConfig,
     deps: { observers: [{ onDeployEvent: (event, record) => relay.reporter?.onDeployEvent(event, record) }] },
   });
-  const reporter = (relay.reporter = createDeployReporter({
-    loaded: fx.loaded,
-    store: fx.store,
-    clock: systemClock,
-    logger: silentLogger,
-    forgeFor: () => ({ client, repo: { owner: 'acme', repo: 'web' }, forgeName: forge.name }),
-    retry: { firstDelayMs: 5, maxDelayMs: 20 },
-  }));
+  /** A reporter as the app builds it at start-up; a second call stands for a restart. */
+  const newReporter = () =>
+    (relay.reporter = createDeployReporter({
+      loaded: fx.loaded,
+      store: fx.store,
+      clock: systemClock,
+      logger: silentLogger,
+      forgeFor: () => ({ client, repo: { owner: 'acme', repo: 'web' }, forgeName: forge.name }),
+      retry: { firstDelayMs: 5, maxDelayMs: 20 },
+    }));
+  const reporter = newReporter();
   const source: DeploySource = { forge: forge.name, serverUrl: fake.url, repository: REPO, sha, pr };
   const statusesOf = (context: string) =>
     fake.state.statuses.filter((s) => s.sha === sha && s.context === context).map((s) => s.state);
-  return { fx, fake, reporter, sha, source, statusesOf, latest: () => fake.state.latestStatuses(REPO, sha) };
+  const latest = () => fake.state.latestStatuses(REPO, sha);
+  return { fx, fake, reporter, newReporter, sha, source, statusesOf, latest };
 }
 
 describe.each(forges)('deploy reporter on $name', (forge) => {
@@ -93,6 +97,7 @@ describe.each(forges)('deploy reporter on $name', (forge) => {
     expect(comments).toHaveLength(1);
     expect(comments[0]?.body).toMatch(/\| dev \| v2 \(/);
     expect(comments[0]?.body).toContain(second.url!);
+    expect(comments[0]?.body).toContain('comment `/promote promo` to deploy it to **promo**');
     expect(
       t.fake.requests.some((r) =>
         ['issues/update-comment', 'issueEditComment'].includes(r.operationId ?? ''),
@@ -135,6 +140,41 @@ describe.each(forges)('deploy reporter on $name', (forge) => {
     expect(t.fake.state.commentsOn(REPO, 13)[0]?.body).toMatch(
       /waits for approval on \*\*rel\*\*: comment `\/approve`/,
     );
+  });
+
+  it('keeps one PR comment for every project of the repository, also after a restart', async () => {
+    const monorepo = {
+      ...config,
+      projects: {
+        web: { ...config.projects!.web!, repository: REPO },
+        api: { ...config.projects!.web!, repository: REPO },
+        other: { ...config.projects!.web!, repository: 'acme/other' },
+      },
+    };
+    const t = setup(forge, 15, monorepo);
+    t.fx.publish('v1');
+    await t.fx.deploy('v1', { source: t.source });
+    await t.fx.deploy('v1', { source: t.source, project: 'api' });
+    await t.fx.deploy('v1', { source: { ...t.source, pr: 99 }, project: 'other' });
+    await t.reporter.flush();
+    const comment = () => {
+      const marked = t.fake.state.commentsOn(REPO, 15).filter((c) => c.body.includes(PR_COMMENT_MARKER));
+      expect(marked).toHaveLength(1);
+      return marked[0]?.body ?? '';
+    };
+    expect(comment()).toContain('#### api');
+    expect(comment()).toContain('#### web');
+    expect(comment()).not.toContain('#### other');
+    // A bare `/promote promo` would promote every project of the repository: the hint names one.
+    expect(comment()).toContain('comment `/promote web/promo` to deploy it to **promo**');
+
+    // A new reporter on the same history (the app restarted) still shows both projects.
+    const restarted = t.newReporter();
+    t.fx.publish('v2');
+    await t.fx.deploy('v2', { source: t.source, project: 'api' });
+    await restarted.flush();
+    expect(comment()).toMatch(/#### api[^#]*\| dev \| v2 \(/);
+    expect(comment()).toContain('#### web');
   });
 
   it('never slows or fails a deploy while the forge is down, and catches up afterwards', async () => {
