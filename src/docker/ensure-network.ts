@@ -25,8 +25,9 @@ function createdNanos(created: string): bigint {
  * Returns ensureNetwork(name): creates a bridge network unless one of that name exists. The
  * engine's CheckDuplicate is not atomic, so calls are serialised per name in this process, and
  * when another process raced us and several networks share the name, every process that sees
- * the duplicates removes all but the oldest (the same one for everybody). The creator of the
- * last network to appear always sees them all, so the name converges to one network.
+ * the duplicates removes all but the oldest (the same one for everybody) among those carrying
+ * its labels. The creator of the last network to appear always sees them all, so the name
+ * converges to one network.
  */
 export function networkEnsurer(
   docker: Docker,
@@ -68,7 +69,10 @@ export function networkEnsurer(
     if (oldest === undefined) {
       throw dockerError('create network', name, new Error(`network ${createdId} vanished`), signal);
     }
-    for (const duplicate of younger) {
+    // Only networks made by an ensureNetwork like this one: a network a person made is never removed.
+    const ours = (network: Docker.NetworkInspectInfo) =>
+      Object.entries(labels).every(([key, value]) => network.Labels?.[key] === value);
+    for (const duplicate of younger.filter(ours)) {
       try {
         await docker.getNetwork(duplicate.Id).remove(signalOption(signal));
       } catch (error) {

@@ -35,7 +35,7 @@ describe('compareNetworkAge', () => {
  * next lists miss networks, as a list that ran before another process's create had landed.
  */
 function memoryEngine() {
-  const networks: { Id: string; Name: string; Created: string }[] = [];
+  const networks: { Id: string; Name: string; Created: string; Labels: Record<string, string> }[] = [];
   let clock = 0;
   const engine = {
     networks,
@@ -50,10 +50,10 @@ function memoryEngine() {
               ? []
               : networks.filter((n) => n.Name.includes(filters.name[0] ?? '')).map((n) => ({ ...n })),
           ),
-        createNetwork: ({ Name }: { Name: string }) => {
+        createNetwork: ({ Name, Labels }: { Name: string; Labels: Record<string, string> }) => {
           const Id = `net${networks.length + 1}`;
           clock++;
-          networks.push({ Id, Name, Created: engine.nextCreated ?? `2026-11-23T20:00:0${clock}Z` });
+          networks.push({ Id, Name, Labels, Created: engine.nextCreated ?? `2026-11-23T20:00:0${clock}Z` });
           engine.nextCreated = undefined;
           return Promise.resolve({ id: Id });
         },
@@ -92,6 +92,18 @@ describe('networkEnsurer', () => {
     await networkEnsurer(engine.view(1), {})('shared');
     expect(engine.networks).toHaveLength(1);
     expect(engine.networks[0]?.Created).toBe('2026-11-23T20:00:04.5Z');
+  });
+
+  it('never removes a network a person made, even a younger duplicate', async () => {
+    const engine = memoryEngine();
+    const labels = { 'docker-watcher.instance-id': 'dw1' };
+    engine.nextCreated = '2026-11-23T20:00:01Z';
+    await networkEnsurer(engine.view(0), labels)('shared');
+    // Somebody ran `docker network create shared` by hand at the same time (no labels).
+    engine.networks.push({ Id: 'hand', Name: 'shared', Created: '2026-11-23T20:00:02Z', Labels: {} });
+    engine.nextCreated = '2026-11-23T20:00:03Z';
+    await networkEnsurer(engine.view(1), labels)('shared');
+    expect(engine.networks.map((n) => n.Id)).toEqual(['net1', 'hand']);
   });
 
   it('removes its own network when an older one exists', async () => {
