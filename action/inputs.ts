@@ -1,17 +1,11 @@
 import { readFileSync } from 'node:fs';
 import * as core from '@actions/core';
 import { sourceFromEnv, type EventPayload } from '../src/protocol/ci-context.js';
-import { deployRequestSchema, type DeployRequest } from '../src/protocol/deploy-request.js';
+import { deployRequestSchema } from '../src/protocol/deploy-request.js';
+import type { DeployRunOptions } from '../src/protocol/run-deploy.js';
 
-/** The action's inputs and runner context, checked and typed. */
-export interface ActionInputs {
-  url: string;
-  secret: string;
-  request: DeployRequest;
-  wait: boolean;
-  timeoutMs: number;
-  token?: string;
-  retry: { retries: number; baseDelayMs: number };
+/** The action's inputs and runner context, checked and typed: what runDeploy takes, and more. */
+export interface ActionInputs extends DeployRunOptions {
   /** The runner gives a job summary file (GITHUB_STEP_SUMMARY); core.summary needs one. */
   summary: boolean;
 }

@@ -11,18 +11,7 @@ import { writeSummary } from './summary.js';
 export async function run(): Promise<void> {
   try {
     const inputs = readInputs();
-    const result = await runDeploy(
-      {
-        url: inputs.url,
-        secret: inputs.secret,
-        request: inputs.request,
-        wait: inputs.wait,
-        timeoutMs: inputs.timeoutMs,
-        retry: inputs.retry,
-        ...(inputs.token ? { token: inputs.token } : {}),
-      },
-      (line) => core.info(line),
-    );
+    const result = await runDeploy(inputs, (line) => core.info(line));
     core.setOutput('deploy-id', result.deployId);
     core.setOutput('status', result.status);
     core.setOutput('url', result.url ?? '');

@@ -71213,18 +71213,7 @@ async function writeSummary(request3, result) {
 async function run() {
   try {
     const inputs = readInputs();
-    const result = await runDeploy(
-      {
-        url: inputs.url,
-        secret: inputs.secret,
-        request: inputs.request,
-        wait: inputs.wait,
-        timeoutMs: inputs.timeoutMs,
-        retry: inputs.retry,
-        ...inputs.token ? { token: inputs.token } : {}
-      },
-      (line) => info(line)
-    );
+    const result = await runDeploy(inputs, (line) => info(line));
     setOutput("deploy-id", result.deployId);
     setOutput("status", result.status);
     setOutput("url", result.url ?? "");

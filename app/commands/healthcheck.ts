@@ -59,7 +59,10 @@ export async function healthcheckCommand(args: string[], io: CommandIo): Promise
     if (response.ok) return (io.stdout(`ok ${url}\n`), 0);
     io.stderr(`docker-watcher healthcheck: ${url} answered ${response.status}: ${body}\n`);
   } catch (error) {
-    io.stderr(`docker-watcher healthcheck: ${url}: ${errorMessage(error)}\n`);
+    // fetch says only "fetch failed"; the reason (ECONNREFUSED, a timeout) is its cause.
+    const cause =
+      error instanceof Error && error.cause !== undefined ? ` (${errorMessage(error.cause)})` : '';
+    io.stderr(`docker-watcher healthcheck: ${url}: ${errorMessage(error)}${cause}\n`);
   }
   return 1;
 }

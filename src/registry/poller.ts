@@ -1,26 +1,14 @@
-import type { LoadedConfig } from '../config/loaded-config.js';
-import type { Clock } from '../core/clock.js';
 import type { DeployTrigger } from '../core/deploy-types.js';
 import { errorMessage } from '../core/errors.js';
-import type { DeployService } from '../deploy/deploy-service.js';
-import type { Logger } from '../log/logger.js';
-import type { Store } from '../store/store.js';
-import { pollProject, type PollOutcome } from './poll-project.js';
+import { pollProject, type PollDeps, type PollOutcome } from './poll-project.js';
 import { nextPollDelayMs } from './poll-schedule.js';
 import { projectRegistry } from './project-registry.js';
 import { projectsForPush, type RegistryPush } from './push-match.js';
-import type { RegistryClient } from './registry-client.js';
 
 export type { PollOutcome } from './poll-project.js';
 export type { RegistryPush } from './push-match.js';
 
-export interface PollerDeps {
-  loaded: LoadedConfig;
-  registry: RegistryClient;
-  store: Store;
-  deploys: DeployService;
-  clock: Clock;
-  logger: Logger;
+export interface PollerDeps extends PollDeps {
   /** [0, 1) for the interval's jitter; default Math.random. */
   random?: () => number;
   /** Called on every failed poll of a project (metrics count them). */

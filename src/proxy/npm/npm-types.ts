@@ -3,22 +3,6 @@
  * in NPM's OpenAPI spec (components/proxy-host-object.json, certificate-object.json).
  */
 
-/** A proxy host as NPM returns it (fields docker-watcher does not use are left out). */
-export interface NpmProxyHost {
-  id: number;
-  domain_names: string[];
-  forward_scheme: 'http' | 'https';
-  forward_host: string;
-  forward_port: number;
-  certificate_id: number;
-  ssl_forced: boolean;
-  http2_support: boolean;
-  allow_websocket_upgrade: boolean;
-  block_exploits: boolean;
-  enabled: boolean;
-  meta: Record<string, unknown>;
-}
-
 /** The forward and TLS settings of a proxy host: what a switch changes and a restore puts back. */
 export interface NpmForwardSettings {
   forward_scheme: 'http' | 'https';
@@ -29,6 +13,14 @@ export interface NpmForwardSettings {
   http2_support: boolean;
   allow_websocket_upgrade: boolean;
   block_exploits: boolean;
+}
+
+/** A proxy host as NPM returns it (fields docker-watcher does not use are left out). */
+export interface NpmProxyHost extends NpmForwardSettings {
+  id: number;
+  domain_names: string[];
+  enabled: boolean;
+  meta: Record<string, unknown>;
 }
 
 /** Body of POST /nginx/proxy-hosts and PUT /nginx/proxy-hosts/{id}: only keys the spec allows. */

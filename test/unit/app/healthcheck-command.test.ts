@@ -73,7 +73,8 @@ describe('docker-watcher healthcheck', () => {
     await new Promise((resolve) => sick.server.close(resolve));
     const second = capture();
     expect(await healthcheckCommand(['--url', `http://127.0.0.1:${port}`], second.io)).toBe(1);
-    expect(second.out.stderr).toContain(`http://127.0.0.1:${port}/healthz`);
+    expect(second.out.stderr).toContain(`http://127.0.0.1:${port}/healthz: fetch failed (`);
+    expect(second.out.stderr).toContain('ECONNREFUSED');
   });
 
   it('names a broken config, and refuses a bad --timeout', async () => {
