@@ -1,6 +1,9 @@
 import { Hono } from 'hono';
 import { registerDashboard } from './dashboard/register-dashboard.js';
-import type { AppDeps, AppEnv } from './http/app-env.js';
+import { trustedProxies } from '../src/net/client-address.js';
+import type { AppDeps, AppEnv, AppOptions } from './http/app-env.js';
+import { createLoginThrottle } from './http/login-throttle.js';
+import { requestClient } from './http/request-client.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { requestLog } from './http/request-log.js';
 import { registerDeployEvents } from './routes/deploy-events.js';
@@ -13,14 +16,20 @@ import { registerStageLogs } from './routes/stage-logs.js';
 import { registerStageOps } from './routes/stage-ops.js';
 import { registerWebhooks } from './routes/webhooks.js';
 
-export type { AppDeps, AppEnv } from './http/app-env.js';
+export type { AppDeps, AppEnv, AppOptions } from './http/app-env.js';
 
 /**
  * The HTTP app: signed deploy requests from CI, the read and manual-action API, health and
  * version. Every dependency is passed in; nothing listens here (the composition root serves it,
  * tests call `app.request()`).
  */
-export function createApp(deps: AppDeps): Hono<AppEnv> {
+export function createApp(options: AppOptions): Hono<AppEnv> {
+  const trusted = trustedProxies(options.loaded.config.global.trusted_proxies);
+  const deps: AppDeps = {
+    ...options,
+    throttle: options.throttle ?? createLoginThrottle(),
+    clientOf: options.clientOf ?? ((c) => requestClient(c, trusted)),
+  };
   const app = new Hono<AppEnv>();
   app.use(
     '*',

@@ -140,7 +140,13 @@ function signed(body: string, secret = SECRET): RequestInit {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
-      ...signRequest(secret, body, { now: new Date(), deliveryId: randomUUID() }),
+      ...signRequest(secret, body, {
+        method: 'POST',
+        path: '/api/deploys',
+        key: (JSON.parse(body) as { project: string }).project,
+        now: new Date(),
+        deliveryId: randomUUID(),
+      }),
     },
     body,
   };

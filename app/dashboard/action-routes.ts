@@ -1,7 +1,8 @@
 import type { Context, Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { DeployRecord } from '../../src/core/deploy-types.js';
-import { NotFoundError, ValidationError } from '../../src/core/errors.js';
+import { findStage } from '../../src/config/config-lookup.js';
+import { ValidationError } from '../../src/core/errors.js';
 import { intakeDeploy } from '../../src/deploy/intake.js';
 import { manualDeploySchema, zodIssues } from '../../src/protocol/deploy-request.js';
 import type { AppDeps, AppEnv } from '../http/app-env.js';
@@ -36,18 +37,6 @@ export async function runAction(
   return c.redirect(paths.deploy(record.id), 303);
 }
 
-function requireStage(deps: AppDeps, project: string, stage: string): void {
-  const stages = Object.hasOwn(deps.loaded.config.projects, project)
-    ? deps.loaded.config.projects[project]!.stages
-    : undefined;
-  if (!stages) throw new NotFoundError(`project "${project}" is not in the app's config`);
-  if (!Object.hasOwn(stages, stage)) {
-    throw new NotFoundError(
-      `project "${project}" has no stage "${stage}" (stages: ${Object.keys(stages).join(', ')})`,
-    );
-  }
-}
-
 /** POST /dashboard-actions/...: deploy a version, roll back a stage, approve a deploy. */
 export function registerActions(app: Hono<AppEnv>, deps: AppDeps): void {
   app.post('/dashboard-actions/projects/:project/deploy', (c) =>
@@ -70,7 +59,7 @@ export function registerActions(app: Hono<AppEnv>, deps: AppDeps): void {
   app.post('/dashboard-actions/projects/:project/stages/:stage/rollback', (c) =>
     runAction(c, deps, () => {
       const { project, stage } = c.req.param();
-      requireStage(deps, project, stage);
+      findStage(deps.loaded.config, project, stage);
       return deps.deploys.rollback(project, stage, DASHBOARD_ACTOR);
     }),
   );

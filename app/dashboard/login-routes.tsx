@@ -1,28 +1,16 @@
-import type { Context, Hono } from 'hono';
-import { getConnInfo } from '@hono/node-server/conninfo';
+import type { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { AppDeps, AppEnv } from '../http/app-env.js';
 import { safeEqual } from '../http/auth.js';
 import { readForm, safeNext } from './form-body.js';
 import { LoginPage } from './login-page.js';
-import type { LoginThrottle } from './login-throttle.js';
 import { pageView, sendPage } from './page-response.js';
 import { dashboardToken, endSession, isSameOrigin, readSession, startSession } from './session-cookie.js';
 import { checkCsrf } from './session.js';
 
 export interface LoginOptions {
-  throttle: LoginThrottle;
   /** Pause before answering a wrong token, to slow guessing down; default 1 s. */
   failureDelayMs?: number;
-}
-
-/** The client's address as the socket reports it (no forwarded headers: those can be forged). */
-function clientAddress(c: Context): string {
-  try {
-    return getConnInfo(c).remote.address ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
 }
 
 const CROSS_SITE = 'this form was not sent from the dashboard: reload the dashboard and try again';
@@ -37,9 +25,9 @@ export function registerLogin(app: Hono<AppEnv>, deps: AppDeps, options: LoginOp
 
   app.post('/login', async (c) => {
     if (!isSameOrigin(c, deps)) throw new HTTPException(403, { message: CROSS_SITE });
-    const client = clientAddress(c);
+    const client = deps.clientOf(c);
     const now = deps.clock.now();
-    const waitMs = options.throttle.retryAfterMs(client, now);
+    const waitMs = deps.throttle.retryAfterMs(client, now);
     if (waitMs > 0) {
       const minutes = Math.ceil(waitMs / 60_000);
       const error = `Too many wrong tokens from your address. Try again in ${minutes} min.`;
@@ -50,11 +38,11 @@ export function registerLogin(app: Hono<AppEnv>, deps: AppDeps, options: LoginOp
     const next = safeNext(form.get('next'));
     const token = dashboardToken(deps);
     if (token && safeEqual(form.get('token') ?? '', token)) {
-      options.throttle.succeeded(client);
+      deps.throttle.succeeded(client);
       startSession(c, deps, token);
       return c.redirect(next, 303);
     }
-    options.throttle.failed(client, now);
+    deps.throttle.failed(client, now);
     deps.logger.warn('dashboard login refused', { client });
     await deps.clock.sleep(options.failureDelayMs ?? 1000);
     const error = token

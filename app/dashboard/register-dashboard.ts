@@ -2,14 +2,11 @@ import { Hono } from 'hono';
 import type { AppDeps, AppEnv } from '../http/app-env.js';
 import { registerActions } from './action-routes.js';
 import { dashboardErrorHandler } from './dashboard-errors.js';
-import { createLoginThrottle, type LoginThrottleOptions } from './login-throttle.js';
 import { registerLogin } from './login-routes.js';
 import { registerPages } from './page-routes.js';
 import { registerStageRoutes } from './stage-routes.js';
 
 export interface DashboardOptions {
-  /** Wrong-token limits per client address; default 5 per 15 minutes. */
-  throttle?: LoginThrottleOptions;
   /** Pause before answering a wrong token; default 1 s (through the injected clock). */
   failureDelayMs?: number;
 }
@@ -21,7 +18,6 @@ export interface DashboardOptions {
 export function registerDashboard(app: Hono<AppEnv>, deps: AppDeps, options: DashboardOptions = {}): void {
   const dashboard = new Hono<AppEnv>();
   registerLogin(dashboard, deps, {
-    throttle: createLoginThrottle(options.throttle),
     ...(options.failureDelayMs === undefined ? {} : { failureDelayMs: options.failureDelayMs }),
   });
   registerPages(dashboard, deps);

@@ -1,3 +1,4 @@
+import type { Context } from 'hono';
 import type { LoadedConfig } from '../../src/config/loaded-config.js';
 import type { Clock } from '../../src/core/clock.js';
 import type { DeployService } from '../../src/deploy/deploy-service.js';
@@ -7,6 +8,7 @@ import type { Store } from '../../src/store/store.js';
 import type { StageOps } from '../../src/ops/stage-ops.js';
 import type { ProjectForge } from '../../src/forge/forge-for.js';
 import type { BackgroundTasks } from './background-tasks.js';
+import type { LoginThrottle } from './login-throttle.js';
 import type { RegistryPush } from './webhook-payloads.js';
 
 /** Everything the HTTP app uses, passed in by the composition root (no singletons). */
@@ -33,7 +35,15 @@ export interface AppDeps {
   onRegistryPush?: (push: RegistryPush) => void;
   /** Where webhook work that outlives the request is tracked; default: a set private to the app. */
   tasks?: BackgroundTasks;
+  /** Wrong API tokens per client address, shared by bearer auth and the dashboard login. */
+  throttle: LoginThrottle;
+  /** The client address of a request (global.trusted_proxies decides when X-Forwarded-For counts). */
+  clientOf: (c: Context) => string;
 }
+
+/** What createApp takes: AppDeps, with the throttle and the client address filled in when absent. */
+export type AppOptions = Omit<AppDeps, 'throttle' | 'clientOf'> &
+  Partial<Pick<AppDeps, 'throttle' | 'clientOf'>>;
 
 /** Hono environment: routes add the deploy id, project and stage to the request's log line. */
 export interface AppEnv {

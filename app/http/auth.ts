@@ -1,26 +1,29 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'hono';
-import type { LoadedConfig } from '../../src/config/loaded-config.js';
+import { HTTPException } from 'hono/http-exception';
+import { findProject, findStage } from '../../src/config/config-lookup.js';
 import { AuthError, ConflictError } from '../../src/core/errors.js';
+import { decide, type Action, type Decision, type PrincipalKind } from '../../src/core/permissions.js';
+import { stageNeedsApproval } from '../../src/deploy/deploy-policy.js';
 import { isFollowToken, verifyFollowToken } from '../../src/protocol/follow-token.js';
-import {
-  DELIVERY_HEADER,
-  SIGNATURE_HEADER,
-  TIMESTAMP_HEADER,
-  verifySignature,
-} from '../../src/protocol/signature.js';
+import { MAX_SKEW_SECONDS, SIGNATURE_HEADER } from '../../src/protocol/signature.js';
 import { readSession } from '../dashboard/session-cookie.js';
 import type { AppDeps } from './app-env.js';
 import { forgetExpiredRecords } from './expiring-records.js';
+import { signingSecret, verifySignedRequest } from './signed-request.js';
 
 const EMPTY_BODY = new Uint8Array(0);
+/** Default lifetime of a follow token, and the most the app accepts (plus the clock skew). */
+export const FOLLOW_TOKEN_TTL_MS = 2 * 3600_000;
 
-/** Who made a request, as far as the API cares. */
+/** Who made a request (see src/core/permissions.ts for what each kind may do). */
 export type Principal =
-  | { kind: 'token' }
-  | { kind: 'signature'; project: string }
-  | { kind: 'follow'; deployId: string }
-  | { kind: 'session' };
+  | { kind: 'operator'; via: 'token' | 'session' }
+  | { kind: 'ci'; via: 'signature'; project: string }
+  | { kind: 'ci'; via: 'follow'; project: string; deployId: string };
+
+/** A principal let through for an action, with what the permission table decided. */
+export type Authorized = Principal & { decision: Decision };
 
 /** Compares two strings in constant time (over their SHA-256, so lengths do not leak). */
 export function safeEqual(a: string, b: string): boolean {
@@ -28,111 +31,110 @@ export function safeEqual(a: string, b: string): boolean {
   return timingSafeEqual(digest(a), digest(b));
 }
 
-/**
- * The secret that signs requests for `project`: its own secret_env when it has one (then only
- * that secret works for it), else global.secret_env. `env` names the variable for messages.
- */
-export function signingSecret(
-  loaded: LoadedConfig,
-  project: string | undefined,
-): { secret?: string; env: string } {
-  const { projects, global } = loaded.config;
-  const own =
-    project !== undefined && Object.hasOwn(projects, project) ? projects[project]?.secret_env : undefined;
-  const env = own ?? global.secret_env;
-  const secret = loaded.secrets[env];
-  return secret ? { secret, env } : { env };
-}
-
-/** Verifies the signature headers of `c` against `secret` and burns the delivery id. */
-export function verifySignedRequest(
-  c: Context,
-  deps: AppDeps,
-  secret: string | undefined,
-  body: Uint8Array,
-): string {
-  const result = verifySignature(
-    secret ?? '',
-    body,
-    {
-      timestamp: c.req.header(TIMESTAMP_HEADER),
-      deliveryId: c.req.header(DELIVERY_HEADER),
-      signature: c.req.header(SIGNATURE_HEADER),
-    },
-    deps.clock.now(),
-  );
-  if (!result.ok) throw new AuthError(`signed request refused: ${result.reason}`);
-  return result.deliveryId;
-}
-
 export interface AuthScope {
+  /** What the request asks for; the permission table decides who may. */
+  action: Action;
   /** The project the route acts on; signed requests are accepted only when there is one. */
   project?: string;
-  /** Set on the two read routes of one deploy, where its follow token is accepted. */
+  /** The stage the route acts on (its policy matters for `ci`). */
+  stage?: string;
+  /** The deploy whose follow token is accepted (its two read routes); `project` is its project. */
   followDeployId?: string;
-  /** Accept only the API token (approvals: CI must not approve its own deploys). */
-  tokenOnly?: boolean;
   /** Also accept the dashboard's session cookie (read routes its pages call, e.g. the SSE log). */
   session?: boolean;
 }
 
+function throttled(c: Context, deps: AppDeps, client: string): void {
+  const waitMs = deps.throttle.retryAfterMs(client, deps.clock.now());
+  if (waitMs <= 0) return;
+  c.header('Retry-After', String(Math.ceil(waitMs / 1000)));
+  throw new HTTPException(429, {
+    message: `too many wrong tokens from ${client}: try again in ${Math.ceil(waitMs / 60_000)} min`,
+  });
+}
+
+function bearerPrincipal(c: Context, deps: AppDeps, scope: AuthScope, header: string): Principal {
+  const client = deps.clientOf(c);
+  throttled(c, deps, client);
+  const refuse = (message: string): never => {
+    deps.throttle.failed(client, deps.clock.now());
+    deps.logger.warn('API token refused', { client });
+    throw new AuthError(message);
+  };
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!match?.[1]) return refuse('the Authorization header must be "Bearer <token>"');
+  const token = match[1];
+  const apiToken = deps.loaded.secrets[deps.loaded.config.global.api_token_env];
+  if (apiToken && safeEqual(token, apiToken)) {
+    deps.throttle.succeeded(client);
+    return { kind: 'operator', via: 'token' };
+  }
+  const deployId = scope.followDeployId;
+  if (deployId !== undefined && scope.project !== undefined && isFollowToken(token)) {
+    const { secret } = signingSecret(deps.loaded, scope.project);
+    const maxTtl = (deps.followTokenTtlMs ?? FOLLOW_TOKEN_TTL_MS) + MAX_SKEW_SECONDS * 1000;
+    if (secret && verifyFollowToken(secret, deployId, token, deps.clock.now(), maxTtl)) {
+      return { kind: 'ci', via: 'follow', project: scope.project, deployId };
+    }
+    return refuse('the follow token is not valid for this deploy or has expired');
+  }
+  return refuse(`the bearer token is not valid: use the value of ${deps.loaded.config.global.api_token_env}`);
+}
+
+function signaturePrincipal(c: Context, deps: AppDeps, scope: AuthScope, body: Uint8Array): Principal {
+  if (scope.project === undefined) {
+    throw new AuthError('signed requests are accepted only on routes of one project; use the API token here');
+  }
+  const { deliveryId, key } = verifySignedRequest(c, deps, body);
+  if (key !== scope.project) {
+    throw new AuthError(
+      `this request is signed for project "${key}", not "${scope.project}": sign with key=${scope.project} and that project's secret`,
+    );
+  }
+  const now = deps.clock.now();
+  forgetExpiredRecords(deps.store, now);
+  if (!deps.store.rememberDelivery(deliveryId, now.toISOString())) {
+    throw new ConflictError(
+      `delivery ${deliveryId} was already used: sign each request with a new delivery id`,
+      409,
+    );
+  }
+  return { kind: 'ci', via: 'signature', project: key };
+}
+
+/** Who sent the request: API token, follow token, signature or session; 401 (429 when locked out) otherwise. */
+function authenticate(c: Context, deps: AppDeps, scope: AuthScope, body: Uint8Array): Principal {
+  const header = c.req.header('authorization');
+  if (header !== undefined) return bearerPrincipal(c, deps, scope, header);
+  if (c.req.header(SIGNATURE_HEADER) !== undefined) return signaturePrincipal(c, deps, scope, body);
+  if (scope.session && readSession(c, deps)) return { kind: 'operator', via: 'session' };
+  throw new AuthError('this endpoint needs "Authorization: Bearer <token>" or a signed request');
+}
+
 /**
- * Authenticates a read or a manual action: the API token as a bearer, a deploy's follow token
- * on its own read routes, or a request signed with the project's secret on project routes.
+ * The one gate of the API: authenticates the caller first (so an unauthenticated caller learns
+ * nothing about projects or stages: 401 before 404), then looks up the project and stage (404),
+ * then asks the permission table whether this principal may do `scope.action` there (403).
  */
 export function authorize(
   c: Context,
   deps: AppDeps,
   scope: AuthScope,
   body: Uint8Array = EMPTY_BODY,
-): Principal {
-  const header = c.req.header('authorization');
-  if (header !== undefined) {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!match?.[1]) throw new AuthError('the Authorization header must be "Bearer <token>"');
-    const token = match[1];
-    const apiToken = deps.loaded.secrets[deps.loaded.config.global.api_token_env];
-    if (apiToken && safeEqual(token, apiToken)) return { kind: 'token' };
-    if (scope.followDeployId && scope.project !== undefined && isFollowToken(token)) {
-      const { secret } = signingSecret(deps.loaded, scope.project);
-      if (secret && verifyFollowToken(secret, scope.followDeployId, token, deps.clock.now())) {
-        return { kind: 'follow', deployId: scope.followDeployId };
-      }
-      throw new AuthError('the follow token is not valid for this deploy or has expired');
-    }
-    throw new AuthError(
-      `the bearer token is not valid: use the value of ${deps.loaded.config.global.api_token_env}`,
-    );
+): Authorized {
+  const principal = authenticate(c, deps, scope, body);
+  let needsApproval = false;
+  if (scope.project !== undefined && scope.stage !== undefined) {
+    needsApproval = stageNeedsApproval(findStage(deps.loaded.config, scope.project, scope.stage).stageConfig);
+  } else if (scope.project !== undefined && scope.followDeployId === undefined) {
+    findProject(deps.loaded.config, scope.project);
   }
-  if (c.req.header(SIGNATURE_HEADER) !== undefined && !scope.tokenOnly) {
-    if (scope.project === undefined) {
-      throw new AuthError(
-        'signed requests are accepted only on routes of one project; use the API token here',
-      );
-    }
-    const deliveryId = verifySignedRequest(c, deps, signingSecret(deps.loaded, scope.project).secret, body);
-    const now = deps.clock.now();
-    forgetExpiredRecords(deps.store, now);
-    if (!deps.store.rememberDelivery(deliveryId, now.toISOString())) {
-      throw new ConflictError(
-        `delivery ${deliveryId} was already used: sign each request with a new delivery id`,
-        409,
-      );
-    }
-    return { kind: 'signature', project: scope.project };
-  }
-  if (scope.session && readSession(c, deps)) return { kind: 'session' };
-  const how = scope.tokenOnly ? '' : ' or a signed request';
-  throw new AuthError(`this endpoint needs "Authorization: Bearer <token>"${how}`);
+  const kind: PrincipalKind = principal.kind;
+  return { ...principal, decision: decide(kind, scope.action, needsApproval) };
 }
 
 /** A name for `requestedBy` / `approvedBy` fields. */
 export function principalName(principal: Principal): string {
-  return principal.kind === 'token'
-    ? 'api-token'
-    : principal.kind === 'session'
-      ? 'dashboard'
-      : principal.kind === 'signature'
-        ? 'signed-request'
-        : 'follow-token';
+  if (principal.kind === 'operator') return principal.via === 'token' ? 'api-token' : 'dashboard';
+  return principal.via === 'signature' ? 'signed-request' : 'follow-token';
 }

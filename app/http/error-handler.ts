@@ -7,6 +7,7 @@ import {
   ConflictError,
   DeployError,
   ExternalError,
+  ForbiddenError,
   NotFoundError,
   ValidationError,
 } from '../../src/core/errors.js';
@@ -19,6 +20,7 @@ interface ErrorBody {
 const CODES: Partial<Record<number, string>> = {
   400: 'invalid_request',
   401: 'unauthorized',
+  403: 'forbidden',
   404: 'not_found',
   409: 'conflict',
   413: 'payload_too_large',
@@ -37,6 +39,7 @@ function describe(error: unknown): { status: ContentfulStatusCode; body: ErrorBo
     return result;
   }
   if (error instanceof AuthError) return of(401, error.message);
+  if (error instanceof ForbiddenError) return of(403, error.message);
   if (error instanceof NotFoundError) return of(404, error.message);
   if (error instanceof ConflictError) return of(error.status, error.message);
   if (error instanceof ConfigError) {

@@ -4,7 +4,7 @@ import { FINAL_STATUSES, type DeployEvent } from '../../src/core/deploy-types.js
 import type { AppDeps, AppEnv } from '../http/app-env.js';
 import { authorize } from '../http/auth.js';
 import { publicRecord } from '../http/deploy-views.js';
-import { findDeploy } from './deploys.js';
+import { deployScope, findDeploy } from './deploys.js';
 
 function lastEventId(header: string | undefined): number {
   return header !== undefined && /^\d{1,15}$/.test(header) ? Number(header) : 0;
@@ -17,9 +17,9 @@ function lastEventId(header: string | undefined): number {
  */
 export function registerDeployEvents(app: Hono<AppEnv>, deps: AppDeps): void {
   app.get('/api/deploys/:id/events', (c) => {
+    authorize(c, deps, { ...deployScope(deps, c.req.param('id'), 'read'), session: true });
     const record = findDeploy(deps, c.req.param('id'));
     c.set('logFields', { deployId: record.id, project: record.project, stage: record.stage });
-    authorize(c, deps, { project: record.project, followDeployId: record.id, session: true });
     const after = lastEventId(c.req.header('last-event-id'));
 
     return streamSSE(c, async (stream) => {

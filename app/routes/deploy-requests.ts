@@ -1,38 +1,28 @@
 import type { Hono } from 'hono';
-import { ValidationError } from '../../src/core/errors.js';
+import { AuthError, ValidationError } from '../../src/core/errors.js';
 import { intakeDeploy } from '../../src/deploy/intake.js';
 import { deployRequestSchema, toDeploySource, zodIssues } from '../../src/protocol/deploy-request.js';
 import { createFollowToken } from '../../src/protocol/follow-token.js';
 import type { AppDeps, AppEnv } from '../http/app-env.js';
-import { signingSecret, verifySignedRequest } from '../http/auth.js';
+import { FOLLOW_TOKEN_TTL_MS } from '../http/auth.js';
+import { signingSecret, verifySignedRequest } from '../http/signed-request.js';
 import { acceptedBody } from '../http/deploy-views.js';
 import { DELIVERY_MEMORY_MS, forgetExpiredRecords } from '../http/expiring-records.js';
 import { parseJsonBody, readRawBody, requireJson } from '../http/raw-body.js';
 
 const DELIVERY_STATE = 'delivery-deploy:';
 
-/** The project a body names, read only to pick the secret to verify with. */
-function candidateProject(body: Uint8Array): string | undefined {
-  try {
-    const parsed = JSON.parse(new TextDecoder().decode(body)) as unknown;
-    const project = (parsed as { project?: unknown } | null)?.project;
-    return typeof project === 'string' ? project : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * POST /api/deploys: a signed deploy request from CI. The secret is the one of the project the
- * body names (its own, or the global one when it has none), so a project with its own secret
- * can only be deployed with it; nothing in the body is trusted until that check passed.
+ * signature header names (its own, or the global one when it has none), and the body must name
+ * that same project, so a project with its own secret can only be deployed with it. The body is
+ * parsed only after the signature is valid.
  */
 export function registerDeployRequests(app: Hono<AppEnv>, deps: AppDeps): void {
   app.post('/api/deploys', async (c) => {
     requireJson(c);
     const raw = await readRawBody(c);
-    const candidate = candidateProject(raw);
-    const deliveryId = verifySignedRequest(c, deps, signingSecret(deps.loaded, candidate).secret, raw);
+    const { deliveryId, key } = verifySignedRequest(c, deps, raw);
 
     const now = deps.clock.now();
     forgetExpiredRecords(deps.store, now);
@@ -52,6 +42,11 @@ export function registerDeployRequests(app: Hono<AppEnv>, deps: AppDeps): void {
     if (!parsed.success) throw new ValidationError('the deploy request is invalid', zodIssues(parsed.error));
     const request = parsed.data;
     c.set('logFields', { project: request.project });
+    if (request.project !== key) {
+      throw new AuthError(
+        `the request is signed for project "${key}" but asks for "${request.project}": sign with key=${request.project} and that project's secret`,
+      );
+    }
 
     const record = intakeDeploy(deps.loaded.config, deps.deploys, {
       project: request.project,
@@ -71,7 +66,7 @@ export function registerDeployRequests(app: Hono<AppEnv>, deps: AppDeps): void {
     c.set('logFields', { deployId: record.id, project: request.project, stage });
 
     const { secret } = signingSecret(deps.loaded, request.project);
-    const ttl = deps.followTokenTtlMs ?? 2 * 3600_000;
+    const ttl = deps.followTokenTtlMs ?? FOLLOW_TOKEN_TTL_MS;
     const followToken = secret
       ? createFollowToken(secret, record.id, new Date(now.getTime() + ttl))
       : undefined;

@@ -16,7 +16,7 @@ export function registerHealth(app: Hono<AppEnv>, deps: AppDeps): void {
   });
 
   app.get('/api/version', (c) => {
-    authorize(c, deps, {});
+    authorize(c, deps, { action: 'read-all' });
     return c.json(deps.version ?? { version: 'unknown' });
   });
 }

@@ -11,7 +11,7 @@ export function registerMetrics(app: Hono<AppEnv>, deps: AppDeps): void {
   const metrics = deps.metrics;
   if (!metrics) return;
   app.get('/metrics', async (c) => {
-    if (!deps.loaded.config.global.metrics_public) authorize(c, deps, { tokenOnly: true });
+    if (!deps.loaded.config.global.metrics_public) authorize(c, deps, { action: 'read-all' });
     const text = metrics.scrape ? await metrics.scrape() : metrics.render();
     return c.body(text, 200, {
       'Content-Type': METRICS_CONTENT_TYPE,

@@ -1,30 +1,13 @@
 import type { Context, Hono } from 'hono';
 import { stageDomain } from '../../src/config/domains.js';
-import { resolveStage } from '../../src/config/resolve-stage.js';
-import type { ProjectConfig } from '../../src/config/schema.js';
-import { NotFoundError, ValidationError } from '../../src/core/errors.js';
+import { findProject } from '../../src/config/config-lookup.js';
+import { ValidationError } from '../../src/core/errors.js';
+import { intakeDeploy } from '../../src/deploy/intake.js';
 import { manualDeploySchema, zodIssues } from '../../src/protocol/deploy-request.js';
 import type { AppDeps, AppEnv } from '../http/app-env.js';
 import { authorize, principalName } from '../http/auth.js';
 import { acceptedBody, publicRecord } from '../http/deploy-views.js';
 import { parseJsonBody, readRawBody, requireJson } from '../http/raw-body.js';
-
-function findProject(deps: AppDeps, name: string): ProjectConfig {
-  const project = Object.hasOwn(deps.loaded.config.projects, name)
-    ? deps.loaded.config.projects[name]
-    : undefined;
-  if (!project)
-    throw new NotFoundError(`project "${name}" is not in the app's config; see GET /api/projects`);
-  return project;
-}
-
-function findStage(deps: AppDeps, projectName: string, stage: string): void {
-  const project = findProject(deps, projectName);
-  if (!Object.hasOwn(project.stages, stage)) {
-    const known = Object.keys(project.stages).join(', ') || 'none';
-    throw new NotFoundError(`project "${projectName}" has no stage "${stage}" (stages: ${known})`);
-  }
-}
 
 /** What the API shows of a stage: its policy, domain and live version; never env or secrets. */
 function stageSummary(deps: AppDeps, project: string, stage: string) {
@@ -41,7 +24,7 @@ function stageSummary(deps: AppDeps, project: string, stage: string) {
 }
 
 function projectSummary(deps: AppDeps, name: string) {
-  const project = findProject(deps, name);
+  const project = findProject(deps.loaded.config, name);
   return {
     name,
     image: project.image,
@@ -63,7 +46,7 @@ async function readActionBody(c: Context): Promise<Uint8Array> {
 /** Project and stage views, manual deploys and rollbacks. */
 export function registerProjects(app: Hono<AppEnv>, deps: AppDeps): void {
   app.get('/api/projects', (c) => {
-    authorize(c, deps, {});
+    authorize(c, deps, { action: 'read-all' });
     return c.json({
       projects: Object.keys(deps.loaded.config.projects).map((name) => projectSummary(deps, name)),
     });
@@ -71,9 +54,8 @@ export function registerProjects(app: Hono<AppEnv>, deps: AppDeps): void {
 
   app.get('/api/projects/:project', async (c) => {
     const name = c.req.param('project');
-    findProject(deps, name);
     c.set('logFields', { project: name });
-    authorize(c, deps, { project: name });
+    authorize(c, deps, { action: 'read', project: name });
     const recent = deps.store.listDeploys({ project: name, limit: 20 }).map(publicRecord);
     // Resource use of the live stages (see src/ops/stage-ops.ts); absent without Docker access.
     const resources = deps.ops ? await deps.ops.projectStats(name, c.req.raw.signal) : undefined;
@@ -82,31 +64,29 @@ export function registerProjects(app: Hono<AppEnv>, deps: AppDeps): void {
 
   app.get('/api/projects/:project/stages/:stage', (c) => {
     const { project, stage } = c.req.param();
-    findStage(deps, project, stage);
     c.set('logFields', { project, stage });
-    authorize(c, deps, { project });
+    authorize(c, deps, { action: 'read', project, stage });
     const history = deps.store.listDeploys({ project, stage, limit: 20 }).map(publicRecord);
     return c.json({ project, stage: stageSummary(deps, project, stage), history });
   });
 
   app.post('/api/projects/:project/stages/:stage/deploy', async (c) => {
     const { project, stage } = c.req.param();
-    findStage(deps, project, stage);
     c.set('logFields', { project, stage });
     requireJson(c);
     const raw = await readRawBody(c);
-    const principal = authorize(c, deps, { project }, raw);
+    const principal = authorize(c, deps, { action: 'deploy', project, stage }, raw);
     const parsed = manualDeploySchema.safeParse(parseJsonBody(raw));
     if (!parsed.success)
       throw new ValidationError('the manual deploy request is invalid', zodIssues(parsed.error));
-    resolveStage(deps.loaded.config, project, parsed.data.tag, stage);
-    const record = deps.deploys.submit({
+    // A principal that cannot approve (CI) gets the stage's policy, as its deploy requests do:
+    // a stage that needs approval parks the deploy as awaiting_approval.
+    const record = intakeDeploy(deps.loaded.config, deps.deploys, {
       project,
       stage,
-      image: findProject(deps, project).image,
       tag: parsed.data.tag,
       ...(parsed.data.digest ? { digest: parsed.data.digest } : {}),
-      trigger: 'manual',
+      trigger: principal.decision === 'policy' ? 'ci' : 'manual',
       requestedBy: principalName(principal),
     });
     c.set('logFields', { deployId: record.id, project, stage });
@@ -115,9 +95,8 @@ export function registerProjects(app: Hono<AppEnv>, deps: AppDeps): void {
 
   app.post('/api/projects/:project/stages/:stage/rollback', async (c) => {
     const { project, stage } = c.req.param();
-    findStage(deps, project, stage);
     c.set('logFields', { project, stage });
-    const principal = authorize(c, deps, { project }, await readActionBody(c));
+    const principal = authorize(c, deps, { action: 'rollback', project, stage }, await readActionBody(c));
     const record = deps.deploys.rollback(project, stage, principalName(principal));
     c.set('logFields', { deployId: record.id, project, stage });
     return c.json(acceptedBody(c, deps, record), 202);

@@ -5,7 +5,7 @@ import type { LogLine } from '../../src/docker/engine.js';
 import { parseLogQuery } from '../../src/ops/log-query.js';
 import type { AppDeps, AppEnv } from '../http/app-env.js';
 import { authorize } from '../http/auth.js';
-import { configuredStage, requireOps } from './stage-ops.js';
+import { stageParams, requireOps } from './stage-ops.js';
 
 /** One log line as text: `<time> <stream> <text>`, what the CLI prints. */
 export function formatLogLine(line: LogLine): string {
@@ -20,8 +20,8 @@ export function formatLogLine(line: LogLine): string {
  */
 export function registerStageLogs(app: Hono<AppEnv>, deps: AppDeps): void {
   app.get('/api/projects/:project/stages/:stage/logs', async (c) => {
-    const { project, stage } = configuredStage(c, deps);
-    authorize(c, deps, { project, session: true });
+    const { project, stage } = stageParams(c);
+    authorize(c, deps, { action: 'read', project, stage, session: true });
     const query = parseLogQuery(c.req.query(), deps.clock.now());
     const ops = requireOps(deps);
     // Resolved before streaming starts, so that "nothing live" is a 404, not a broken stream.

@@ -1,3 +1,4 @@
+import { findProject, hasProject } from '../config/config-lookup.js';
 import { ConflictError, NotFoundError, ValidationError, errorMessage } from '../core/errors.js';
 import type { ProjectConfig } from '../config/schema.js';
 import type { PullRequestInfo } from '../forge/forge.js';
@@ -125,8 +126,8 @@ async function projectAccess(
   const lookup = permissionLookup(deps.client, event.repo, event.commenter, deps.signal);
   const projects: { project: string; projectConfig: ProjectConfig; refusal?: CommandResult }[] = [];
   for (const project of event.projects) {
-    const projectConfig = deps.config.projects[project];
-    if (!projectConfig) continue;
+    if (!hasProject(deps.config, project)) continue;
+    const projectConfig = findProject(deps.config, project);
     const access = await checkAccess(lookup, project, projectConfig);
     const refusal = access.allowed ? {} : { refusal: { ok: false, text: `not allowed: ${access.reason}` } };
     projects.push({ project, projectConfig, ...refusal });

@@ -1,4 +1,5 @@
-import { ConflictError, NotFoundError } from '../core/errors.js';
+import { ConflictError } from '../core/errors.js';
+import { findProject, findStage } from './config-lookup.js';
 import type { Config, ProjectConfig } from './schema.js';
 import { matchesTagPattern } from './tag-pattern.js';
 
@@ -20,19 +21,10 @@ function describeStages(project: ProjectConfig): string {
  * @throws ConflictError (422) when the tag matches no stage that can take it
  */
 export function resolveStage(config: Config, project: string, tag: string, requestedStage?: string): string {
-  const projectConfig = config.projects[project];
-  if (!projectConfig) {
-    const known = Object.keys(config.projects).join(', ') || 'none';
-    throw new NotFoundError(`project "${project}" is not in the config (projects: ${known})`);
-  }
+  const projectConfig = findProject(config, project);
 
   if (requestedStage !== undefined) {
-    const stage = projectConfig.stages[requestedStage];
-    if (!stage) {
-      throw new NotFoundError(
-        `project "${project}" has no stage "${requestedStage}" (stages: ${describeStages(projectConfig)})`,
-      );
-    }
+    const { stageConfig: stage } = findStage(config, project, requestedStage);
     if (!matchesTagPattern(stage.tag_pattern, tag)) {
       throw new ConflictError(
         `tag "${tag}" of project "${project}" does not match the tag_pattern "${stage.tag_pattern}" of stage "${requestedStage}" (stages: ${describeStages(projectConfig)})`,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isProxyEntry } from '../net/client-address.js';
 
 /**
  * The one description of docker-watcher's YAML config. It gives the TypeScript types, the runtime
@@ -272,6 +273,17 @@ export const globalSchema = z
       .prefault({})
       .describe('HTTP listener of the app'),
     public_url: z.url().optional().describe('URL at which people and CI reach the app (links in statuses)'),
+    trusted_proxies: z
+      .array(
+        z.string().refine(isProxyEntry, {
+          error: (issue) =>
+            `expected an IP address or a CIDR range such as 172.18.0.0/16, found "${String(issue.input)}"`,
+        }),
+      )
+      .default([])
+      .describe(
+        'Reverse proxies (addresses or CIDR ranges, e.g. the NPM container network) whose X-Forwarded-For names the client; without them the socket peer is the client',
+      ),
     data_dir: z
       .string()
       .default('./data')

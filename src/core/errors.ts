@@ -38,6 +38,11 @@ export class AuthError extends Error {
   override name = 'AuthError';
 }
 
+/** The caller is known but may not do this (see src/core/permissions.ts); the message says who may. */
+export class ForbiddenError extends Error {
+  override name = 'ForbiddenError';
+}
+
 export class NotFoundError extends Error {
   override name = 'NotFoundError';
 }

@@ -6,30 +6,24 @@ import type {
   DeployTrigger,
   LiveVersion,
 } from '../core/deploy-types.js';
-import { ConflictError, ValidationError } from '../core/errors.js';
+import { findStage } from '../config/config-lookup.js';
+import type { StageConfig } from '../config/schema.js';
+import { ConflictError } from '../core/errors.js';
 
 /** Triggers that are themselves a person's decision, so they never wait for another approval. */
 const APPROVING_TRIGGERS: readonly DeployTrigger[] = ['manual', 'rollback', 'comment', 'promote'];
 
-/** The stage's config, or a ValidationError naming the unknown project or stage. */
-export function stageConfigOf(config: Config, project: string, stage: string) {
-  const projectConfig = config.projects[project];
-  if (!projectConfig)
-    throw new ValidationError(`unknown project "${project}"; it is not under projects in the config`);
-  const stageConfig = projectConfig.stages[stage];
-  if (!stageConfig) {
-    throw new ValidationError(
-      `project ${project} has no stage "${stage}"; configured stages: ${Object.keys(projectConfig.stages).join(', ')}`,
-    );
-  }
-  return { projectConfig, stageConfig };
+/** Whether a stage needs a person's approval: it does not auto-deploy or wants confirmation. */
+export function stageNeedsApproval(stage: StageConfig): boolean {
+  return !stage.auto_deploy || stage.confirm;
 }
 
 /** awaiting_approval when the stage does not auto-deploy or wants confirmation, unless a person asked. */
 export function initialStatus(config: Config, intent: DeployIntent): DeployStatus {
-  const { stageConfig } = stageConfigOf(config, intent.project, intent.stage);
-  const needsApproval = !stageConfig.auto_deploy || stageConfig.confirm;
-  return needsApproval && !APPROVING_TRIGGERS.includes(intent.trigger) ? 'awaiting_approval' : 'queued';
+  const { stageConfig } = findStage(config, intent.project, intent.stage);
+  return stageNeedsApproval(stageConfig) && !APPROVING_TRIGGERS.includes(intent.trigger)
+    ? 'awaiting_approval'
+    : 'queued';
 }
 
 /**
@@ -41,7 +35,7 @@ export function checkPromotion(
   intent: DeployIntent,
   sourceLive: LiveVersion | undefined,
 ): DeployIntent {
-  const { stageConfig } = stageConfigOf(config, intent.project, intent.stage);
+  const { stageConfig } = findStage(config, intent.project, intent.stage);
   const from = stageConfig.promote_from;
   if (from === undefined) return intent;
   const where = `${intent.project}/${intent.stage} only accepts the version live in ${intent.project}/${from}`;

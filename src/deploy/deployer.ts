@@ -3,7 +3,8 @@ import type { DeployIntent, DeployRecord, DeployStatus } from '../core/deploy-ty
 import { ConflictError, NotFoundError } from '../core/errors.js';
 import { createDeployEventHub, waitUntilFinal } from './deploy-events.js';
 import { newDeployId } from './deploy-id.js';
-import { checkPromotion, initialStatus, rollbackTarget, stageConfigOf } from './deploy-policy.js';
+import { findStage } from '../config/config-lookup.js';
+import { checkPromotion, initialStatus, rollbackTarget } from './deploy-policy.js';
 import type { DeployObserver } from './deploy-observer.js';
 import type { DeployService } from './deploy-service.js';
 import { waitUntilHealthy } from './health-check.js';
@@ -76,7 +77,7 @@ export function createDeployer(deps: DeployerDeps): DeployService {
     }
   };
   const promotionChecked = (intent: DeployIntent) => {
-    const from = stageConfigOf(config, intent.project, intent.stage).stageConfig.promote_from;
+    const from = findStage(config, intent.project, intent.stage).stageConfig.promote_from;
     return checkPromotion(
       config,
       intent,
@@ -121,7 +122,7 @@ export function createDeployer(deps: DeployerDeps): DeployService {
 
     rollback(project, stage, requestedBy) {
       assertAccepting();
-      stageConfigOf(config, project, stage);
+      findStage(config, project, stage);
       const live = store.getLive(project, stage);
       if (!live)
         throw new ConflictError(`nothing to roll back on ${project}/${stage}: no version is live there`, 409);

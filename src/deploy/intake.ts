@@ -1,7 +1,8 @@
 import type { Config } from '../config/schema.js';
 import { resolveStage } from '../config/resolve-stage.js';
 import type { DeployIntent, DeployRecord } from '../core/deploy-types.js';
-import { ConflictError, NotFoundError } from '../core/errors.js';
+import { findProject } from '../config/config-lookup.js';
+import { ConflictError } from '../core/errors.js';
 import type { DeployService } from './deploy-service.js';
 
 /** A request for a version, from any trigger: CI, the poller, a comment, a person. */
@@ -14,10 +15,7 @@ export type IntakeRequest = Omit<DeployIntent, 'stage' | 'image'> & { stage?: st
  * stage's policy (auto_deploy, confirm, promote_from).
  */
 export function intakeDeploy(config: Config, deploys: DeployService, request: IntakeRequest): DeployRecord {
-  const project = Object.hasOwn(config.projects, request.project)
-    ? config.projects[request.project]
-    : undefined;
-  if (!project) throw new NotFoundError(`project "${request.project}" is not in the app's config`);
+  const project = findProject(config, request.project);
   if (request.image !== undefined && request.image !== project.image) {
     throw new ConflictError(
       `image "${request.image}" is not the image of project "${request.project}" ("${project.image}"); push and send that image`,

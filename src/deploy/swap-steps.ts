@@ -2,7 +2,7 @@ import { stageDomain } from '../config/domains.js';
 import type { PHASES } from '../core/deploy-types.js';
 import { DeployError } from '../core/errors.js';
 import { LABEL_INSTANCE } from '../docker/engine.js';
-import { stageConfigOf } from './deploy-policy.js';
+import { findStage } from '../config/config-lookup.js';
 import {
   containerName,
   containerSpec,
@@ -38,7 +38,7 @@ function mustHaveContainer(state: SwapState, phase: (typeof PHASES)[number]) {
 export const SWAP_STEPS: Record<(typeof PHASES)[number], Step> = {
   async resolve(deps, state, signal) {
     const { intent } = state;
-    const { projectConfig } = stageConfigOf(deps.loaded.config, intent.project, intent.stage);
+    const { projectConfig } = findStage(deps.loaded.config, intent.project, intent.stage);
     const target = intent.rollbackOf === undefined ? undefined : deps.store.getDeploy(intent.rollbackOf);
     const kept = target?.containerId
       ? await deps.docker.inspectContainer(target.containerId, signal)
@@ -144,7 +144,7 @@ export const SWAP_STEPS: Record<(typeof PHASES)[number], Step> = {
   async health(deps, state, signal) {
     const container = mustHaveContainer(state, 'health');
     const { config } = deps.loaded;
-    const { projectConfig } = stageConfigOf(config, state.intent.project, state.intent.stage);
+    const { projectConfig } = findStage(config, state.intent.project, state.intent.stage);
     const url = probeUrl({
       reach: deps.reach,
       container,
@@ -167,7 +167,7 @@ export const SWAP_STEPS: Record<(typeof PHASES)[number], Step> = {
   async switch(deps, state, signal) {
     const container = mustHaveContainer(state, 'switch');
     const { project, stage } = state.intent;
-    const { projectConfig } = stageConfigOf(deps.loaded.config, project, stage);
+    const { projectConfig } = findStage(deps.loaded.config, project, stage);
     const domain = stageDomain(deps.loaded.config, project, stage);
     const hostPort = container.hostPort === undefined ? {} : { hostPort: container.hostPort };
     state.snapshot = await deps.router.switchTo(

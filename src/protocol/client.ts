@@ -106,7 +106,9 @@ export async function sendDeployRequest(
   deployRequest: DeployRequest,
   options: SendOptions = {},
 ): Promise<DeployAccepted> {
-  const url = new URL('api/deploys', appUrl.endsWith('/') ? appUrl : appUrl + '/').toString();
+  const target = new URL('api/deploys', appUrl.endsWith('/') ? appUrl : appUrl + '/');
+  const url = target.toString();
+  const route = { method: 'POST', path: target.pathname + target.search, key: deployRequest.project };
   const body = JSON.stringify(deployRequest);
   const deliveryId = options.deliveryId ?? randomUUID();
   const now = options.now ?? (() => new Date());
@@ -117,7 +119,7 @@ export async function sendDeployRequest(
         method: 'POST',
         headers: {
           'content-type': 'application/json',
-          ...signRequest(secret, body, { now: now(), deliveryId }),
+          ...signRequest(secret, body, { ...route, now: now(), deliveryId }),
         },
         body,
         ...(options.signal ? { signal: options.signal } : {}),

@@ -17,11 +17,22 @@ export function createFollowToken(secret: string, deployId: string, expiresAt: D
   return `${VERSION}.${expires}.${mac(secret, deployId, expires).toString('hex')}`;
 }
 
-/** Whether `token` is a valid, unexpired follow token for `deployId`. */
-export function verifyFollowToken(secret: string, deployId: string, token: string, now: Date): boolean {
+/**
+ * Whether `token` is a valid, unexpired follow token for `deployId`. The server caps its
+ * lifetime: a token whose expiry lies more than `maxTtlMs` ahead is refused, whatever it says
+ * (whoever holds the secret could otherwise mint one that never expires).
+ */
+export function verifyFollowToken(
+  secret: string,
+  deployId: string,
+  token: string,
+  now: Date,
+  maxTtlMs: number,
+): boolean {
   const [version, expires, hex, ...rest] = token.split('.');
   if (version !== VERSION || !expires || !hex || rest.length > 0 || !/^\d{1,12}$/.test(expires)) return false;
-  if (Number(expires) * 1000 < now.getTime() || !secret) return false;
+  const expiresMs = Number(expires) * 1000;
+  if (expiresMs < now.getTime() || expiresMs > now.getTime() + maxTtlMs || !secret) return false;
   const expected = mac(secret, deployId, expires);
   const actual = Buffer.from(hex, 'hex');
   return actual.length === expected.length && timingSafeEqual(actual, expected);

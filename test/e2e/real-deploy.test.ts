@@ -208,6 +208,9 @@ describe.skipIf(!hasDocker)('bad requests against the real app start nothing', (
       headers: {
         'content-type': 'application/json',
         ...signRequest(init.secret ?? secret, raw, {
+          method: 'POST',
+          path: '/api/deploys',
+          key: (JSON.parse(raw) as { project?: string }).project ?? 'web',
           now: init.now ?? new Date(),
           deliveryId: init.deliveryId ?? randomUUID(),
         }),

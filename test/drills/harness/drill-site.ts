@@ -108,7 +108,13 @@ export async function openDrillSite(
         method: 'POST',
         headers: {
           'content-type': 'application/json',
-          ...signRequest(SECRET, raw, { now: new Date(), deliveryId }),
+          ...signRequest(SECRET, raw, {
+            method: 'POST',
+            path: '/api/deploys',
+            key: 'web',
+            now: new Date(),
+            deliveryId,
+          }),
         },
         body: raw,
       });

@@ -70,6 +70,9 @@ export function fuzzRequest(random: Random, secret: string, validBody: string): 
   const base = { method: 'POST', path: '/api/deploys' };
   const signed = (raw: string | Buffer) =>
     signRequest(secret, typeof raw === 'string' ? raw : raw.toString('latin1'), {
+      method: 'POST',
+      path: '/api/deploys',
+      key: 'web',
       now: new Date(),
       deliveryId: randomUUID(),
     });

@@ -72,19 +72,32 @@ describe('reads and manual actions', () => {
 
   it("accepts a signed GET on a project route, with that project's secret only", async () => {
     const { app } = appFixture();
-    expect((await app.request('/api/projects/shop', { headers: signedGetHeaders(SHOP_SECRET) })).status).toBe(
-      200,
-    );
     expect(
-      (await app.request('/api/projects/shop', { headers: signedGetHeaders(GLOBAL_SECRET) })).status,
+      (
+        await app.request('/api/projects/shop', {
+          headers: signedGetHeaders(SHOP_SECRET, '/api/projects/shop'),
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await app.request('/api/projects/shop', {
+          headers: signedGetHeaders(GLOBAL_SECRET, '/api/projects/shop'),
+        })
+      ).status,
     ).toBe(401);
-    expect((await app.request('/api/projects/web', { headers: signedGetHeaders(SHOP_SECRET) })).status).toBe(
-      401,
-    );
-    expect((await app.request('/api/projects', { headers: signedGetHeaders(GLOBAL_SECRET) })).status).toBe(
-      401,
-    );
-    const headers = signedGetHeaders(GLOBAL_SECRET);
+    expect(
+      (
+        await app.request('/api/projects/web', {
+          headers: signedGetHeaders(SHOP_SECRET, '/api/projects/web'),
+        })
+      ).status,
+    ).toBe(401);
+    expect(
+      (await app.request('/api/projects', { headers: signedGetHeaders(GLOBAL_SECRET, '/api/projects') }))
+        .status,
+    ).toBe(401);
+    const headers = signedGetHeaders(GLOBAL_SECRET, '/api/projects/web');
     expect((await app.request('/api/projects/web', { headers })).status).toBe(200);
     expect((await app.request('/api/projects/web', { headers })).status).toBe(409);
   });
@@ -131,7 +144,7 @@ describe('reads and manual actions', () => {
     expect(unauthenticated.status).toBe(401);
     const signed = await app.request(
       '/api/projects/web/stages/dev/deploy',
-      signedPost(GLOBAL_SECRET, { tag: 'dev-9' }),
+      signedPost(GLOBAL_SECRET, { tag: 'dev-9' }, { path: '/api/projects/web/stages/dev/deploy' }),
     );
     expect(signed.status).toBe(202);
     expect(deploys.submitted.map((intent) => intent.tag)).toEqual(['dev-7', 'dev-9']);
@@ -140,8 +153,14 @@ describe('reads and manual actions', () => {
   it('approves only with the API token, not with a signed request', async () => {
     const { app, deploys } = appFixture({ needsApproval: () => true });
     const { id } = await deployWeb(app);
-    const signed = await app.request(`/api/deploys/${id}/approve`, signedPost(GLOBAL_SECRET, {}));
-    expect(signed.status).toBe(401);
+    const signed = await app.request(
+      `/api/deploys/${id}/approve`,
+      signedPost(GLOBAL_SECRET, '', { path: `/api/deploys/${id}/approve` }),
+    );
+    expect(signed.status).toBe(403);
+    expect((await signed.json()).error.message).toMatch(
+      /may not approve: only the API token or a dashboard session/,
+    );
     const res = await app.request(`/api/deploys/${id}/approve`, { method: 'POST', ...bearer() });
     expect(res.status).toBe(202);
     expect(await res.json()).toMatchObject({ id, status: 'queued' });

@@ -3,7 +3,7 @@ import { LABEL_INSTANCE, LABEL_PROJECT, LABEL_STAGE } from '../../../src/docker/
 import { SseParser } from '../../../src/protocol/sse-parser.js';
 import { GLOBAL_SECRET } from '../../fakes/app-fixture.js';
 import { bearer, opsAppFixture as setup, spec } from '../../fakes/ops-app-fixture.js';
-import { signedGetHeaders } from '../../helpers/signed-request.js';
+import { signedGetHeaders, signedPost } from '../../helpers/signed-request.js';
 
 const errorOf = async (res: Response) => ((await res.json()) as { error: { message: string } }).error.message;
 
@@ -26,7 +26,7 @@ describe('GET /api/projects/:project/stages/:stage/logs', () => {
   it('accepts a request signed with the project secret, like the other reads', async () => {
     const { app } = setup();
     const res = await app.request('/api/projects/web/stages/dev/logs', {
-      headers: signedGetHeaders(GLOBAL_SECRET),
+      headers: signedGetHeaders(GLOBAL_SECRET, '/api/projects/web/stages/dev/logs'),
     });
     expect(res.status).toBe(200);
   });
@@ -121,11 +121,13 @@ describe('stats', () => {
 describe('teardown and orphans', () => {
   it('queues a teardown with the API token only', async () => {
     const { app, deploys } = setup();
-    const signed = await app.request('/api/projects/web/stages/dev/teardown', {
+    const path = '/api/projects/web/stages/dev/teardown';
+    const signed = await app.request(path, {
       method: 'POST',
-      headers: signedGetHeaders(GLOBAL_SECRET),
+      headers: signedPost(GLOBAL_SECRET, '', { path }).headers!,
     });
-    expect(signed.status).toBe(401);
+    expect(signed.status).toBe(403);
+    expect(deploys.teardowns).toEqual([]);
     const res = await app.request('/api/projects/web/stages/dev/teardown', { method: 'POST', ...bearer });
     expect(res.status).toBe(202);
     const body = (await res.json()) as { id: string; status: string; urls: { self: string } };

@@ -61,7 +61,7 @@ describe('resolveStage', () => {
 
   it('throws NotFoundError for an unknown project or stage', () => {
     expect(() => resolveStage(config, 'api', 'v1')).toThrow(NotFoundError);
-    expect(() => resolveStage(config, 'web', 'v1', 'staging')).toThrow(/no stage "staging"/);
+    expect(() => resolveStage(config, 'web', 'v1', 'staging')).toThrow(/unknown stage "staging"/);
   });
 });
 

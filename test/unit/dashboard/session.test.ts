@@ -6,7 +6,7 @@ import {
   SESSION_TTL_MS,
   verifySession,
 } from '../../../app/dashboard/session.js';
-import { createLoginThrottle } from '../../../app/dashboard/login-throttle.js';
+import { createLoginThrottle } from '../../../app/http/login-throttle.js';
 import { safeHref, sourceLinks } from '../../../app/dashboard/format.js';
 import { safeNext } from '../../../app/dashboard/form-body.js';
 

@@ -45,7 +45,8 @@ describe('sendDeployRequest', () => {
       seen.push({
         delivery: headers.deliveryId!,
         timestamp: headers.timestamp!,
-        valid: verifySignature(SECRET, raw, headers, new Date()).ok,
+        valid: verifySignature(SECRET, raw, headers, { method: c.req.method, path: c.req.path }, new Date())
+          .ok,
       });
       const answer = answers[Math.min(seen.length - 1, answers.length - 1)]!;
       return c.json(answer.body as object, answer.status as 202);
@@ -82,7 +83,7 @@ describe('sendDeployRequest', () => {
     ]);
     const result = await sendDeployRequest(url, SECRET, request, { baseDelayMs: 1 });
     expect(result).toMatchObject(accepted);
-    expect(verifyFollowToken(SECRET, 'd1', result.followToken!, new Date())).toBe(true);
+    expect(verifyFollowToken(SECRET, 'd1', result.followToken!, new Date(), 3 * 3600_000)).toBe(true);
   });
 
   it("does not retry a 4xx and reports the app's message", async () => {

@@ -13,6 +13,8 @@ const SECRET = 'test-secret';
 const NOW = new Date('2025-06-01T12:00:00Z');
 const DELIVERY = '0b8a3c1e-5f7d-4e2a-9c6b-1d2e3f4a5b6c';
 const BODY = '{"project":"web","tag":"dev-1"}';
+const ROUTE = { method: 'POST', path: '/api/deploys' };
+const SIGNED = { ...ROUTE, key: 'web', now: NOW, deliveryId: DELIVERY };
 
 function received(headers: ReturnType<typeof signRequest>): ReceivedSignature {
   return {
@@ -23,68 +25,99 @@ function received(headers: ReturnType<typeof signRequest>): ReceivedSignature {
 }
 
 describe('signRequest / verifySignature', () => {
-  const headers = signRequest(SECRET, BODY, { now: NOW, deliveryId: DELIVERY });
+  const headers = signRequest(SECRET, BODY, SIGNED);
 
   it('signs timestamp, delivery id and raw body, and verifies its own signature', () => {
     expect(headers[TIMESTAMP_HEADER]).toBe(String(NOW.getTime() / 1000));
-    expect(headers[SIGNATURE_HEADER]).toMatch(/^sha256=[0-9a-f]{64}$/);
-    expect(verifySignature(SECRET, BODY, received(headers), NOW)).toEqual({
+    expect(headers[SIGNATURE_HEADER]).toMatch(/^v2,key=web,sha256=[0-9a-f]{64}$/);
+    expect(verifySignature(SECRET, BODY, received(headers), ROUTE, NOW)).toEqual({
       ok: true,
       deliveryId: DELIVERY,
       timestamp: NOW.getTime() / 1000,
+      key: 'web',
     });
-    expect(verifySignature(SECRET, new TextEncoder().encode(BODY), received(headers), NOW).ok).toBe(true);
+    expect(verifySignature(SECRET, new TextEncoder().encode(BODY), received(headers), ROUTE, NOW).ok).toBe(
+      true,
+    );
   });
 
   it('refuses a wrong secret', () => {
-    const result = verifySignature('other-secret', BODY, received(headers), NOW);
+    const result = verifySignature('other-secret', BODY, received(headers), ROUTE, NOW);
     expect(result).toMatchObject({ ok: false, reason: expect.stringContaining('does not match') });
   });
 
   it('refuses a tampered body, even one that parses to the same JSON', () => {
-    expect(verifySignature(SECRET, BODY.replace('dev-1', 'dev-2'), received(headers), NOW).ok).toBe(false);
-    expect(verifySignature(SECRET, BODY.replace(',', ', '), received(headers), NOW).ok).toBe(false);
+    expect(verifySignature(SECRET, BODY.replace('dev-1', 'dev-2'), received(headers), ROUTE, NOW).ok).toBe(
+      false,
+    );
+    expect(verifySignature(SECRET, BODY.replace(',', ', '), received(headers), ROUTE, NOW).ok).toBe(false);
   });
 
   it('refuses a changed delivery id or timestamp', () => {
     const other = { ...received(headers), deliveryId: DELIVERY.replace('0b8a', '1b8a') };
-    expect(verifySignature(SECRET, BODY, other, NOW).ok).toBe(false);
+    expect(verifySignature(SECRET, BODY, other, ROUTE, NOW).ok).toBe(false);
     const later = String(Number(headers[TIMESTAMP_HEADER]) + 1);
-    expect(verifySignature(SECRET, BODY, { ...received(headers), timestamp: later }, NOW).ok).toBe(false);
+    expect(verifySignature(SECRET, BODY, { ...received(headers), timestamp: later }, ROUTE, NOW).ok).toBe(
+      false,
+    );
+  });
+
+  it('binds the signature to the method, the path with its query, and the key', () => {
+    for (const route of [
+      { method: 'GET', path: '/api/deploys' },
+      { method: 'POST', path: '/api/projects/web/stages/prod/deploy' },
+      { method: 'POST', path: '/api/deploys?x=1' },
+      { method: 'POST', path: '/api/deploys/' },
+    ]) {
+      expect(verifySignature(SECRET, BODY, received(headers), route, NOW)).toMatchObject({
+        ok: false,
+        reason: expect.stringContaining('signed for this method and path'),
+      });
+    }
+    const otherKey = {
+      ...received(headers),
+      signature: headers[SIGNATURE_HEADER].replace('key=web', 'key=shop'),
+    };
+    expect(verifySignature(SECRET, BODY, otherKey, ROUTE, NOW).ok).toBe(false);
+    expect(
+      verifySignature(SECRET, BODY, received(headers), { method: 'post', path: '/api/deploys' }, NOW).ok,
+    ).toBe(true);
   });
 
   it('refuses stale and future timestamps, accepting the edge of the window', () => {
     const at = (seconds: number) => new Date(NOW.getTime() + seconds * 1000);
-    expect(verifySignature(SECRET, BODY, received(headers), at(MAX_SKEW_SECONDS)).ok).toBe(true);
-    const stale = verifySignature(SECRET, BODY, received(headers), at(MAX_SKEW_SECONDS + 1));
+    expect(verifySignature(SECRET, BODY, received(headers), ROUTE, at(MAX_SKEW_SECONDS)).ok).toBe(true);
+    const stale = verifySignature(SECRET, BODY, received(headers), ROUTE, at(MAX_SKEW_SECONDS + 1));
     expect(stale).toMatchObject({ ok: false, reason: expect.stringContaining('301 s away') });
-    const future = verifySignature(SECRET, BODY, received(headers), at(-(MAX_SKEW_SECONDS + 60)));
+    const future = verifySignature(SECRET, BODY, received(headers), ROUTE, at(-(MAX_SKEW_SECONDS + 60)));
     expect(future).toMatchObject({ ok: false, reason: expect.stringContaining('360 s away') });
   });
 
   it.each([
     ['missing signature', { signature: undefined }, 'missing'],
-    ['no prefix', { signature: 'a'.repeat(64) }, 'must start with'],
-    ['other algorithm', { signature: 'sha1=' + 'a'.repeat(40) }, 'must start with'],
-    ['not hex', { signature: 'sha256=' + 'z'.repeat(64) }, '64 hex'],
+    ['no version', { signature: 'a'.repeat(64) }, 'must be "v2,key=<project>'],
+    ['the old v1 scheme', { signature: 'sha256=' + 'a'.repeat(64) }, 'old scheme'],
+    ['other algorithm', { signature: 'v2,key=web,sha1=' + 'a'.repeat(40) }, 'must be "v2,key=<project>'],
+    ['key not a project name', { signature: 'v2,key=../x,sha256=' + 'a'.repeat(64) }, 'must be "v2'],
+    ['not hex', { signature: 'v2,key=web,sha256=' + 'z'.repeat(64) }, '64 hex'],
     ['timestamp not a number', { timestamp: '12:00' }, 'unix seconds'],
     ['delivery not a uuid', { deliveryId: 'abc' }, 'UUID'],
   ])('refuses a malformed header: %s', (_name, change, reason) => {
-    const result = verifySignature(SECRET, BODY, { ...received(headers), ...change }, NOW);
+    const result = verifySignature(SECRET, BODY, { ...received(headers), ...change }, ROUTE, NOW);
     expect(result).toMatchObject({ ok: false, reason: expect.stringContaining(reason) });
   });
 
   it('refuses a signature of the wrong length before comparing', () => {
-    const hex = headers[SIGNATURE_HEADER].slice('sha256='.length);
-    for (const signature of [`sha256=${hex.slice(0, 62)}`, `sha256=${hex}00`]) {
-      const result = verifySignature(SECRET, BODY, { ...received(headers), signature }, NOW);
+    const hex = headers[SIGNATURE_HEADER].slice('v2,key=web,sha256='.length);
+    for (const signature of [`v2,key=web,sha256=${hex.slice(0, 62)}`, `v2,key=web,sha256=${hex}00`]) {
+      const result = verifySignature(SECRET, BODY, { ...received(headers), signature }, ROUTE, NOW);
       expect(result).toMatchObject({ ok: false, reason: expect.stringContaining('64 hex') });
     }
   });
 
   it('never verifies against an empty secret', () => {
-    const signed = signRequest('x', BODY, { now: NOW, deliveryId: DELIVERY });
-    expect(verifySignature('', BODY, received(signed), NOW).ok).toBe(false);
-    expect(() => signRequest('', BODY, { now: NOW, deliveryId: DELIVERY })).toThrow(/secret is empty/);
+    const signed = signRequest('x', BODY, SIGNED);
+    expect(verifySignature('', BODY, received(signed), ROUTE, NOW).ok).toBe(false);
+    expect(() => signRequest('', BODY, SIGNED)).toThrow(/secret is empty/);
   });
 });
