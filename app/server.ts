@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { systemClock, type Clock } from '../src/core/clock.js';
+import { configWarnings } from '../src/config/config-warnings.js';
 import { loadConfig } from '../src/config/load-config.js';
 import type { LoadedConfig } from '../src/config/loaded-config.js';
 import { createDockerodeEngine } from '../src/docker/dockerode-engine.js';
@@ -65,6 +66,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const env = withGeneratedCredentials(options.configPath, options.env, logger);
   const loaded = loadConfig(options.configPath, env, { requireSecrets: true });
   const { config } = loaded;
+  for (const warning of configWarnings(config, loaded.dir)) {
+    logger.warn('config warning', { path: warning.path, message: warning.message });
+  }
 
   const dataDir = resolve(loaded.dir, config.global.data_dir);
   const store = openSqliteStore(join(dataDir, 'docker-watcher.db'));

@@ -3,6 +3,7 @@ import type { CommandIo } from '../cli.js';
 import { stageDomain } from '../../src/config/domains.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { LoadedConfig } from '../../src/config/loaded-config.js';
+import { configWarnings } from '../../src/config/config-warnings.js';
 import { secretRefs } from '../../src/config/secret-refs.js';
 import { ConfigError, errorMessage, type ConfigIssue } from '../../src/core/errors.js';
 
@@ -46,6 +47,10 @@ export function configSummary(file: string, loaded: LoadedConfig, env: NodeJS.Pr
   const unset = names.filter((name) => !env[name]);
   lines.push('', `Environment variables named: ${names.join(', ')}`);
   if (unset.length > 0) lines.push(`Not set here (needed when the app starts): ${unset.join(', ')}`);
+  const warnings = configWarnings(config, loaded.dir);
+  if (warnings.length > 0) {
+    lines.push('', `${warnings.length} warning(s):`, ...warnings.map((w) => `  ${w.path}  ${w.message}`));
+  }
   return lines.join('\n') + '\n';
 }
 

@@ -72,6 +72,26 @@ function toCommand(name: keyof typeof USAGE, args: string[], line: string): Comm
   }
 }
 
+/** Whether `line` is inside or opens/closes an HTML comment, and whether one is open after it. */
+function htmlCommentState(line: string, open: boolean): { touched: boolean; open: boolean } {
+  let touched = open;
+  let at = 0;
+  for (;;) {
+    if (open) {
+      const end = line.indexOf('-->', at);
+      if (end === -1) return { touched: true, open: true };
+      open = false;
+      at = end + 3;
+      continue;
+    }
+    const start = line.indexOf('<!--', at);
+    if (start === -1) return { touched, open: false };
+    touched = true;
+    open = true;
+    at = start + 4;
+  }
+}
+
 /** Lines that are prose, with code, quotes and HTML comments left out. */
 function* proseLines(body: string): Generator<string> {
   let fence: { char: string; length: number } | undefined;
@@ -89,14 +109,11 @@ function* proseLines(body: string): Generator<string> {
       fence = { char: fenceMatch[1][0] ?? '`', length: fenceMatch[1].length };
       continue;
     }
-    if (inHtmlComment) {
-      if (line.includes('-->')) inHtmlComment = false;
-      continue;
-    }
-    if (/^\s*<!--/.test(line)) {
-      inHtmlComment = !line.includes('-->');
-      continue;
-    }
+    // An HTML comment hides what it encloses wherever it opens, mid-line included; a line that
+    // any comment touches is never a command line (the command would not start it as rendered).
+    const comment = htmlCommentState(line, inHtmlComment);
+    inHtmlComment = comment.open;
+    if (comment.touched) continue;
     // Indented code (4 spaces or a tab) and quotes; inline code never starts with the slash.
     if (/^( {4}|\t)/.test(line) || /^\s*>/.test(line)) continue;
     yield line;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isRepositoryName, REPOSITORY_EXPECTED } from '../core/repository-name.js';
 import { isProxyEntry } from '../net/client-address.js';
 
 /**
@@ -206,7 +207,7 @@ export const projectSchema = z
     secret_env: envName.optional().describe("Environment variable holding this project's own signing secret"),
     repository: z
       .string()
-      .regex(/^[^/\s]+\/[^/\s]+$/, 'owner/name')
+      .refine(isRepositoryName, REPOSITORY_EXPECTED)
       .optional()
       .describe('Repository on the forge (owner/name) that deploys report to'),
     forge: z.string().optional().describe('Name of an entry under `forges` (default: the only one)'),

@@ -1,3 +1,4 @@
+import { isRepositoryName } from '../core/repository-name.js';
 import type { LoadedConfig } from '../config/loaded-config.js';
 import type { ForgeConfig } from '../config/schema.js';
 import type { DeploySource } from '../core/deploy-types.js';
@@ -38,7 +39,8 @@ export function forgeFor(
   options: ForgeForOptions = {},
 ): ProjectForge | undefined {
   const { forges, projects } = loaded.config;
-  const projectConfig = project === undefined ? undefined : projects[project];
+  const projectConfig =
+    project === undefined || !Object.hasOwn(projects, project) ? undefined : projects[project];
   const forgeName = projectConfig?.forge ?? soleForge(forges) ?? forgeOfSource(forges, source);
   if (forgeName === undefined) return undefined;
   const forge = forges[forgeName];
@@ -47,7 +49,10 @@ export function forgeFor(
       `project "${project}" names forge "${forgeName}", which is not under forges (known: ${Object.keys(forges).join(', ') || 'none'})`,
     );
   }
-  const repository = projectConfig?.repository ?? source?.repository;
+  // A request's repository is a forge path only when it is exactly owner/name ("../admin" is not).
+  const fromSource =
+    source !== undefined && isRepositoryName(source.repository) ? source.repository : undefined;
+  const repository = projectConfig?.repository ?? fromSource;
   if (repository === undefined) return undefined;
   const token = forge.token_env === undefined ? undefined : loaded.secrets[forge.token_env];
   if (!token) return undefined;

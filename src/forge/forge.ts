@@ -1,3 +1,5 @@
+import { isRepositoryName, REPOSITORY_EXPECTED } from '../core/repository-name.js';
+
 /**
  * What docker-watcher needs from a forge (GitHub or Gitea). One adapter each: GitHub through
  * Octokit, Gitea through undici. Errors are ExternalError('forge', ...) naming the repository and
@@ -73,8 +75,8 @@ export interface ForgeClient {
 
 /** Parses `owner/name`. */
 export function parseRepo(fullName: string): RepoRef {
-  const [owner, repo, ...rest] = fullName.split('/');
-  if (!owner || !repo || rest.length > 0)
-    throw new Error(`repository "${fullName}" is not of the form owner/name`);
+  const [owner, repo] = fullName.split('/');
+  if (!isRepositoryName(fullName) || !owner || !repo)
+    throw new Error(`repository "${fullName}" is not of the form ${REPOSITORY_EXPECTED}`);
   return { owner, repo };
 }

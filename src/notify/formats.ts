@@ -97,6 +97,22 @@ function ntfyRequest(n: Notification, target: NotifyTarget): WebhookRequest {
   };
 }
 
+/**
+ * A link destination for markdown `[text](url)` (Discord, Gotify): what could end it or start
+ * markup (`(`, `)`, `[`, `]`, `<`, `>`, whitespace, backslash) is percent-encoded.
+ */
+export function markdownUrl(url: string): string {
+  return url.replace(
+    /[()[\]<>\s\\`*_~|]/g,
+    (char) => `%${char.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,
+  );
+}
+
+/** A link for Slack's `<url|text>`: `|` and `>` would end it, `&`/`<` are markup (as &amp;, %3C). */
+export function slackUrl(url: string): string {
+  return url.replace(/\|/g, '%7C').replace(/</g, '%3C').replace(/>/g, '%3E').replace(/&/g, '&amp;');
+}
+
 /** Escapes markdown (Discord, Gotify) so tags and error messages show as written. */
 function markdownText(text: string): string {
   return text.replace(/[\\*_~`|>[\]]/g, '\\$&');
@@ -104,7 +120,7 @@ function markdownText(text: string): string {
 
 function discordBody(n: Notification): object {
   const style = EVENT_STYLES[n.event];
-  const links = linkList(n).map((link) => `[${link.label}](${link.url})`);
+  const links = linkList(n).map((link) => `[${link.label}](${markdownUrl(link.url)})`);
   const click = clickUrl(n);
   const fields = [
     { name: 'Project', value: n.project, inline: true },
@@ -138,7 +154,7 @@ export function slackText(text: string): string {
 function slackBody(n: Notification): object {
   const style = EVENT_STYLES[n.event];
   const title = notificationTitle(n);
-  const links = linkList(n).map((link) => `<${link.url}|${link.label}>`);
+  const links = linkList(n).map((link) => `<${slackUrl(link.url)}|${link.label}>`);
   const click = clickUrl(n);
   return {
     text: `${style.emoji} ${slackText(title)}`,
@@ -165,7 +181,7 @@ function slackBody(n: Notification): object {
 function gotifyBody(n: Notification): object {
   const style = EVENT_STYLES[n.event];
   const click = clickUrl(n);
-  const links = linkList(n).map((link) => `[${link.label}](${link.url})`);
+  const links = linkList(n).map((link) => `[${link.label}](${markdownUrl(link.url)})`);
   return {
     title: `${style.emoji} ${notificationTitle(n)}`,
     message: [

@@ -41,6 +41,25 @@ export interface NotificationLinks {
   run?: string;
 }
 
+const URI_CHARS = /^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]+$/;
+
+/**
+ * `url` as an absolute http(s) URL (serialized, spaces, quotes and angle brackets
+ * percent-encoded, unless it is plain already), or undefined for anything else (`javascript:`,
+ * relative, unparsable): links that come from a request must not steer where a click goes.
+ */
+export function httpLink(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return undefined;
+    // Kept as written when it is plain RFC 3986 (no trailing slash added to a bare origin).
+    return URI_CHARS.test(url) ? url : parsed.href;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Builds the notification for `event` about `record`. `publicUrl` is global.public_url
  * (dashboard links are left out without it); `time` is when the event happened.
@@ -53,15 +72,19 @@ export function buildNotification(
   const { intent } = record;
   const digest = record.digest ?? intent.digest;
   const links: NotificationLinks = {};
+  const set = (key: keyof NotificationLinks, url: string | undefined) => {
+    const link = httpLink(url);
+    if (link !== undefined) links[key] = link;
+  };
   if (options.publicUrl !== undefined) {
-    links.deploy = `${options.publicUrl.replace(/\/+$/, '')}/deploys/${encodeURIComponent(record.id)}`;
+    set('deploy', `${options.publicUrl.replace(/\/+$/, '')}/deploys/${encodeURIComponent(record.id)}`);
   }
-  if (record.url !== undefined) links.site = record.url;
+  set('site', record.url);
   const source = intent.source;
   if (source) {
-    const repo = `${source.serverUrl.replace(/\/+$/, '')}/${source.repository}`;
-    links.commit = `${repo}/commit/${source.sha}`;
-    if (source.runUrl !== undefined) links.run = source.runUrl;
+    const repo = `${source.serverUrl.replace(/\/+$/, '')}/${encodeURI(source.repository)}`;
+    set('commit', `${repo}/commit/${encodeURIComponent(source.sha)}`);
+    set('run', source.runUrl);
   }
   const requestedBy = intent.requestedBy ?? source?.actor;
   return {

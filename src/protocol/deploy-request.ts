@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { DeploySource } from '../core/deploy-types.js';
+import { isRepositoryName, REPOSITORY_EXPECTED } from '../core/repository-name.js';
 
 /** Docker's tag grammar: a word character first, then up to 127 of [A-Za-z0-9_.-]. */
 export const TAG_REGEX = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
@@ -13,15 +14,18 @@ const name = (what: string) =>
     .max(100)
     .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, `a ${what} name of letters, digits, "_", "." and "-"`);
 
+/** Links from a request end up in notifications and statuses: http(s) only. */
+const httpUrl = z.url({ protocol: /^https?$/, error: 'an http(s) URL' }).max(2000);
+
 /** The CI run a deploy request comes from. */
 export const deploySourceSchema = z.strictObject({
   forge: z.enum(['github', 'gitea']),
-  serverUrl: z.url(),
-  repository: z.string().regex(/^[^/\s]+\/[^/\s]+$/, 'owner/name'),
+  serverUrl: httpUrl,
+  repository: z.string().refine(isRepositoryName, REPOSITORY_EXPECTED),
   sha: z.string().regex(/^[0-9a-f]{7,64}$/i, 'a commit sha (hex)'),
   ref: z.string().min(1).max(500).optional(),
   pr: z.int().positive().optional(),
-  runUrl: z.url().optional(),
+  runUrl: httpUrl.optional(),
   actor: z.string().min(1).max(100).optional(),
 });
 

@@ -82,6 +82,25 @@ describe('POST /api/webhook/github: comment commands', () => {
     expect(fx.github.calls).toEqual([]);
     expect(fx.store.listDeploys()).toEqual([]);
   });
+
+  it.each([
+    'Looks good <!--\n/promote prod\n-->',
+    'ok <!-- x --> <!--\n/promote prod\n-->',
+    'Looks good <!-- /promote prod -->',
+    'text <!-- a -->\n<!--\n\n/promote prod\n\n-->',
+    '<!-- a --> /promote prod',
+  ])('ignores a command inside an HTML comment that opens mid-line: %j', async (body) => {
+    const fx = webhookFixture();
+    fx.github.permissions.set('bob', 'write');
+    const response = await fx.app.request(
+      URL_GITHUB,
+      githubDelivery('issue_comment', githubPrComment(body, 'bob')),
+    );
+    expect(response.status).toBe(202);
+    expect(((await response.json()) as { ignored: string }).ignored).toBe('no_command');
+    await fx.tasks.idle();
+    expect(fx.store.listDeploys()).toEqual([]);
+  });
 });
 
 describe('POST /api/webhook/github: verification and replays', () => {

@@ -1,3 +1,5 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkConfigCommand } from '../../../app/commands/check-config.js';
@@ -46,6 +48,43 @@ describe('check-config', () => {
       await checkConfigCommand(['--require-secrets', join(root, 'docker-watcher.example.yaml')], io),
     ).toBe(1);
     expect(out.stdout).toMatch(/:11 {2}global\.npm\.password_env {2}environment variable NPM_PASSWORD/);
+  });
+
+  it('warns (exit 0) about files outside the config folder, the Docker socket and a missing repository', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dw-check-'));
+    const file = join(dir, 'dw.yaml');
+    writeFileSync(
+      file,
+      [
+        'forges: { gh: { type: github, token_env: GH } }',
+        'projects:',
+        '  web:',
+        '    image: 127.0.0.1:5000/acme/web',
+        '    port: 8080',
+        '    env_file: ../secrets/web.env',
+        '    volumes: [/var/run/docker.sock:/var/run/docker.sock, /etc:/host-etc:ro, ./data:/data, cache:/cache]',
+        '    stages: { dev: { tag_pattern: "dev-*" } }',
+        '  api:',
+        '    image: 127.0.0.1:5000/acme/api',
+        '    port: 8080',
+        '    repository: acme/api',
+        '    stages: { dev: { tag_pattern: "dev-*" } }',
+      ].join('\n'),
+    );
+    const { out, io } = capture();
+    expect(await checkConfigCommand([file], io)).toBe(0);
+    expect(out.stdout).toContain('4 warning(s):');
+    expect(out.stdout).toMatch(
+      /projects\.web\.env_file {2}env_file \S+secrets\/web\.env is outside the config's folder/,
+    );
+    expect(out.stdout).toMatch(
+      /projects\.web\.volumes\.0 {2}volume "\/var\/run\/docker\.sock:\/var\/run\/docker\.sock" mounts the Docker socket/,
+    );
+    expect(out.stdout).toMatch(
+      /projects\.web\.volumes\.1 {2}volume "\/etc:\/host-etc:ro" mounts \/etc, outside/,
+    );
+    expect(out.stdout).toMatch(/projects\.web\.repository {2}no repository/);
+    expect(out.stdout).not.toMatch(/volumes\.[23]|projects\.api/);
   });
 
   it('exits 2 with usage when the file is not given', async () => {

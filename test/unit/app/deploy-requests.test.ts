@@ -251,4 +251,16 @@ describe('POST /api/deploys', () => {
     expect(lines[0]).not.toContain(signature.slice(7));
     expect(lines[0]).not.toContain(API_TOKEN);
   });
+  it.each(['../admin', 'acme/..', 'acme/web/../../admin', '.../x/y'])(
+    'refuses a source.repository %j that could walk the forge API (400), before any report',
+    async (repository) => {
+      const { app, deploys } = appFixture();
+      const body = webDeployBody();
+      body['source'] = { ...(body['source'] as object), repository };
+      const res = await app.request('/api/deploys', signedPost(GLOBAL_SECRET, body));
+      expect(res.status).toBe(400);
+      expect(JSON.stringify(await res.json())).toMatch(/source\.repository/);
+      expect(deploys.submitted).toEqual([]);
+    },
+  );
 });

@@ -62,6 +62,18 @@ describe('forgeFor', () => {
     expect(forgeFor(loadedOf(one, {}), 'api', source('github', 'https://github.com'))).toBeUndefined();
   });
 
+  it.each(['../admin', 'a/..', './x', 'a/b/c', 'a b/c', 'owner/na%2fme', '/x'])(
+    'never turns the request repository %j into a forge path',
+    (repository) => {
+      expect(
+        forgeFor(two, 'api', { ...source('gitea', 'https://git.example.com'), repository }),
+      ).toBeUndefined();
+      expect(() =>
+        configSchema.parse({ projects: { web: { image: 'i', port: 1, stages, repository } } }),
+      ).toThrow(/owner\/name/);
+    },
+  );
+
   it('names a forge the project refers to that does not exist', () => {
     const bad = loadedOf({ forges: {}, projects: { web: { image: 'i', port: 1, stages, forge: 'nope' } } });
     expect(() => forgeFor(bad, 'web')).toThrow(/forge "nope"/);
