@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import type { DeployEvent, DeployRecord, LiveVersion, Phase } from '../core/deploy-types.js';
@@ -18,11 +18,21 @@ import type { DeployPatch, DeployQuery, Store } from './store.js';
 const BUSY_TIMEOUT_MS = 5000;
 
 /**
+ * Creates the database file (mode 0600) and the folders leading to it (mode 0700) when they are
+ * missing: the history names every deploy and its requesters, for the app's user only. SQLite
+ * gives its -wal and -shm files the mode of the database file. Existing ones are left as they are.
+ */
+function createPrivately(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  closeSync(openSync(path, 'a', 0o600));
+}
+
+/**
  * Opens (creating it and its directory if missing) the SQLite database at `path`, or an
  * in-memory one for ':memory:', and migrates it to the current schema.
  */
 export function openSqliteStore(path: string): Store {
-  if (path !== ':memory:' && !path.startsWith('file:')) mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:' && !path.startsWith('file:')) createPrivately(path);
   const db = new DatabaseSync(path, { enableForeignKeyConstraints: true, timeout: BUSY_TIMEOUT_MS });
   try {
     db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -32,6 +32,17 @@ afterEach(() => {
 });
 
 describe('openSqliteStore', () => {
+  it('creates the database file mode 0600 and its folders mode 0700, WAL files included', () => {
+    const path = join(dir, 'data', 'nested', 'docker-watcher.db');
+    const store = openAt(path);
+    store.setState('k', 'v');
+    const mode = (file: string) => statSync(file).mode & 0o777;
+    expect(mode(join(dir, 'data'))).toBe(0o700);
+    expect(mode(join(dir, 'data', 'nested'))).toBe(0o700);
+    expect(mode(path)).toBe(0o600);
+    expect(mode(`${path}-wal`)).toBe(0o600);
+  });
+
   it('creates, updates and reads back a deploy with its phases in order', () => {
     const store = openAt(':memory:');
     const created = store.createDeploy({
