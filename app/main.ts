@@ -1,9 +1,15 @@
 #!/usr/bin/env node
 import { runCli } from './cli.js';
 
+/** How long a finished command's process may linger for its output to drain before it exits. */
+const EXIT_GRACE_MS = 500;
+
 // Thin entry point: everything else is in the commands, which take their I/O as parameters.
 process.exitCode = await runCli(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   env: process.env,
 });
+// The command is done (serve: after `stopped`, every loop of ours closed). A timer a library
+// still holds, such as Octokit's retry limiter, must not keep a stopped app alive.
+setTimeout(() => process.exit(), EXIT_GRACE_MS).unref();

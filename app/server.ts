@@ -185,7 +185,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         await new Promise<void>((done) => server.close(() => done()));
         // Replies, statuses and notifications still in flight get a short grace, then are dropped.
         await settleWithin(Promise.all([tasks.idle(), reporter.flush(), notifier.idle()]), FLUSH_GRACE_MS);
-        await notifier.close();
+        reporter.close();
+        await settleWithin(notifier.close(), FLUSH_GRACE_MS);
         await registry.close();
         store.close();
         logger.info('stopped');

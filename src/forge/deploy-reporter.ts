@@ -23,6 +23,8 @@ export interface DeployReporterDeps {
 /** A DeployObserver that reports deploys to GitHub/Gitea; `flush` resolves when all is sent. */
 export interface DeployReporter extends DeployObserver {
   flush(): Promise<void>;
+  /** Stops retrying (shutdown): reports still waiting are dropped and logged. */
+  close(): void;
 }
 
 /** How many recent deploys of a stage are looked through for the newest one of a commit. */
@@ -78,7 +80,7 @@ export function createDeployReporter(deps: DeployReporterDeps): DeployReporter {
       const status = commitStatusFor(record, publicUrl());
       queue.put(`status|${where}|${sha}|${status.context}`, {
         what: `commit status ${status.context} of ${where}@${sha.slice(0, 7)}`,
-        run: () => client.setCommitStatus(repo, sha, status),
+        run: (signal) => client.setCommitStatus(repo, sha, status, signal),
       });
     }
 
@@ -87,25 +89,30 @@ export function createDeployReporter(deps: DeployReporterDeps): DeployReporter {
       const update = client.createDeploymentStatus.bind(client);
       queue.put(`deployment|${record.id}`, {
         what: `deployment of ${record.id} on ${where}`,
-        run: async () => {
+        run: async (signal) => {
           const current = store.getDeploy(record.id) ?? record;
           let id = deployments.get(record.id);
           if (id === undefined) {
-            id = await create(repo, {
-              ref: sha,
-              environment: record.stage,
-              description: `${record.intent.tag} to ${record.stage}`,
-            });
+            id = await create(
+              repo,
+              { ref: sha, environment: record.stage, description: `${record.intent.tag} to ${record.stage}` },
+              signal,
+            );
             deployments.set(record.id, id);
           }
           const page = deployPageUrl(publicUrl(), record.id);
           const state = deploymentStateFor(current);
-          await update(repo, id, {
-            state,
-            ...(state === 'success' && current.url ? { environmentUrl: current.url } : {}),
-            ...(page === undefined ? {} : { logUrl: page }),
-            description: commitStatusFor(current, publicUrl()).description,
-          });
+          await update(
+            repo,
+            id,
+            {
+              state,
+              ...(state === 'success' && current.url ? { environmentUrl: current.url } : {}),
+              ...(page === undefined ? {} : { logUrl: page }),
+              description: commitStatusFor(current, publicUrl()).description,
+            },
+            signal,
+          );
         },
       });
     }
@@ -116,12 +123,13 @@ export function createDeployReporter(deps: DeployReporterDeps): DeployReporter {
       const repository = `${repo.owner}/${repo.repo}`.toLowerCase();
       queue.put(key, {
         what: `PR comment on ${where}#${pr}`,
-        run: async () => {
+        run: async (signal) => {
           await client.upsertMarkedComment(
             repo,
             pr,
             PR_COMMENT_MARKER,
             renderPrComment(loaded.config, store, projectsOfPr(record.project, repository, pr)),
+            signal,
           );
         },
       });
@@ -142,5 +150,6 @@ export function createDeployReporter(deps: DeployReporterDeps): DeployReporter {
       }
     },
     flush: () => queue.flush(),
+    close: () => queue.close(),
   };
 }

@@ -5,7 +5,8 @@ import type { Logger } from '../log/logger.js';
 /** One piece of reporting work; `what` names it in logs (repository, commit, context; no secrets). */
 export interface ReportJob {
   what: string;
-  run(): Promise<void>;
+  /** `signal` aborts at shutdown: pass it to the forge calls. */
+  run(signal: AbortSignal): Promise<void>;
 }
 
 export interface ReportQueueOptions {
@@ -29,13 +30,20 @@ const PERMANENT = new Set([400, 404, 410, 422]);
 export class ReportQueue {
   readonly #pending = new Map<string, ReportJob>();
   readonly #draining = new Set<string>();
+  readonly #closing = new AbortController();
   #idle: (() => void)[] = [];
 
   constructor(private readonly options: ReportQueueOptions) {}
 
   put(key: string, job: ReportJob): void {
+    if (this.#closing.signal.aborted) return;
     this.#pending.set(key, job);
     if (!this.#draining.has(key)) void this.#drain(key);
+  }
+
+  /** Stops taking and retrying work (shutdown): waits end at once, pending jobs are dropped (logged). */
+  close(): void {
+    this.#closing.abort(new Error('docker-watcher is shutting down'));
   }
 
   /** Resolves once no work is pending or being retried. */
@@ -50,13 +58,16 @@ export class ReportQueue {
     const max = this.options.maxDelayMs ?? 300_000;
     let delay = first;
     let failures = 0;
-    for (let job = this.#pending.get(key); job; job = this.#pending.get(key)) {
+    const { signal } = this.#closing;
+    let job: ReportJob | undefined;
+    for (job = this.#pending.get(key); job && !signal.aborted; job = this.#pending.get(key)) {
       this.#pending.delete(key);
       try {
-        await job.run();
+        await job.run(signal);
         delay = first;
         failures = 0;
       } catch (error) {
+        if (signal.aborted) break;
         failures++;
         const status = (error as { status?: unknown }).status;
         const giveUp =
@@ -76,9 +87,14 @@ export class ReportQueue {
           continue;
         }
         if (!this.#pending.has(key)) this.#pending.set(key, job);
-        await this.options.clock.sleep(delay).catch(() => undefined);
+        await this.options.clock.sleep(delay, signal).catch(() => undefined);
         delay = Math.min(delay * 2, max);
       }
+    }
+    if (signal.aborted) {
+      const dropped = this.#pending.get(key) ?? job;
+      this.#pending.delete(key);
+      if (dropped) this.options.logger.warn('forge report dropped at shutdown', { report: dropped.what });
     }
     this.#draining.delete(key);
     if (this.#draining.size === 0) for (const resolve of this.#idle.splice(0)) resolve();

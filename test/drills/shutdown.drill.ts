@@ -1,3 +1,5 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireDocker } from '../helpers/docker-env.js';
 import { reportDrills, type DrillRow } from './harness/drill-report.js';
@@ -12,6 +14,8 @@ import { expectConverged, watchSite } from './harness/invariants.js';
 const hasDocker = await requireDocker();
 /** Time allowed beyond shutdown_timeout_seconds: the rollback itself and process exit. */
 const EXIT_SLACK_MS = 5_000;
+/** How long shutdown gives reports and notifications in flight (FLUSH_GRACE_MS of app/server.ts). */
+const FLUSH_GRACE_MS = 5_000;
 
 describe.skipIf(!hasDocker)('SIGTERM during a deploy', () => {
   let site: DrillSite;
@@ -86,6 +90,81 @@ describe.skipIf(!hasDocker)('SIGTERM during a deploy', () => {
       happened: `deploy aborted and rolled back (interrupted: ${record.error?.message.slice(0, 100)}); ${before} serving; exit code ${code}`,
       recoveryMs: `exited ${exitMs} ms after SIGTERM`,
       lost: 'the slow8 deploy (send again)',
+    });
+  });
+});
+
+/**
+ * A forge and a notification target that are down (every request answered 503): reports and
+ * notifications are being retried when SIGTERM comes. The process must still end promptly after
+ * `stopped`, and send nothing after it (the old app kept retrying for minutes, against a closed
+ * database, until compose sent SIGKILL).
+ */
+describe.skipIf(!hasDocker)('SIGTERM while forge reports and notifications are retried', () => {
+  let site: DrillSite;
+  let down: Server;
+  const received: { at: number; path: string }[] = [];
+  const rows: DrillRow[] = [];
+
+  beforeAll(async () => {
+    down = createServer((req, res) => {
+      received.push({ at: Date.now(), path: req.url ?? '' });
+      req.resume();
+      res.writeHead(503, { 'content-type': 'application/json' }).end('{"message":"down"}');
+    });
+    await new Promise<void>((resolve) => down.listen(0, '127.0.0.1', resolve));
+    site = await openDrillSite('outage', { v1: 'healthy' });
+  });
+  afterAll(async () => {
+    reportDrills('SIGTERM while forge and notifications are down', rows);
+    await site?.close();
+    await new Promise((resolve) => down?.close(resolve));
+  });
+
+  it('exits within seconds of SIGTERM and sends nothing after stopped', async () => {
+    const base = `http://127.0.0.1:${(down.address() as AddressInfo).port}`;
+    const app = await site.start({
+      config: { githubApiUrl: `${base}/api`, notificationUrl: `${base}/notify` },
+    });
+    const { body } = await site.requestDeploy('v1');
+    expect((await site.waitFinal(body.id!, 60_000)).status).toBe('succeeded');
+    // Both are failing and being retried now.
+    for (
+      let i = 0;
+      !(received.some((r) => r.path.startsWith('/api')) && received.some((r) => r.path === '/notify'));
+      i++
+    ) {
+      if (i > 200) throw new Error(`the down server saw ${JSON.stringify(received)}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const termAt = Date.now();
+    app.kill('SIGTERM');
+    const code = await app.exited;
+    const exitAt = Date.now();
+    const exitMs = exitAt - termAt;
+    site.app = undefined;
+    const stopped = app.lines.find((line) => line.msg === 'stopped');
+    expect(stopped, 'the app logged stopped').toBeDefined();
+    const stoppedAt = Date.parse(stopped!.time);
+    const afterStopped = received.filter((r) => r.at > stoppedAt + 50);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(code).toBe(0);
+    const tail = app.lines
+      .slice(-25)
+      .map((line) => JSON.stringify(line))
+      .join('\n');
+    expect(exitMs, tail).toBeLessThan(FLUSH_GRACE_MS + EXIT_SLACK_MS);
+    expect(exitAt - stoppedAt, 'the process ends right after stopped').toBeLessThan(1_500);
+    expect(afterStopped, 'nothing sent after stopped').toEqual([]);
+    expect(
+      received.filter((r) => r.at > stoppedAt + 50),
+      'nor a second later',
+    ).toEqual([]);
+    rows.push({
+      drill: 'SIGTERM with forge and notifications answering 503',
+      happened: `${received.length} tries reached the down server before shutdown, none after stopped; exit code ${code}`,
+      recoveryMs: `exited ${exitMs} ms after SIGTERM, ${exitAt - stoppedAt} ms after stopped`,
+      lost: 'the statuses and notifications that never got through (logged as dropped)',
     });
   });
 });

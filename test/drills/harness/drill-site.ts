@@ -23,6 +23,8 @@ export interface DrillConfig {
   healthDeadlineSeconds?: number;
   /** A fake GitHub's API URL: the project reports to it (token in $GITHUB_TOKEN). */
   githubApiUrl?: string;
+  /** Where notifications (json format) go. */
+  notificationUrl?: string;
 }
 
 /** Everything one drill file deploys against: images, nginx, the fake NPM, a config, the app. */
@@ -179,6 +181,7 @@ function configYaml(site: DrillSite, port: number, config: DrillConfig): string 
     `  docker: { drain_seconds: ${config.drainSeconds ?? 0.5}, stop_timeout_seconds: 2, reach: host, publish_host: 127.0.0.1 }`,
     `  shutdown_timeout_seconds: ${config.shutdownTimeoutSeconds ?? 20}`,
     '  keep_versions: 1',
+    ...(config.notificationUrl ? [`  notification_url: ${config.notificationUrl}`] : []),
     '  npm:',
     `    url: ${site.npm.url}`,
     `    email: ${site.npm.email}`,
