@@ -46,6 +46,16 @@ const PATHS = [
   '/deploys/../../etc/passwd',
   '/%',
 ];
+/** Routes that take a signature, for signatures made for one and sent to another. */
+const SIGNED_PATHS = [
+  '/api/deploys',
+  '/api/projects/web',
+  '/api/projects/web/stages/dev/deploy',
+  '/api/projects/web/stages/prod/deploy',
+  '/api/projects/web/stages/prod/rollback',
+];
+/** Names every object inherits: a lookup must treat them as unknown. */
+const PROTOTYPE_NAMES = Object.getOwnPropertyNames(Object.prototype);
 const CONTENT_TYPES = [
   'application/json',
   'text/plain',
@@ -66,6 +76,9 @@ export function fuzzRequest(random: Random, secret: string, validBody: string): 
     'huge-header',
     'random-path',
     'big-body',
+    'cross-route-signed',
+    'login-next',
+    'prototype-names',
   ] as const);
   const base = { method: 'POST', path: '/api/deploys' };
   const signed = (raw: string | Buffer) =>
@@ -143,6 +156,51 @@ export function fuzzRequest(random: Random, secret: string, validBody: string): 
         path: `${random.pick(PATHS)}/${random.token(random.int(40))}?${random.token(random.int(50))}=%ZZ`,
         headers: {},
       };
+    case 'cross-route-signed': {
+      // A valid signature, made for another method/path pair: always 401, never acted on.
+      const signedFor = { method: random.pick(['GET', 'POST']), path: random.pick(SIGNED_PATHS) };
+      const sentTo = random.pick(SIGNED_PATHS.filter((path) => path !== signedFor.path));
+      const headers = signRequest(secret, validBody, {
+        ...signedFor,
+        key: 'web',
+        now: new Date(),
+        deliveryId: randomUUID(),
+      });
+      return {
+        kind,
+        method: 'POST',
+        path: sentTo,
+        headers: { 'content-type': 'application/json', ...headers },
+        body: validBody,
+      };
+    }
+    case 'login-next': {
+      const char = String.fromCharCode(random.pick([...Array.from({ length: 0x20 }, (_, i) => i), 0x7f]));
+      const next = random.pick([
+        `/${char}/evil.example`,
+        `${char}//evil.example`,
+        `/%${char}`,
+        '/.//evil.example',
+      ]);
+      const encoded = random.pick([encodeURIComponent(next), encodeURIComponent(encodeURIComponent(next))]);
+      return { kind, method: 'GET', path: `/login?next=${encoded}`, headers: {} };
+    }
+    case 'prototype-names': {
+      // Signed for exactly this route (so the lookup runs): the name must be unknown, never a 5xx.
+      const name = random.pick(PROTOTYPE_NAMES);
+      const path = random.pick([
+        `/api/projects/web/stages/${name}`,
+        `/api/projects/web/stages/${name}/stats`,
+      ]);
+      const headers = signRequest(secret, '', {
+        method: 'GET',
+        path,
+        key: 'web',
+        now: new Date(),
+        deliveryId: randomUUID(),
+      });
+      return { kind, method: 'GET', path, headers: { ...headers } };
+    }
     case 'big-body':
       return {
         kind,
