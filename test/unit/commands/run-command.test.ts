@@ -44,6 +44,16 @@ describe('runCommentCommands: promotion and permissions', () => {
     expect(fx.deploysOf('dev')).toEqual([]);
     expect(fx.forge.replies[0]).toMatch(/could not check @stranger's permission.*403.*nothing was done/);
     expect(fx.forge.replies[0]).toContain('admin rights on the repository');
+    // The hint once: the adapter's error says it, the reply does not repeat it.
+    expect(fx.forge.replies[0]?.match(/admin rights/g)).toHaveLength(1);
+  });
+
+  it('says a user without any permission has no access', async () => {
+    const fx = commandFixture();
+    fx.forge.permissions.set('carl', 'none');
+    await fx.comment('carl', '/deploy dev dev-1');
+    expect(fx.forge.replies[0]).toMatch(/not allowed: @carl has no access to acme\/web; commands need write/);
+    expect(fx.forge.replies[0]).not.toContain('none permission');
   });
 
   it('lets a listed approver through without asking the forge, whatever the case of the login', async () => {
