@@ -155,6 +155,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     metrics,
     ops: createStageOps({ config, docker, store, instanceId }),
     tasks,
+    postReply: (project, pr, commentId, body) => reporter.reply(project, pr, commentId, body),
     onRegistryPush: (push) => tasks.add(poller.onRegistryPush(push)),
   });
   const { host, port } = config.global.listen;

@@ -35,6 +35,8 @@ export interface DeployReporter extends DeployObserver {
   flush(): Promise<void>;
   /** Sends for up to `graceMs` more, then stops; what is left is sent after the next start. */
   stop(graceMs: number): Promise<void>;
+  /** Posts the reply to a command comment on PR `pr`, through the outbox (the forge of `project`). */
+  reply(project: string, pr: number, commentId: number, body: string): void;
 }
 
 /** One report, as stored in the outbox: what to send is worked out from it when it is sent. */
@@ -42,6 +44,7 @@ export type ReportJob = { project: string; source?: DeploySource } & (
   | { kind: 'status'; sha: string; status: CommitStatus }
   | { kind: 'deployment'; deployId: string; sha: string }
   | { kind: 'comment'; pr: number }
+  | { kind: 'reply'; pr: number; commentId: number; body: string }
 );
 
 /** How many recent deploys of a stage are looked through for the newest one of a commit. */
@@ -87,6 +90,9 @@ export function createDeployReporter(deps: DeployReporterDeps): DeployReporter {
     switch (job.kind) {
       case 'status':
         return client.setCommitStatus(repo, job.sha, job.status, signal);
+      case 'reply':
+        await client.createComment(repo, job.pr, job.body, signal);
+        return;
       case 'comment': {
         const repository = `${repo.owner}/${repo.repo}`.toLowerCase();
         const projects = projectsOfPr(job.project, repository, job.pr);
@@ -138,6 +144,7 @@ export function createDeployReporter(deps: DeployReporterDeps): DeployReporter {
       if (job.kind === 'status')
         return `commit status ${job.status.context} of ${where}@${job.sha.slice(0, 7)}`;
       if (job.kind === 'deployment') return `deployment of ${job.deployId} on ${where}`;
+      if (job.kind === 'reply') return `reply to comment ${job.commentId} on ${where}#${job.pr}`;
       return `PR comment on ${where}#${job.pr}`;
     },
     ...deps.retry,
@@ -181,6 +188,15 @@ export function createDeployReporter(deps: DeployReporterDeps): DeployReporter {
           error: errorMessage(error),
         });
       }
+    },
+    reply(project, pr, commentId, body) {
+      const forge = resolve(project, undefined);
+      if (!forge) {
+        log.warn('command reply not sent: the project has no forge client', { project, pr });
+        return;
+      }
+      const where = `${forge.forgeName}:${forge.repo.owner}/${forge.repo.repo}`;
+      outbox.put(`reply|${where}|${commentId}`, { project, kind: 'reply', pr, commentId, body });
     },
     start: () => outbox.start(),
     flush: () => outbox.flush(),

@@ -270,4 +270,22 @@ describe.each(forges)('deploy reporter on $name', (forge) => {
       expect(deployment?.statuses.map((s) => s.state)).toEqual(['pending', 'in_progress', 'error']);
     }
   });
+
+  it('a command reply survives a forge outage across a restart, and is posted once', async () => {
+    const t = setup(forge, 18);
+    t.fake.setDown(true);
+    try {
+      t.reporter.reply('web', 18, 4242, '@bob\n- ✅ deploying v1 to dev');
+      await t.reporter.stop(30);
+      const restarted = t.newReporter();
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      t.fake.setDown(false);
+      await restarted.flush();
+    } finally {
+      t.fake.setDown(false);
+    }
+    const replies = t.fake.state.commentsOn(REPO, 18).filter((c) => c.body.startsWith('@bob'));
+    expect(replies.map((c) => c.body)).toEqual(['@bob\n- ✅ deploying v1 to dev']);
+    expect(t.fake.rejections).toEqual([]);
+  });
 });

@@ -48,6 +48,17 @@ describe('runCommentCommands: promotion and permissions', () => {
     expect(fx.forge.replies[0]?.match(/admin rights/g)).toHaveLength(1);
   });
 
+  it('hands the reply to postReply (the durable outbox) when given, not to the client', async () => {
+    const fx = commandFixture();
+    const posted: [number, number, string][] = [];
+    const outcome = await fx.comment('rita', '/promote prod', 31, (event, body) =>
+      posted.push([event.pr, event.commentId, body]),
+    );
+    expect(posted).toEqual([[7, 31, outcome.reply]]);
+    expect(outcome.reply).toMatch(/^@rita\n- ⛔ not allowed/);
+    expect(fx.forge.replies).toEqual([]);
+  });
+
   it('says a user without any permission has no access', async () => {
     const fx = commandFixture();
     fx.forge.permissions.set('carl', 'none');
