@@ -15,7 +15,9 @@ function readPayload(path: string | undefined): EventPayload | undefined {
   try {
     return JSON.parse(readFileSync(path, 'utf8')) as EventPayload;
   } catch (error) {
-    core.warning(`could not read the event payload ${path} (no pull request number then): ${String(error)}`);
+    core.warning(
+      `could not read the event payload ${path} (no pull request number or head commit then): ${String(error)}`,
+    );
     return undefined;
   }
 }

@@ -108,6 +108,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   const notifier = createNotifier({ loaded, clock, logger: logger.child({ component: 'notify' }) });
   const routes = createRouteKeeper({ loaded, docker, store, router, clock, logger, instanceId });
+  const observers = [metrics, reporter, notifier, routes];
+  // Sends what the last run left in the outbox, and what reconcile reports below.
+  reporter.start();
   const deployer = createDeployer({
     loaded,
     docker,
@@ -117,10 +120,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     logger,
     instanceId,
     reach,
-    observers: [metrics, reporter, notifier, routes],
+    observers,
     ...afterPhase,
   });
-  const summary = await reconcile({ loaded, docker, store, router, clock, logger, instanceId });
+  const summary = await reconcile({ loaded, docker, store, router, clock, logger, instanceId, observers });
   logger.info('reconciled', { ...summary });
   await findOrphans({ config, docker, instanceId, logger }).catch((error: unknown) =>
     logger.warn('could not look for orphaned containers', { error: errorMessage(error) }),
@@ -156,6 +159,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     metrics,
     ops: createStageOps({ config, docker, store, instanceId }),
     tasks,
+    postReply: (project, pr, commentId, body) => reporter.reply(project, pr, commentId, body),
     onRegistryPush: (push) => tasks.add(poller.onRegistryPush(push)),
   });
   const { host, port } = config.global.listen;
@@ -183,9 +187,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         await routes.stop();
         await deployer.shutdown(config.global.shutdown_timeout_seconds * 1000);
         await new Promise<void>((done) => server.close(() => done()));
-        // Replies, statuses and notifications still in flight get a short grace, then are dropped.
-        await settleWithin(Promise.all([tasks.idle(), reporter.flush(), notifier.idle()]), FLUSH_GRACE_MS);
-        reporter.close();
+        // Replies and notifications in flight get a short grace, then are dropped; forge reports
+        // too, but those not sent stay in the outbox and go out after the next start.
+        await Promise.all([
+          settleWithin(Promise.all([tasks.idle(), notifier.idle()]), FLUSH_GRACE_MS),
+          reporter.stop(FLUSH_GRACE_MS),
+        ]);
         await settleWithin(notifier.close(), FLUSH_GRACE_MS);
         await registry.close();
         store.close();

@@ -51343,6 +51343,7 @@ function finish(base, record2, print) {
 import { readFileSync } from "node:fs";
 
 // src/protocol/ci-context.ts
+var PULL_REQUEST_EVENTS = /* @__PURE__ */ new Set(["pull_request", "pull_request_target"]);
 function detectForge(env) {
   if (env.GITEA_ACTIONS === "true") return "gitea";
   const server = env.GITHUB_SERVER_URL;
@@ -51354,13 +51355,24 @@ function detectForge(env) {
     return "gitea";
   }
 }
+function commitOf(env, payload) {
+  const head = payload?.pull_request?.head;
+  if (PULL_REQUEST_EVENTS.has(env.GITHUB_EVENT_NAME ?? "") && typeof head?.sha === "string" && head.sha) {
+    return {
+      sha: head.sha,
+      ...typeof head.ref === "string" && head.ref ? { ref: `refs/heads/${head.ref}` } : {}
+    };
+  }
+  return { sha: env.GITHUB_SHA, ...env.GITHUB_REF ? { ref: env.GITHUB_REF } : {} };
+}
 function sourceFromEnv(env, payload) {
   const missing = ["GITHUB_SHA", "GITHUB_REPOSITORY"].filter((name2) => !env[name2]);
   if (missing.length > 0) return { missing };
   const serverUrl = (env.GITHUB_SERVER_URL || "https://github.com").replace(/\/+$/, "");
   const repository = env.GITHUB_REPOSITORY;
-  const source = { forge: detectForge(env), serverUrl, repository, sha: env.GITHUB_SHA };
-  if (env.GITHUB_REF) source.ref = env.GITHUB_REF;
+  const { sha, ref } = commitOf(env, payload);
+  const source = { forge: detectForge(env), serverUrl, repository, sha };
+  if (ref !== void 0) source.ref = ref;
   if (env.GITHUB_ACTOR) source.actor = env.GITHUB_ACTOR;
   if (env.GITHUB_RUN_ID) source.runUrl = `${serverUrl}/${repository}/actions/runs/${env.GITHUB_RUN_ID}`;
   const pr = payload?.pull_request?.number ?? (payload?.pull_request ? payload.number : void 0);
@@ -71123,7 +71135,9 @@ function readPayload(path) {
   try {
     return JSON.parse(readFileSync(path, "utf8"));
   } catch (error63) {
-    warning(`could not read the event payload ${path} (no pull request number then): ${String(error63)}`);
+    warning(
+      `could not read the event payload ${path} (no pull request number or head commit then): ${String(error63)}`
+    );
     return void 0;
   }
 }

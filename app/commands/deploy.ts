@@ -9,7 +9,8 @@ import { runDeploy } from '../../src/protocol/run-deploy.js';
 const USAGE = `Usage: docker-watcher deploy --url URL --project P --image I --tag T [--stage S] [--digest D]
                               [--no-wait] [--timeout SECONDS] [--repository OWNER/NAME --sha SHA]
 The signing secret comes from the environment variable DOCKER_WATCHER_SECRET (never a flag:
-flags show in ps). Inside GitHub or Gitea Actions the commit is read from the runner variables.`;
+flags show in ps). Inside GitHub or Gitea Actions the commit is read from the runner variables
+(on pull_request events the PR's head commit from the event payload, as the action does).`;
 
 const OPTIONS = {
   url: { type: 'string' },
@@ -63,7 +64,8 @@ export async function deployCommand(args: string[], io: CommandIo): Promise<numb
   const env = {
     ...io.env,
     ...(values.repository ? { GITHUB_REPOSITORY: values.repository } : {}),
-    ...(values.sha ? { GITHUB_SHA: values.sha } : {}),
+    // An explicit --sha names the commit: a pull request payload's head does not override it.
+    ...(values.sha ? { GITHUB_SHA: values.sha, GITHUB_EVENT_NAME: undefined } : {}),
   };
   const context = sourceFromEnv(env, payload(io.env.GITHUB_EVENT_PATH));
   if ('missing' in context) {

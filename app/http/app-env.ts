@@ -31,6 +31,8 @@ export interface AppDeps {
   metrics?: Pick<Metrics, 'render'> & Partial<Pick<Metrics, 'scrape'>>;
   /** A project's forge client for comment commands; default forgeFor(loaded, project). */
   forgeFor?: (project: string) => ProjectForge | undefined;
+  /** Posts a command reply durably (the forge report outbox); default: at once through the forge client. */
+  postReply?: (project: string, pr: number, commentId: number, body: string) => void;
   /** Registry push webhooks (GitHub registry_package, Gitea package), called after verification. */
   onRegistryPush?: (push: RegistryPush) => void;
   /** Where webhook work that outlives the request is tracked; default: a set private to the app. */

@@ -95,12 +95,22 @@ export function handleIssueComment(
     });
     return ignored('no_forge_client');
   }
+  const { postReply } = deps;
   const forgeUrl = signed.find((forge) => forge.name === match.forgeName)?.url;
   const serverUrl =
     forgeUrl ?? (comment.repositoryUrl ? new URL(comment.repositoryUrl).origin : 'https://github.com');
   tasks.add(
     runCommentCommands(
-      { config, deploys: deps.deploys, store: deps.store, client: target.client, logger: deps.logger },
+      {
+        config,
+        deploys: deps.deploys,
+        store: deps.store,
+        client: target.client,
+        logger: deps.logger,
+        ...(postReply === undefined
+          ? {}
+          : { postReply: (event, body) => postReply(first, event.pr, event.commentId, body) }),
+      },
       {
         forge: kind,
         projects,

@@ -56,18 +56,16 @@ export async function checkAccess(
   try {
     permission = await lookup.permission();
   } catch (error) {
-    const giteaHint =
-      lookup.kind === 'gitea'
-        ? " Gitea answers this only to a token with admin rights on the repository: give docker-watcher's token that, or list the user in"
-        : " Check docker-watcher's forge token, or list the user in";
+    // The forge adapter's error already says what the token lacks (Gitea: admin rights on the repository).
     return {
       allowed: false,
-      reason: `could not check @${login}'s permission on ${full} (${errorMessage(error)}), so nothing was done.${giteaHint} projects.${projectName}.approvers.`,
+      reason: `could not check @${login}'s permission on ${full} (${errorMessage(error)}), so nothing was done. Fix docker-watcher's forge token, or list the user in projects.${projectName}.approvers.`,
     };
   }
   if (permission === 'admin' || permission === 'write') return { allowed: true, via: permission };
+  const has = permission === 'none' ? `has no access to ${full}` : `has ${permission} permission on ${full}`;
   return {
     allowed: false,
-    reason: `@${login} has ${permission} permission on ${full}; commands need write or admin permission, or being listed in projects.${projectName}.approvers.`,
+    reason: `@${login} ${has}; commands need write or admin permission, or being listed in projects.${projectName}.approvers.`,
   };
 }

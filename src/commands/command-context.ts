@@ -26,6 +26,11 @@ export interface CommandDeps {
   client: ForgeClient;
   logger: Logger;
   signal?: AbortSignal;
+  /**
+   * Posts the reply durably (the app passes the forge report outbox, so a reply survives a
+   * forge outage and a restart); without it the reply goes out at once through `client`.
+   */
+  postReply?: (event: CommentEvent, body: string) => void;
 }
 
 /** One command's outcome, a line of the reply. */

@@ -92,7 +92,7 @@ function replyBody(event: CommentEvent, results: readonly CommandResult[], trunc
  * Runs the commands of one PR comment on the projects of its repository: an 'eyes' reaction at
  * once, then the permission check per project (a refusal when none allows the commenter), then
  * each command through the deploy service on the projects it targets, then ONE reply that says
- * what was done or why not. Never throws: forge failures are logged.
+ * what was done or why not (through `postReply` when given). Never throws: forge failures are logged.
  */
 export async function runCommentCommands(
   deps: CommandDeps,
@@ -109,6 +109,14 @@ export async function runCommentCommands(
 
   const results = await decide(deps, event, parsed);
   const reply = replyBody(event, results, parsed.truncated);
+  if (deps.postReply) {
+    try {
+      deps.postReply(event, reply);
+    } catch (error) {
+      log.error('could not queue the reply to a command comment', { error });
+    }
+    return { reply, results };
+  }
   try {
     const replyId = await client.createComment(event.repo, event.pr, reply, signal);
     return { reply, results, replyId };

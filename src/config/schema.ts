@@ -121,11 +121,18 @@ export const npmSchema = z
 export const forgeSchema = z
   .strictObject({
     type: z.enum(['github', 'gitea']).describe('Kind of forge'),
-    url: z.url().optional().describe('Web URL of the forge (default https://github.com for GitHub)'),
+    url: z
+      .url()
+      .optional()
+      .describe(
+        'Web URL of the forge (default https://github.com for GitHub); required for Gitea unless api_url is set',
+      ),
     api_url: z
       .url()
       .optional()
-      .describe('API base; default https://api.github.com, or <url>/api/v1 for Gitea'),
+      .describe(
+        'API base; default https://api.github.com for github.com, api.<name>.ghe.com for <name>.ghe.com, <url>/api/v3 for GitHub Enterprise Server, <url>/api/v1 for Gitea',
+      ),
     token_env: envName
       .optional()
       .describe('Environment variable holding the API token used for statuses and comments'),

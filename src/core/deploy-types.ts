@@ -80,6 +80,8 @@ export interface DeployFailure {
   message: string;
   /** Last log lines of the new container, when it got that far. */
   containerLogs?: string[];
+  /** The cause in a few words, when known (`HTTP 404 on /health (12s)`); `message` has the whole story. */
+  summary?: string;
 }
 
 export interface DeployRecord {

@@ -72,18 +72,24 @@ export class ExternalError extends Error {
   readonly status: number | undefined;
 }
 
-/** A deploy failed in `phase`; carries the new container's last log lines when there are any. */
+/**
+ * A deploy failed in `phase`; carries the new container's last log lines when there are any,
+ * and a `summary`: the cause in a few words (`HTTP 404 on /health (12s)`), for places with
+ * little room such as a commit status.
+ */
 export class DeployError extends Error {
   override name = 'DeployError';
   constructor(
     readonly phase: Phase,
     message: string,
-    options?: { cause?: unknown; containerLogs?: string[] },
+    options?: { cause?: unknown; containerLogs?: string[]; summary?: string },
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.containerLogs = options?.containerLogs;
+    this.summary = options?.summary;
   }
   readonly containerLogs: string[] | undefined;
+  readonly summary: string | undefined;
 }
 
 /** Turns anything thrown into a message fit for a person (no stack). */

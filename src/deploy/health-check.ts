@@ -43,11 +43,16 @@ export async function waitUntilHealthy(options: HealthCheckOptions): Promise<voi
   for (;;) {
     signal?.throwIfAborted();
     const container = await docker.inspectContainer(containerId, signal);
-    if (!container) throw await failure(options, `container ${name} disappeared while being health-checked`);
+    if (!container)
+      throw await failure(
+        options,
+        `container ${name} disappeared while being health-checked`,
+        'container disappeared',
+      );
     name = container.name;
     baselineRestarts ??= container.restartCount;
     const crash = crashOf(container, baselineRestarts);
-    if (crash) throw await failure(options, crash);
+    if (crash) throw await failure(options, crash.message, crash.summary);
     if (successes >= health.healthy_after && container.health !== 'starting') return;
 
     let remaining = deadline - clock.now().getTime();
@@ -61,6 +66,7 @@ export async function waitUntilHealthy(options: HealthCheckOptions): Promise<voi
         options,
         `container ${name} did not become healthy within ${health.deadline_seconds}s at ${url}: ` +
           `last probe saw ${last}${dockerNote}; check the app's health path and logs, or raise health.deadline_seconds`,
+        `${dockerNote ? 'Docker HEALTHCHECK still starting' : last} on ${pathOf(url)} (${health.deadline_seconds}s)`,
       );
     }
     const result = await probe(url, Math.min(health.timeout_seconds * 1000, Math.max(remaining, 1)), options);
@@ -71,18 +77,45 @@ export async function waitUntilHealthy(options: HealthCheckOptions): Promise<voi
 }
 
 /** Why a container that should be starting up has failed, or undefined while it is fine. */
-function crashOf(container: ContainerDetails, baselineRestarts: number): string | undefined {
+function crashOf(
+  container: ContainerDetails,
+  baselineRestarts: number,
+): { message: string; summary: string } | undefined {
   const { name, state, exitCode, restartCount } = container;
   if (state === 'exited' || state === 'dead') {
-    return `container ${name} exited with code ${exitCode ?? 'unknown'} while being health-checked`;
+    const summary = `container exited with code ${exitCode ?? 'unknown'}`;
+    return {
+      message: `container ${name} exited with code ${exitCode ?? 'unknown'} while being health-checked`,
+      summary,
+    };
   }
   if (state === 'restarting' || restartCount > baselineRestarts) {
-    return `container ${name} restarted (restart count ${restartCount}) while being health-checked: it keeps crashing`;
+    return {
+      message: `container ${name} restarted (restart count ${restartCount}) while being health-checked: it keeps crashing`,
+      summary: `container keeps restarting (${restartCount} restarts)`,
+    };
   }
-  if (state !== 'running') return `container ${name} is ${state}, not running, while being health-checked`;
+  if (state !== 'running')
+    return {
+      message: `container ${name} is ${state}, not running, while being health-checked`,
+      summary: `container is ${state}`,
+    };
   if (container.health === 'unhealthy')
-    return `container ${name} reports its Docker HEALTHCHECK as unhealthy`;
+    return {
+      message: `container ${name} reports its Docker HEALTHCHECK as unhealthy`,
+      summary: 'Docker HEALTHCHECK unhealthy',
+    };
   return undefined;
+}
+
+/** The path (and query) a probe asks for, for short messages: `/health`. */
+function pathOf(url: string): string {
+  try {
+    const { pathname, search } = new URL(url);
+    return pathname + search;
+  } catch {
+    return url;
+  }
 }
 
 async function probe(url: string, timeoutMs: number, options: HealthCheckOptions): Promise<ProbeResult> {
@@ -117,11 +150,11 @@ function describeFetchError(error: unknown): string {
   return `request failed: ${String(detail)}`;
 }
 
-async function failure(options: HealthCheckOptions, message: string): Promise<DeployError> {
+async function failure(options: HealthCheckOptions, message: string, summary: string): Promise<DeployError> {
   const tail = options.logTail ?? 50;
-  if (tail === 0) return new DeployError('health', message);
+  if (tail === 0) return new DeployError('health', message, { summary });
   const containerLogs = await options.docker
     .containerLogs(options.containerId, { tail })
     .catch(() => undefined);
-  return new DeployError('health', message, containerLogs ? { containerLogs } : undefined);
+  return new DeployError('health', message, { summary, ...(containerLogs ? { containerLogs } : {}) });
 }

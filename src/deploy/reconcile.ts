@@ -2,10 +2,20 @@ import type { DeployRecord, LiveVersion } from '../core/deploy-types.js';
 import { LABEL_DEPLOY, LABEL_TAG, type ContainerDetails } from '../docker/engine.js';
 import type { RouteSnapshot } from '../proxy/router.js';
 import { stageDomain } from '../config/domains.js';
+import { createDeployEventHub, type DeployEventHub } from './deploy-events.js';
+import type { DeployObserver } from './deploy-observer.js';
 import type { EngineDeps } from './engine-deps.js';
 
-/** What reconcile works with: the engine's outside systems. */
-export type ReconcileDeps = EngineDeps;
+/** What reconcile works with: the engine's outside systems, and the deploys' observers. */
+export interface ReconcileDeps extends EngineDeps {
+  /**
+   * Follow the statuses reconcile gives (interrupted, succeeded), as they follow the deployer's:
+   * the forge learns the final state of a deploy that ended while docker-watcher was down.
+   */
+  observers?: readonly DeployObserver[];
+}
+
+type ReconcileContext = ReconcileDeps & { events: DeployEventHub };
 
 /** What reconcile did; every entry was also logged. */
 export interface ReconcileSummary {
@@ -31,7 +41,8 @@ function isSnapshot(value: unknown): value is RouteSnapshot {
  * and the old container put back) and marked `interrupted`; a stage with no live record adopts
  * its running container. Running it twice changes nothing the second time.
  */
-export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> {
+export async function reconcile(engine: ReconcileDeps): Promise<ReconcileSummary> {
+  const deps: ReconcileContext = { ...engine, events: createDeployEventHub(engine) };
   const summary: ReconcileSummary = {
     interrupted: [],
     completed: [],
@@ -131,7 +142,7 @@ async function restoreRoute(
  * marked succeeded.
  */
 async function completeDeploy(
-  deps: ReconcileDeps,
+  deps: ReconcileContext,
   deploy: DeployRecord,
   summary: ReconcileSummary,
 ): Promise<void> {
@@ -154,33 +165,16 @@ async function completeDeploy(
     });
   }
   deps.store.updateDeploy(deploy.id, { status: 'succeeded', finishedAt: at });
-  deps.store.appendEvent({
-    deployId: deploy.id,
-    at,
-    type: 'status',
-    level: 'info',
-    status: 'succeeded',
-    message,
-  });
-  deps.logger.info(message, { deployId: deploy.id });
+  deps.events.emit(deploy.id, { type: 'status', level: 'info', status: 'succeeded', message });
   summary.completed.push(deploy.id);
 }
 
-function markInterrupted(deps: ReconcileDeps, deploy: DeployRecord): void {
+function markInterrupted(deps: ReconcileContext, deploy: DeployRecord): void {
   const at = deps.clock.now().toISOString();
   const phase = deploy.phases.at(-1)?.phase ?? 'resolve';
   const message = `interrupted by a restart of docker-watcher during ${deploy.status === 'queued' ? 'the queue' : `phase ${phase}`}`;
   deps.store.updateDeploy(deploy.id, { status: 'interrupted', finishedAt: at, error: { phase, message } });
-  deps.store.appendEvent({
-    deployId: deploy.id,
-    at,
-    type: 'status',
-    level: 'warn',
-    status: 'interrupted',
-    phase,
-    message,
-  });
-  deps.logger.warn(message, { deployId: deploy.id });
+  deps.events.emit(deploy.id, { type: 'status', level: 'warn', status: 'interrupted', phase, message });
 }
 
 function newestFirst(a: ContainerDetails, b: ContainerDetails): number {

@@ -151,6 +151,7 @@ async function undoSwap(
       phase: failure.phase,
       message,
       ...(logs && logs.length > 0 ? { containerLogs: logs.slice(-LOG_TAIL) } : {}),
+      ...(failure.summary === undefined ? {} : { summary: failure.summary }),
     },
   });
   const serving = previous ? `${previous.tag} still serves` : 'nothing was live before';

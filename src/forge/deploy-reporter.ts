@@ -5,10 +5,17 @@ import { errorMessage } from '../core/errors.js';
 import type { DeployObserver } from '../deploy/deploy-observer.js';
 import type { Logger } from '../log/logger.js';
 import type { Store } from '../store/store.js';
-import { commitStatusFor, deployPageUrl, deploymentStateFor } from './deploy-report.js';
+import {
+  commitStatusFor,
+  deployPageUrl,
+  deploymentStateFor,
+  reportLinks,
+  successUrl,
+} from './deploy-report.js';
 import { forgeFor, type ProjectForge } from './forge-for.js';
+import type { CommitStatus } from './forge.js';
 import { PR_COMMENT_MARKER, renderPrComment } from './pr-comment.js';
-import { ReportQueue, type ReportQueueOptions } from './report-queue.js';
+import { ReportOutbox, type ReportOutboxOptions } from './report-outbox.js';
 
 export interface DeployReporterDeps {
   loaded: LoadedConfig;
@@ -17,34 +24,48 @@ export interface DeployReporterDeps {
   logger: Logger;
   /** The forge a deploy reports to (default: forgeFor of forge-for.ts). */
   forgeFor?: (project: string, source: DeploySource | undefined) => ProjectForge | undefined;
-  retry?: Pick<ReportQueueOptions, 'firstDelayMs' | 'maxDelayMs' | 'permanentFailureTries'>;
+  retry?: Pick<ReportOutboxOptions<ReportJob>, 'firstDelayMs' | 'maxDelayMs' | 'permanentFailureTries'>;
 }
 
-/** A DeployObserver that reports deploys to GitHub/Gitea; `flush` resolves when all is sent. */
+/** A DeployObserver that reports deploys to GitHub/Gitea through the durable outbox. */
 export interface DeployReporter extends DeployObserver {
+  /** Starts sending, first what a previous run left in the outbox. */
+  start(): void;
+  /** Resolves when all is sent (tests). */
   flush(): Promise<void>;
-  /** Stops retrying (shutdown): reports still waiting are dropped and logged. */
-  close(): void;
+  /** Sends for up to `graceMs` more, then stops; what is left is sent after the next start. */
+  stop(graceMs: number): Promise<void>;
+  /** Posts the reply to a command comment on PR `pr`, through the outbox (the forge of `project`). */
+  reply(project: string, pr: number, commentId: number, body: string): void;
 }
+
+/** One report, as stored in the outbox: what to send is worked out from it when it is sent. */
+export type ReportJob = { project: string; source?: DeploySource } & (
+  | { kind: 'status'; sha: string; status: CommitStatus }
+  | { kind: 'deployment'; deployId: string; sha: string }
+  | { kind: 'comment'; pr: number }
+  | { kind: 'reply'; pr: number; commentId: number; body: string }
+);
 
 /** How many recent deploys of a stage are looked through for the newest one of a commit. */
 const RECENT = 20;
 /** How many recent deploys of another project of the repository are looked through for a PR's. */
 const PR_HISTORY = 100;
+/** How long the GitHub Deployment id of a deploy is kept (statuses after a restart go to the same one). */
+const DEPLOYMENT_ID_DAYS = 30;
 
 /**
  * Reports each deploy to its forge: a commit status per stage (docker-watcher/<stage>), one PR
  * comment per pull request, and on GitHub a Deployment with statuses. It never blocks or fails
- * a deploy: work goes into a latest-wins queue sent in the background with retries.
+ * a deploy: each report is written to the outbox (latest wins per commit and stage, per deploy,
+ * per PR) and sent in the background with retries, also after a restart.
  */
 export function createDeployReporter(deps: DeployReporterDeps): DeployReporter {
   const { loaded, store, logger } = deps;
   const log = logger.child({ component: 'forge-reporter' });
   const resolve = deps.forgeFor ?? ((project, source) => forgeFor(loaded, project, source, { logger: log }));
-  const queue = new ReportQueue({ clock: deps.clock, logger: log, ...deps.retry });
-  const publicUrl = () => loaded.config.global.public_url;
-  /** GitHub deployment ids per deploy id. */
-  const deployments = new Map<string, number>();
+  const links = reportLinks(loaded.config);
+  const deploymentKey = (deployId: string) => `forge-deployment:${deployId}`;
 
   /**
    * The projects the PR comment shows: this deploy's, and every other project of the same
@@ -62,6 +83,73 @@ export function createDeployReporter(deps: DeployReporterDeps): DeployReporter {
     return [project, ...others];
   };
 
+  const send = async (job: ReportJob, signal: AbortSignal): Promise<void> => {
+    const forge = resolve(job.project, job.source);
+    if (!forge) return; // The forge or its token left the config since the report was queued.
+    const { client, repo } = forge;
+    switch (job.kind) {
+      case 'status':
+        return client.setCommitStatus(repo, job.sha, job.status, signal);
+      case 'reply':
+        await client.createComment(repo, job.pr, job.body, signal);
+        return;
+      case 'comment': {
+        const repository = `${repo.owner}/${repo.repo}`.toLowerCase();
+        const projects = projectsOfPr(job.project, repository, job.pr);
+        const body = renderPrComment(loaded.config, store, projects);
+        await client.upsertMarkedComment(repo, job.pr, PR_COMMENT_MARKER, body, signal);
+        return;
+      }
+      case 'deployment': {
+        const record = store.getDeploy(job.deployId);
+        if (!record || !client.createDeployment || !client.createDeploymentStatus) return;
+        const known = store.getState(deploymentKey(record.id));
+        let id = known === undefined ? undefined : Number(known);
+        if (id === undefined) {
+          const description = `${record.intent.tag} to ${record.stage}`;
+          id = await client.createDeployment(
+            repo,
+            { ref: job.sha, environment: record.stage, description },
+            signal,
+          );
+          const expiresAt = new Date(deps.clock.now().getTime() + DEPLOYMENT_ID_DAYS * 86_400_000);
+          store.setState(deploymentKey(record.id), String(id), { expiresAt: expiresAt.toISOString() });
+        }
+        const page = deployPageUrl(links.publicUrl, record.id);
+        const state = deploymentStateFor(record);
+        const environmentUrl = state === 'success' ? successUrl(record, links) : undefined;
+        await client.createDeploymentStatus(
+          repo,
+          id,
+          {
+            state,
+            ...(environmentUrl === undefined ? {} : { environmentUrl }),
+            ...(page === undefined ? {} : { logUrl: page }),
+            description: commitStatusFor(record, links).description,
+          },
+          signal,
+        );
+        return;
+      }
+    }
+  };
+
+  const outbox = new ReportOutbox<ReportJob>({
+    store,
+    clock: deps.clock,
+    logger: log,
+    send,
+    describe: (job) => {
+      const where = `${job.source?.repository ?? job.project}`;
+      if (job.kind === 'status')
+        return `commit status ${job.status.context} of ${where}@${job.sha.slice(0, 7)}`;
+      if (job.kind === 'deployment') return `deployment of ${job.deployId} on ${where}`;
+      if (job.kind === 'reply') return `reply to comment ${job.commentId} on ${where}#${job.pr}`;
+      return `PR comment on ${where}#${job.pr}`;
+    },
+    ...deps.retry,
+  });
+
   const isNewestOfCommit = (record: DeployRecord, sha: string) =>
     store
       .listDeploys({ project: record.project, stage: record.stage, limit: RECENT })
@@ -71,69 +159,21 @@ export function createDeployReporter(deps: DeployReporterDeps): DeployReporter {
     const source = record.intent.source;
     const forge = resolve(record.project, source);
     if (!forge) return;
-    const { client, repo } = forge;
-    const where = `${forge.forgeName}:${repo.owner}/${repo.repo}`;
+    const where = `${forge.forgeName}:${forge.repo.owner}/${forge.repo.repo}`;
+    const base = { project: record.project, ...(source === undefined ? {} : { source }) };
     const sha = source?.sha;
 
+    // `running` says what `queued` said (pending, deploying): one pending status per deploy.
     // A superseded deploy's error must not overwrite the pending status of the newer deploy of the same commit.
-    if (sha !== undefined && isNewestOfCommit(record, sha)) {
-      const status = commitStatusFor(record, publicUrl());
-      queue.put(`status|${where}|${sha}|${status.context}`, {
-        what: `commit status ${status.context} of ${where}@${sha.slice(0, 7)}`,
-        run: (signal) => client.setCommitStatus(repo, sha, status, signal),
-      });
+    if (sha !== undefined && record.status !== 'running' && isNewestOfCommit(record, sha)) {
+      const status = commitStatusFor(record, links);
+      outbox.put(`status|${where}|${sha}|${status.context}`, { ...base, kind: 'status', sha, status });
     }
-
-    if (sha !== undefined && client.createDeployment && client.createDeploymentStatus) {
-      const create = client.createDeployment.bind(client);
-      const update = client.createDeploymentStatus.bind(client);
-      queue.put(`deployment|${record.id}`, {
-        what: `deployment of ${record.id} on ${where}`,
-        run: async (signal) => {
-          const current = store.getDeploy(record.id) ?? record;
-          let id = deployments.get(record.id);
-          if (id === undefined) {
-            id = await create(
-              repo,
-              { ref: sha, environment: record.stage, description: `${record.intent.tag} to ${record.stage}` },
-              signal,
-            );
-            deployments.set(record.id, id);
-          }
-          const page = deployPageUrl(publicUrl(), record.id);
-          const state = deploymentStateFor(current);
-          await update(
-            repo,
-            id,
-            {
-              state,
-              ...(state === 'success' && current.url ? { environmentUrl: current.url } : {}),
-              ...(page === undefined ? {} : { logUrl: page }),
-              description: commitStatusFor(current, publicUrl()).description,
-            },
-            signal,
-          );
-        },
-      });
+    if (sha !== undefined && forge.client.createDeployment && forge.client.createDeploymentStatus) {
+      outbox.put(`deployment|${record.id}`, { ...base, kind: 'deployment', deployId: record.id, sha });
     }
-
     const pr = source?.pr;
-    if (pr !== undefined) {
-      const key = `comment|${where}|${pr}`;
-      const repository = `${repo.owner}/${repo.repo}`.toLowerCase();
-      queue.put(key, {
-        what: `PR comment on ${where}#${pr}`,
-        run: async (signal) => {
-          await client.upsertMarkedComment(
-            repo,
-            pr,
-            PR_COMMENT_MARKER,
-            renderPrComment(loaded.config, store, projectsOfPr(record.project, repository, pr)),
-            signal,
-          );
-        },
-      });
-    }
+    if (pr !== undefined) outbox.put(`comment|${where}|${pr}`, { ...base, kind: 'comment', pr });
   };
 
   return {
@@ -149,7 +189,17 @@ export function createDeployReporter(deps: DeployReporterDeps): DeployReporter {
         });
       }
     },
-    flush: () => queue.flush(),
-    close: () => queue.close(),
+    reply(project, pr, commentId, body) {
+      const forge = resolve(project, undefined);
+      if (!forge) {
+        log.warn('command reply not sent: the project has no forge client', { project, pr });
+        return;
+      }
+      const where = `${forge.forgeName}:${forge.repo.owner}/${forge.repo.repo}`;
+      outbox.put(`reply|${where}|${commentId}`, { project, kind: 'reply', pr, commentId, body });
+    },
+    start: () => outbox.start(),
+    flush: () => outbox.flush(),
+    stop: (graceMs) => outbox.stop(graceMs),
   };
 }

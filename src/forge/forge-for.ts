@@ -67,13 +67,18 @@ export function forgeFor(
   return { client, repo: parseRepo(repository), forgeName };
 }
 
-/** The API base of a forge: `api_url`, else GitHub's public API, GitHub Enterprise's /api/v3, Gitea's /api/v1. */
+/**
+ * The API base of a forge (the README's table): `api_url`, else for GitHub the public API
+ * (github.com), api.<name>.ghe.com (Enterprise Cloud with data residency) or <url>/api/v3
+ * (Enterprise Server); for Gitea <url>/api/v1.
+ */
 export function forgeApiUrl(forgeName: string, forge: ForgeConfig): string {
   if (forge.api_url !== undefined) return trimSlash(forge.api_url);
   if (forge.type === 'github') {
-    if (forge.url === undefined || new URL(forge.url).hostname === 'github.com')
-      return 'https://api.github.com';
-    return `${trimSlash(forge.url)}/api/v3`;
+    const host = forge.url === undefined ? 'github.com' : new URL(forge.url).hostname;
+    if (host === 'github.com' || host === 'www.github.com') return 'https://api.github.com';
+    if (host.endsWith('.ghe.com')) return `https://api.${host}`;
+    return `${trimSlash(forge.url!)}/api/v3`;
   }
   if (forge.url === undefined) {
     throw new Error(

@@ -18,6 +18,10 @@ interface GiteaComment {
   body?: string;
 }
 
+/** Why Gitea answers 403 to a permission check, and what to do (said once, by this adapter). */
+export const GITEA_PERMISSION_REFUSED =
+  "Gitea only tells collaborator permissions to a token with admin rights on the repository; give the token's user admin access to it (or use a token of a repository admin)";
+
 /** The Gitea adapter (API v1) over undici. Gitea has no deployments API. */
 export function createGiteaClient(options: GiteaClientOptions): ForgeClient {
   const base = options.apiUrl.replace(/\/+$/, '');
@@ -152,8 +156,7 @@ export function createGiteaClient(options: GiteaClientOptions): ForgeClient {
         if (status === 403) {
           throw forgeError('Gitea', `permission of ${username}`, repo, {
             status,
-            message:
-              "Gitea only tells collaborator permissions to a token with admin rights on the repository; give the token's user admin access to it (or use a token of a repository admin)",
+            message: GITEA_PERMISSION_REFUSED,
             cause: error,
           });
         }

@@ -1,12 +1,17 @@
-import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
+import { systemClock } from '../core/clock.js';
 import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../log/logger.js';
 import { forgeError, statusDescription, toPermission, withMarker } from './forge-common.js';
 import type { ForgeClient, RepoRef } from './forge.js';
 
-const ForgeOctokit = Octokit.plugin(retry, throttling);
+const ForgeOctokit = Octokit.plugin(throttling);
+
+/** Statuses a retry cannot change (Octokit's plugin-retry list); others of 400 and up are tried again. */
+const DO_NOT_RETRY = new Set([400, 401, 403, 404, 410, 422, 451]);
+/** Tries after the first one for server errors and dropped connections. */
+const SERVER_ERROR_RETRIES = 3;
 
 export interface GitHubClientOptions {
   /** API base, e.g. https://api.github.com or https://ghe.example.com/api/v3 */
@@ -16,7 +21,7 @@ export interface GitHubClientOptions {
   fetch?: typeof fetch;
   /** How often a rate-limited request is tried again before it fails (default 3). */
   rateLimitRetries?: number;
-  /** Unit of Octokit's retry waits in ms (default 1000, i.e. seconds); tests make it small. */
+  /** Unit of the retry waits in ms (default 1000: 1 s, 4 s, 9 s after server errors); tests make it small. */
   retryBaseMs?: number;
   /**
    * GitHub asks integrations to space writes (1 s, 3 s for ones that notify people); on by
@@ -36,7 +41,11 @@ const unlimited = {
   }),
 } as unknown as LimiterGroup;
 
-/** The GitHub adapter: Octokit with retries (5xx) and rate-limit handling. */
+/**
+ * The GitHub adapter: Octokit with rate-limit handling, and retries of server errors in the
+ * style of Octokit's plugin-retry, but with waits that end when the call's signal aborts, so a
+ * shutdown is not held up by a retry timer.
+ */
 export function createGitHubClient(options: GitHubClientOptions): ForgeClient {
   const { logger } = options;
   const maxRetries = options.rateLimitRetries ?? 3;
@@ -58,7 +67,6 @@ export function createGitHubClient(options: GitHubClientOptions): ForgeClient {
       warn: (message: string) => logger.warn(`octokit: ${message}`),
       error: (message: string) => logger.error(`octokit: ${message}`),
     },
-    retry: { retryAfterBaseValue: options.retryBaseMs ?? 1000 },
     throttle: {
       onRateLimit: onLimit('rate limit'),
       onSecondaryRateLimit: onLimit('secondary rate limit'),
@@ -67,17 +75,32 @@ export function createGitHubClient(options: GitHubClientOptions): ForgeClient {
     },
   });
 
-  const call = async <T>(name: string, repo: RepoRef, run: () => Promise<T>): Promise<T> => {
-    try {
-      return await run();
-    } catch (error) {
-      const status = (error as { status?: unknown }).status;
-      const message = (error as { response?: { data?: { message?: unknown } } }).response?.data?.message;
-      throw forgeError('GitHub', name, repo, {
-        ...(typeof status === 'number' && status > 0 ? { status } : {}),
-        message: typeof message === 'string' ? message : errorMessage(error),
-        cause: error,
-      });
+  const retryBaseMs = options.retryBaseMs ?? 1000;
+  const call = async <T>(
+    name: string,
+    repo: RepoRef,
+    signal: AbortSignal | undefined,
+    run: () => Promise<T>,
+  ): Promise<T> => {
+    for (let retry = 0; ; retry++) {
+      try {
+        return await run();
+      } catch (error) {
+        const status = (error as { status?: unknown }).status;
+        const retriable =
+          typeof status === 'number' && status >= 400 && !DO_NOT_RETRY.has(status) && !signal?.aborted;
+        if (retriable && retry < SERVER_ERROR_RETRIES) {
+          // Octokit answers a dropped connection as status 500 too.
+          await systemClock.sleep(retryBaseMs * (retry + 1) ** 2, signal);
+          continue;
+        }
+        const message = (error as { response?: { data?: { message?: unknown } } }).response?.data?.message;
+        throw forgeError('GitHub', name, repo, {
+          ...(typeof status === 'number' && status > 0 ? { status } : {}),
+          message: typeof message === 'string' ? message : errorMessage(error),
+          cause: error,
+        });
+      }
     }
   };
   const req = (signal: AbortSignal | undefined) => (signal === undefined ? {} : { request: { signal } });
@@ -86,7 +109,7 @@ export function createGitHubClient(options: GitHubClientOptions): ForgeClient {
     kind: 'github',
 
     setCommitStatus: (repo, sha, status, signal) =>
-      call('commit status', repo, async () => {
+      call('commit status', repo, signal, async () => {
         await octokit.rest.repos.createCommitStatus({
           ...repo,
           sha,
@@ -99,7 +122,7 @@ export function createGitHubClient(options: GitHubClientOptions): ForgeClient {
       }),
 
     upsertMarkedComment: (repo, pr, marker, body, signal) =>
-      call('PR comment', repo, async () => {
+      call('PR comment', repo, signal, async () => {
         const text = withMarker(marker, body);
         const pages = octokit.paginate.iterator(octokit.rest.issues.listComments, {
           ...repo,
@@ -129,7 +152,7 @@ export function createGitHubClient(options: GitHubClientOptions): ForgeClient {
       }),
 
     createComment: (repo, pr, body, signal) =>
-      call('PR comment', repo, async () => {
+      call('PR comment', repo, signal, async () => {
         const created = await octokit.rest.issues.createComment({
           ...repo,
           issue_number: pr,
@@ -140,7 +163,7 @@ export function createGitHubClient(options: GitHubClientOptions): ForgeClient {
       }),
 
     addReaction: (repo, commentId, reaction, signal) =>
-      call('reaction', repo, async () => {
+      call('reaction', repo, signal, async () => {
         await octokit.rest.reactions.createForIssueComment({
           ...repo,
           comment_id: commentId,
@@ -150,7 +173,7 @@ export function createGitHubClient(options: GitHubClientOptions): ForgeClient {
       }),
 
     userPermission: (repo, username, signal) =>
-      call(`permission of ${username}`, repo, async () => {
+      call(`permission of ${username}`, repo, signal, async () => {
         try {
           const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel({
             ...repo,
@@ -168,7 +191,7 @@ export function createGitHubClient(options: GitHubClientOptions): ForgeClient {
       }),
 
     getPullRequest: (repo, pr, signal) =>
-      call(`pull request #${pr}`, repo, async () => {
+      call(`pull request #${pr}`, repo, signal, async () => {
         const { data } = await octokit.rest.pulls.get({ ...repo, pull_number: pr, ...req(signal) });
         return {
           number: data.number,
@@ -179,7 +202,7 @@ export function createGitHubClient(options: GitHubClientOptions): ForgeClient {
       }),
 
     createDeployment: (repo, input, signal) =>
-      call(`deployment to ${input.environment}`, repo, async () => {
+      call(`deployment to ${input.environment}`, repo, signal, async () => {
         const response = await octokit.rest.repos.createDeployment({
           ...repo,
           ref: input.ref,
@@ -196,7 +219,7 @@ export function createGitHubClient(options: GitHubClientOptions): ForgeClient {
       }),
 
     createDeploymentStatus: (repo, deploymentId, input, signal) =>
-      call(`deployment status of deployment ${deploymentId}`, repo, async () => {
+      call(`deployment status of deployment ${deploymentId}`, repo, signal, async () => {
         await octokit.rest.repos.createDeploymentStatus({
           ...repo,
           deployment_id: deploymentId,

@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.js';
 import type { DeployRecord, DeployStatus } from '../core/deploy-types.js';
 import type { Store } from '../store/store.js';
-import { deployPageUrl } from './deploy-report.js';
+import { deployPageUrl, reportLinks, successUrl } from './deploy-report.js';
 
 /** Marks docker-watcher's one comment per PR, so it is found and edited instead of repeated. */
 export const PR_COMMENT_MARKER = '<!-- docker-watcher:pr-comment -->';
@@ -20,6 +20,16 @@ const STATE: Record<DeployStatus, string> = {
 const cell = (text: string) => text.replaceAll('|', '\\|').replace(/\s+/g, ' ');
 const shortDigest = (digest: string | undefined) =>
   digest ? ` (${digest.replace(/^sha256:/, '').slice(0, 12)})` : '';
+
+/** What happened to a failed or interrupted deploy, in a few words: ` in health: HTTP 404 on /health (12s)`. */
+function stateDetail(record: DeployRecord): string {
+  const { error } = record;
+  if (!error) return '';
+  if (record.status === 'failed')
+    return cell(` in ${error.phase}${error.summary ? `: ${error.summary}` : ''}`);
+  if (record.status === 'interrupted') return cell(`: ${error.message}`.slice(0, 160));
+  return '';
+}
 
 /**
  * How a comment command names a stage: `prod`, or `api/prod` when other projects deploy from the
@@ -55,8 +65,8 @@ export function renderPrComment(config: Config, store: Store, projects: readonly
       } else {
         const version = cell(latest.intent.tag) + shortDigest(latest.digest ?? latest.intent.digest);
         const page = deployPageUrl(publicUrl, latest.id);
-        const url = latest.status === 'succeeded' && latest.url ? latest.url : page;
-        const detail = latest.status === 'failed' && latest.error ? ` in ${latest.error.phase}` : '';
+        const url = latest.status === 'succeeded' ? successUrl(latest, reportLinks(config)) : page;
+        const detail = stateDetail(latest);
         const time = latest.finishedAt ?? latest.startedAt ?? latest.createdAt;
         rows.push(
           `| ${cell(stage)} | ${version} | ${STATE[latest.status]}${detail} | ${url ? `[link](${url})` : ''} | ${time.replace('T', ' ').slice(0, 16)} UTC |`,

@@ -95,6 +95,22 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX kv_state_by_expiry ON kv_state (expires_at) WHERE expires_at IS NOT NULL;
     `,
   },
+  {
+    version: 3,
+    description: 'forge report outbox: reports are written before they are sent, and survive a restart',
+    sql: `
+      CREATE TABLE report_outbox (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,
+        version INTEGER NOT NULL,
+        job TEXT NOT NULL,
+        queued_at TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_try_at TEXT NOT NULL,
+        last_error TEXT
+      ) STRICT;
+    `,
+  },
 ];
 
 /**

@@ -9,7 +9,7 @@ import type {
   Phase,
   PhaseTiming,
 } from '../core/deploy-types.js';
-import type { DeployPatch } from './store.js';
+import type { DeployPatch, OutboxEntry } from './store.js';
 
 /** A row as node:sqlite returns it. */
 export type Row = Record<string, SQLOutputValue>;
@@ -115,4 +115,18 @@ export function toLiveVersion(row: Row): LiveVersion {
     since: text(row, 'since'),
   };
   return assignOptional(live, row, { digest: 'digest' });
+}
+
+/** A report_outbox row as an OutboxEntry. */
+export function toOutboxEntry(row: Row): OutboxEntry {
+  const lastError = optionalText(row, 'last_error');
+  return {
+    key: text(row, 'key'),
+    version: Number(row['version']),
+    job: text(row, 'job'),
+    queuedAt: text(row, 'queued_at'),
+    attempts: Number(row['attempts']),
+    nextTryAt: text(row, 'next_try_at'),
+    ...(lastError === undefined ? {} : { lastError }),
+  };
 }

@@ -9,10 +9,11 @@ import {
   toDeployEvent,
   toDeployRecord,
   toLiveVersion,
+  toOutboxEntry,
   toPhaseTiming,
   type Row,
 } from './sqlite-rows.js';
-import type { DeployPatch, DeployQuery, Store } from './store.js';
+import type { DeployPatch, DeployQuery, OutboxEntry, Store } from './store.js';
 
 /** How long a write waits for another connection's lock before failing. */
 const BUSY_TIMEOUT_MS = 5000;
@@ -216,6 +217,37 @@ class SqliteStore implements Store {
 
   pruneState(now: string): number {
     return this.run('DELETE FROM kv_state WHERE expires_at IS NOT NULL AND expires_at < ?', now);
+  }
+
+  putReport(key: string, job: string, at: string): number {
+    // The row keeps its id (its place in the order) when a newer report of the key replaces it.
+    const row = this.statement(
+      `INSERT INTO report_outbox (key, version, job, queued_at, attempts, next_try_at)
+       VALUES (?1, 1, ?2, ?3, 0, ?3)
+       ON CONFLICT (key) DO UPDATE SET version = version + 1, job = excluded.job,
+         queued_at = excluded.queued_at, attempts = 0, next_try_at = excluded.next_try_at, last_error = NULL
+       RETURNING version`,
+    ).get(key, job, at);
+    return Number(row?.['version']);
+  }
+
+  getReport(key: string): OutboxEntry | undefined {
+    const row = this.statement('SELECT * FROM report_outbox WHERE key = ?').get(key);
+    return row && toOutboxEntry(row);
+  }
+
+  listReports(): OutboxEntry[] {
+    return this.statement('SELECT * FROM report_outbox ORDER BY id').all().map(toOutboxEntry);
+  }
+
+  reportFailed(key: string, version: number, error: string, nextTryAt: string): boolean {
+    const sql = `UPDATE report_outbox SET attempts = attempts + 1, last_error = ?, next_try_at = ?
+                 WHERE key = ? AND version = ?`;
+    return this.run(sql, error, nextTryAt, key, version) === 1;
+  }
+
+  removeReport(key: string, version: number): boolean {
+    return this.run('DELETE FROM report_outbox WHERE key = ? AND version = ?', key, version) === 1;
   }
 
   close(): void {

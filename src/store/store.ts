@@ -7,6 +7,22 @@ import type {
   Phase,
 } from '../core/deploy-types.js';
 
+/**
+ * A report waiting to be sent to a forge. One per key: a newer report of the same key replaces
+ * it (its `version` grows), so only the latest state is sent.
+ */
+export interface OutboxEntry {
+  key: string;
+  version: number;
+  /** The report, as JSON. */
+  job: string;
+  queuedAt: string;
+  /** Failed tries since it was (re)placed. */
+  attempts: number;
+  nextTryAt: string;
+  lastError?: string;
+}
+
 export interface DeployQuery {
   project?: string;
   stage?: string;
@@ -75,6 +91,20 @@ export interface Store {
   setState(key: string, value: string, options?: { expiresAt?: string }): void;
   /** Removes state whose expiresAt is before `now`; returns how many rows went. */
   pruneState(now: string): number;
+
+  /**
+   * The forge report outbox. putReport replaces the key's entry (latest wins) and returns its
+   * new version; the sender removes or reschedules only the version it tried, so a report put
+   * while an older one was in flight is never lost.
+   */
+  putReport(key: string, job: string, at: string): number;
+  getReport(key: string): OutboxEntry | undefined;
+  /** Every waiting report, in the order its key was first queued. */
+  listReports(): OutboxEntry[];
+  /** Counts a failed try of `version` and sets when to try again; false when a newer version replaced it. */
+  reportFailed(key: string, version: number, error: string, nextTryAt: string): boolean;
+  /** Removes `version` of the key's report (sent, or given up); false when a newer version replaced it. */
+  removeReport(key: string, version: number): boolean;
 
   close(): void;
 }

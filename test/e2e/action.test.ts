@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +10,16 @@ import { listen } from '../helpers/listening-app.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bundle = join(root, 'action/dist/index.js');
+
+/** A real pull_request payload (its head commit is not GITHUB_SHA, the merge commit GitHub checks out). */
+const PULL_REQUEST_EVENT = (
+  createRequire(import.meta.url)('@octokit/webhooks-examples') as {
+    name: string;
+    examples: { action?: string; number: number; pull_request: { head: { sha: string; ref: string } } }[];
+  }[]
+)
+  .find((event) => event.name === 'pull_request')!
+  .examples.find((example) => example.action === 'synchronize')!;
 
 function runNode(
   args: string[],
@@ -74,16 +85,13 @@ describe('the bundled action, run as the runner runs it', () => {
     };
     writeFileSync(files.output, '');
     writeFileSync(files.summary, '');
-    writeFileSync(
-      files.event,
-      JSON.stringify({ action: 'synchronize', number: 7, pull_request: { number: 7 } }),
-    );
+    writeFileSync(files.event, JSON.stringify(PULL_REQUEST_EVENT));
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
       GITHUB_ACTIONS: 'true',
       GITHUB_SHA: 'c0ffee'.padEnd(40, '0'),
       GITHUB_REPOSITORY: 'acme/web',
-      GITHUB_REF: 'refs/pull/7/merge',
+      GITHUB_REF: `refs/pull/${PULL_REQUEST_EVENT.number}/merge`,
       GITHUB_SERVER_URL: 'https://github.com',
       GITHUB_RUN_ID: '4242',
       GITHUB_ACTOR: 'alice',
@@ -137,7 +145,10 @@ describe('the bundled action, run as the runner runs it', () => {
     expect(intent.source).toMatchObject({
       forge: 'github',
       repository: 'acme/web',
-      pr: 7,
+      // The PR's head commit and branch, not the merge commit in GITHUB_SHA.
+      sha: PULL_REQUEST_EVENT.pull_request.head.sha,
+      ref: `refs/heads/${PULL_REQUEST_EVENT.pull_request.head.ref}`,
+      pr: PULL_REQUEST_EVENT.number,
       runUrl: 'https://github.com/acme/web/actions/runs/4242',
       actor: 'alice',
     });
@@ -196,7 +207,8 @@ describe('the bundled action, run as the runner runs it', () => {
       forge: 'gitea',
       serverUrl: 'http://gitea.local',
       runUrl: 'http://gitea.local/acme/web/actions/runs/4242',
-      pr: 7,
+      sha: PULL_REQUEST_EVENT.pull_request.head.sha,
+      pr: PULL_REQUEST_EVENT.number,
     });
   });
 });

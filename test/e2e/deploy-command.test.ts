@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deployCommand } from '../../app/commands/deploy.js';
 import { appFixture, GLOBAL_SECRET, type AppFixture } from '../fakes/app-fixture.js';
@@ -55,6 +59,35 @@ describe('docker-watcher deploy (CLI) against a listening app', () => {
       tag: 'dev-1',
       source: { repository: 'acme/web' },
     });
+  });
+
+  it('in a pull_request run sends the head commit of the event payload, --sha overriding it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dw-cli-event-'));
+    const event = createRequire(import.meta.url)('@octokit/webhooks-examples') as {
+      name: string;
+      examples: { action?: string; pull_request: { head: { sha: string } } }[];
+    }[];
+    const payload = event
+      .find((e) => e.name === 'pull_request')!
+      .examples.find((e) => e.action === 'opened')!;
+    const path = join(dir, 'event.json');
+    writeFileSync(path, JSON.stringify(payload));
+    const runner = {
+      DOCKER_WATCHER_SECRET: GLOBAL_SECRET,
+      GITHUB_EVENT_NAME: 'pull_request',
+      GITHUB_EVENT_PATH: path,
+      GITHUB_SHA: 'f'.repeat(40),
+      GITHUB_REPOSITORY: 'acme/web',
+    };
+    try {
+      const args = ['--url', server.url, '--project', 'web', '--image', '127.0.0.1:5000/acme/web'];
+      expect((await deploy([...args, '--tag', 'dev-pr'], runner)).code).toBe(0);
+      expect(fixture.deploys.submitted.at(-1)?.source?.sha).toBe(payload.pull_request.head.sha);
+      expect((await deploy([...args, '--tag', 'dev-pr2', '--sha', 'abcdef1234567'], runner)).code).toBe(0);
+      expect(fixture.deploys.submitted.at(-1)?.source?.sha).toBe('abcdef1234567');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('exits 1 naming the phase when the deploy fails', async () => {

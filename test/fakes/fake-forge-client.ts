@@ -1,4 +1,6 @@
 import { ExternalError } from '../../src/core/errors.js';
+import { forgeError } from '../../src/forge/forge-common.js';
+import { GITEA_PERMISSION_REFUSED } from '../../src/forge/gitea-client.js';
 import type {
   CommitStatus,
   ForgeClient,
@@ -60,9 +62,11 @@ export class FakeForgeClient implements ForgeClient {
     const permission = this.permissions.get(username.toLowerCase());
     if (permission instanceof Error) return Promise.reject(permission);
     if (permission === undefined) {
-      return Promise.reject(
-        new ExternalError('forge', `permission of ${username} refused (403)`, { status: 403 }),
-      );
+      // As the adapters refuse: Gitea's explains the admin-token need (GitHub never refuses a collaborator check).
+      const message =
+        this.kind === 'gitea' ? GITEA_PERMISSION_REFUSED : 'Resource not accessible by integration';
+      const forge = this.kind === 'gitea' ? 'Gitea' : 'GitHub';
+      return Promise.reject(forgeError(forge, `permission of ${username}`, repo, { status: 403, message }));
     }
     return Promise.resolve(permission);
   }

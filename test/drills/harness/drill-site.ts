@@ -40,11 +40,12 @@ export interface DrillSite {
   /** (Re)starts the app on the same data dir. */
   start(options?: { failpoint?: string; config?: DrillConfig }): Promise<AppProcess>;
   stop(): Promise<void>;
-  /** Signed POST /api/deploys; resolves the status and JSON body. */
+  /** Signed POST /api/deploys (from PR `pr` when given); resolves the status and JSON body. */
   requestDeploy(
     tag: string,
     deliveryId?: string,
     sha?: string,
+    pr?: number,
   ): Promise<{ status: number; body: { id?: string; status?: string } }>;
   deploys(limit?: number): Promise<DeployRecord[]>;
   /** Polls until the deploy reaches a final status. */
@@ -98,13 +99,19 @@ export async function openDrillSite(
       await killApp(site.app);
       site.app = undefined;
     },
-    async requestDeploy(tag, deliveryId = randomUUID(), sha = 'a'.repeat(40)) {
+    async requestDeploy(tag, deliveryId = randomUUID(), sha = 'a'.repeat(40), pr) {
       const raw = JSON.stringify({
         project: 'web',
         stage: 'dev',
         image: `${OPEN_REGISTRY}/${repository}`,
         tag,
-        source: { forge: 'github', serverUrl: 'https://github.com', repository: 'acme/web', sha },
+        source: {
+          forge: 'github',
+          serverUrl: 'https://github.com',
+          repository: 'acme/web',
+          sha,
+          ...(pr === undefined ? {} : { pr }),
+        },
       });
       const response = await fetch(`${appOf(site).url}/api/deploys`, {
         method: 'POST',

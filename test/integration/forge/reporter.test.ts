@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/core/clock.js';
+import { reconcile } from '../../../src/deploy/reconcile.js';
 import type { DeploySource } from '../../../src/core/deploy-types.js';
 import { createDeployReporter, type DeployReporter } from '../../../src/forge/deploy-reporter.js';
 import type { ForgeClient } from '../../../src/forge/forge.js';
@@ -9,7 +10,7 @@ import { PR_COMMENT_MARKER } from '../../../src/forge/pr-comment.js';
 import { silentLogger } from '../../../src/log/logger.js';
 import { startFakeGitea, type FakeGitea } from '../../fakes/gitea/fake-gitea.js';
 import { startFakeGitHub, type FakeGitHub } from '../../fakes/github/fake-github.js';
-import { baseConfig, deployerFixture } from '../../unit/deploy/deployer-fixture.js';
+import { baseConfig, deployerFixture, INSTANCE } from '../../unit/deploy/deployer-fixture.js';
 
 const REPO = 'acme/web';
 const PUBLIC = 'https://dw.example.test';
@@ -61,15 +62,18 @@ function setup(forge: ForgeCase, pr: number, withConfig: typeof config = config)
     deps: { observers: [{ onDeployEvent: (event, record) => relay.reporter?.onDeployEvent(event, record) }] },
   });
   /** A reporter as the app builds it at start-up; a second call stands for a restart. */
-  const newReporter = () =>
-    (relay.reporter = createDeployReporter({
+  const newReporter = () => {
+    const reporter = createDeployReporter({
       loaded: fx.loaded,
       store: fx.store,
       clock: systemClock,
       logger: silentLogger,
       forgeFor: () => ({ client, repo: { owner: 'acme', repo: 'web' }, forgeName: forge.name }),
       retry: { firstDelayMs: 5, maxDelayMs: 20 },
-    }));
+    });
+    reporter.start();
+    return (relay.reporter = reporter);
+  };
   const reporter = newReporter();
   const source: DeploySource = { forge: forge.name, serverUrl: fake.url, repository: REPO, sha, pr };
   const statusesOf = (context: string) =>
@@ -88,7 +92,10 @@ describe.each(forges)('deploy reporter on $name', (forge) => {
     expect(first.status).toBe('succeeded');
     expect(t.statusesOf('docker-watcher/dev')[0]).toBe('pending');
     const status = t.latest().get('docker-watcher/dev');
-    expect(status).toMatchObject({ state: 'success', targetUrl: first.url });
+    // Without NPM the deploy's URL is a port on the Docker host: the status links the deploy page.
+    expect(status).toMatchObject({ state: 'success', targetUrl: `${PUBLIC}/deploys/${first.id}` });
+    // One pending status (queued and running say the same), then success.
+    expect(t.statusesOf('docker-watcher/dev')).toEqual(['pending', 'success']);
     expect(status?.description).toContain('v1');
 
     const second = await t.fx.deploy('v2', { source: t.source });
@@ -96,7 +103,8 @@ describe.each(forges)('deploy reporter on $name', (forge) => {
     const comments = t.fake.state.commentsOn(REPO, 11).filter((c) => c.body.includes(PR_COMMENT_MARKER));
     expect(comments).toHaveLength(1);
     expect(comments[0]?.body).toMatch(/\| dev \| v2 \(/);
-    expect(comments[0]?.body).toContain(second.url!);
+    expect(comments[0]?.body).toContain(`[link](${PUBLIC}/deploys/${second.id})`);
+    expect(comments[0]?.body).not.toContain(second.url!);
     expect(comments[0]?.body).toContain('comment `/promote promo` to deploy it to **promo**');
     expect(
       t.fake.requests.some((r) =>
@@ -108,7 +116,10 @@ describe.each(forges)('deploy reporter on $name', (forge) => {
     if (forge.name === 'github') {
       const deployments = [...github.state.deployments.values()].filter((d) => d.ref === t.sha);
       expect(deployments.map((d) => d.environment)).toEqual(['dev', 'dev']);
-      expect(deployments[1]?.statuses.at(-1)).toMatchObject({ state: 'success', environmentUrl: second.url });
+      expect(deployments[1]?.statuses.at(-1)).toMatchObject({
+        state: 'success',
+        environmentUrl: `${PUBLIC}/deploys/${second.id}`,
+      });
     }
   });
 
@@ -198,5 +209,83 @@ describe.each(forges)('deploy reporter on $name', (forge) => {
     expect(t.statusesOf('docker-watcher/dev').at(-1)).toBe('success');
     expect(t.statusesOf('docker-watcher/dev').length).toBeLessThanOrEqual(2);
     expect(t.fake.state.commentsOn(REPO, 14)).toHaveLength(1);
+  });
+
+  it('a restart with the forge down loses nothing: status and comment catch up once it is back', async () => {
+    const t = setup(forge, 16);
+    t.fx.publish('v1');
+    t.fake.setDown(true);
+    try {
+      const record = await t.fx.deploy('v1', { source: t.source });
+      expect(record.status).toBe('succeeded');
+      // Shutdown: the grace passes with the forge down; what is unsent stays in the outbox.
+      await t.reporter.stop(30);
+      expect(t.fx.store.listReports().length).toBeGreaterThan(0);
+      // The app starts again, the forge still down for a while.
+      const restarted = t.newReporter();
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      expect(t.statusesOf('docker-watcher/dev')).toEqual([]);
+      t.fake.setDown(false);
+      await restarted.flush();
+    } finally {
+      t.fake.setDown(false);
+    }
+    expect(t.latest().get('docker-watcher/dev')?.state).toBe('success');
+    // Latest wins: the pending status queued before the restart was never sent after success.
+    expect(t.statusesOf('docker-watcher/dev')).toEqual(['success']);
+    const comments = t.fake.state.commentsOn(REPO, 16);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]?.body).toMatch(/\| dev \| v1 [^|]*\| ✅ live/);
+    expect(t.fx.store.listReports()).toEqual([]);
+    expect(t.fake.rejections).toEqual([]);
+  });
+
+  it('reports the final status reconcile gives a deploy the app was killed in', async () => {
+    const t = setup(forge, 17);
+    t.fx.publish('v1');
+    let reached!: () => void;
+    const inHealth = new Promise<void>((resolve) => (reached = resolve));
+    t.fx.health = () => {
+      reached();
+      return new Promise(() => {});
+    };
+    const running = t.fx.deployer.submit(t.fx.intent('v1', { source: t.source }));
+    await inHealth;
+    await t.reporter.flush();
+    expect(t.latest().get('docker-watcher/dev')?.state).toBe('pending');
+
+    // The process died here; the new one reconciles with the reporter among its observers.
+    const restarted = t.newReporter();
+    await reconcile({ ...t.fx, logger: silentLogger, instanceId: INSTANCE, observers: [restarted] });
+    await restarted.flush();
+    const status = t.latest().get('docker-watcher/dev');
+    expect(status).toMatchObject({ state: 'error', targetUrl: `${PUBLIC}/deploys/${running.id}` });
+    expect(status?.description).toMatch(/^interrupted by a restart of docker-watcher during phase health/);
+    expect(t.fake.state.commentsOn(REPO, 17)[0]?.body).toMatch(
+      /⚠️ interrupted: interrupted by a restart of docker-watcher during phase health/,
+    );
+    if (forge.name === 'github') {
+      const deployment = [...github.state.deployments.values()].find((d) => d.ref === t.sha);
+      // The same Deployment (its id kept in the store), ending in error.
+      expect(deployment?.statuses.map((s) => s.state)).toEqual(['pending', 'in_progress', 'error']);
+    }
+  });
+
+  it('a command reply survives a forge outage across a restart, and is posted once', async () => {
+    const t = setup(forge, 18);
+    t.fake.setDown(true);
+    try {
+      t.reporter.reply('web', 18, 4242, '@bob\n- ✅ deploying v1 to dev');
+      await t.reporter.stop(30);
+      const restarted = t.newReporter();
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      t.fake.setDown(false);
+      await restarted.flush();
+    } finally {
+      t.fake.setDown(false);
+    }
+    const replies = t.fake.state.commentsOn(REPO, 18).filter((c) => c.body.startsWith('@bob'));
+    expect(replies.map((c) => c.body)).toEqual(['@bob\n- ✅ deploying v1 to dev']);
+    expect(t.fake.rejections).toEqual([]);
   });
 });

@@ -1,7 +1,11 @@
 import type { ConfigInput } from '../../../src/config/schema.js';
 import type { DeploySource } from '../../../src/core/deploy-types.js';
 import { parseCommands } from '../../../src/commands/parse-commands.js';
-import { runCommentCommands, type CommentEvent } from '../../../src/commands/run-command.js';
+import {
+  runCommentCommands,
+  type CommandDeps,
+  type CommentEvent,
+} from '../../../src/commands/run-command.js';
 import { silentLogger } from '../../../src/log/logger.js';
 import { FakeForgeClient } from '../../fakes/fake-forge-client.js';
 import { IMAGE, deployerFixture } from '../deploy/deployer-fixture.js';
@@ -77,7 +81,7 @@ export function commandFixture(kind: 'github' | 'gitea' = 'github', config = com
     forge,
     source,
     /** Runs one comment as `commenter` and returns the outcome. */
-    comment(commenter: string, body: string, commentId = 500) {
+    comment(commenter: string, body: string, commentId = 500, postReply?: CommandDeps['postReply']) {
       const event: CommentEvent = {
         forge: kind,
         projects: projects.filter(([, project]) => project.repository === repository).map(([name]) => name),
@@ -93,6 +97,7 @@ export function commandFixture(kind: 'github' | 'gitea' = 'github', config = com
         store: fx.store,
         client: forge,
         logger: silentLogger,
+        ...(postReply === undefined ? {} : { postReply }),
       };
       return runCommentCommands(deps, event, parseCommands(body));
     },

@@ -44,6 +44,27 @@ describe('runCommentCommands: promotion and permissions', () => {
     expect(fx.deploysOf('dev')).toEqual([]);
     expect(fx.forge.replies[0]).toMatch(/could not check @stranger's permission.*403.*nothing was done/);
     expect(fx.forge.replies[0]).toContain('admin rights on the repository');
+    // The hint once: the adapter's error says it, the reply does not repeat it.
+    expect(fx.forge.replies[0]?.match(/admin rights/g)).toHaveLength(1);
+  });
+
+  it('hands the reply to postReply (the durable outbox) when given, not to the client', async () => {
+    const fx = commandFixture();
+    const posted: [number, number, string][] = [];
+    const outcome = await fx.comment('rita', '/promote prod', 31, (event, body) =>
+      posted.push([event.pr, event.commentId, body]),
+    );
+    expect(posted).toEqual([[7, 31, outcome.reply]]);
+    expect(outcome.reply).toMatch(/^@rita\n- ⛔ not allowed/);
+    expect(fx.forge.replies).toEqual([]);
+  });
+
+  it('says a user without any permission has no access', async () => {
+    const fx = commandFixture();
+    fx.forge.permissions.set('carl', 'none');
+    await fx.comment('carl', '/deploy dev dev-1');
+    expect(fx.forge.replies[0]).toMatch(/not allowed: @carl has no access to acme\/web; commands need write/);
+    expect(fx.forge.replies[0]).not.toContain('none permission');
   });
 
   it('lets a listed approver through without asking the forge, whatever the case of the login', async () => {

@@ -116,15 +116,16 @@ describe('waitUntilHealthy', () => {
       /dw-web-dev-v2 did not become healthy within 5s at http:\/\/127\.0\.0\.1:\d+\/up/,
     );
     expect(error.message).toContain('last probe saw HTTP 500');
+    expect(error.summary).toBe('HTTP 500 on /up (5s)');
     expect(error.containerLogs).toEqual(['booting', 'database unreachable']);
     expect(clock.slept).toEqual([2000, 2000, 1000]);
   });
 
   it('reports connection refused', async () => {
     const { options } = setup(await refusingUrl(), { deadline_seconds: 1 });
-    expect((await rejection(waitUntilHealthy(options))).message).toContain(
-      'last probe saw connection refused',
-    );
+    const error = await rejection(waitUntilHealthy(options));
+    expect(error.message).toContain('last probe saw connection refused');
+    expect(error.summary).toBe('connection refused on /up (1s)');
   });
 
   it('gives up on a probe that gets no answer within timeout_seconds', async () => {
@@ -146,6 +147,7 @@ describe('waitUntilHealthy', () => {
     });
     const error = await rejection(waitUntilHealthy(options));
     expect(error.message).toBe('container dw-web-dev-v2 exited with code 3 while being health-checked');
+    expect(error.summary).toBe('container exited with code 3');
     expect(probes()).toBe(2);
     expect(clock.slept).toEqual([1000]);
   });

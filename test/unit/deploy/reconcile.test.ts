@@ -42,6 +42,21 @@ describe('reconcile', () => {
     expect(fx.store.getLive('web', 'dev')?.deployId).toBe(v1.id);
   });
 
+  it("tells the deploys' observers the final status it gives (the forge learns of a crash)", async () => {
+    const { fx, v2 } = await crashedDuringHealth();
+    const seen: [string | undefined, string][] = [];
+    await reconcile({
+      ...fx,
+      logger: silentLogger,
+      instanceId: INSTANCE,
+      observers: [{ onDeployEvent: (event, record) => seen.push([event.status, record.status]) }],
+    });
+    expect(seen).toEqual([['interrupted', 'interrupted']]);
+    expect(fx.store.getDeploy(v2.id)?.error?.message).toBe(
+      'interrupted by a restart of docker-watcher during phase health',
+    );
+  });
+
   it('puts the proxy back when the switch happened but persist did not', async () => {
     const { fx, v2, run } = await crashedDuringHealth();
     const snapshot = await fx.router.switchTo({

@@ -85,6 +85,11 @@ describe('forgeApiUrl', () => {
     [{ type: 'github' as const }, 'https://api.github.com'],
     [{ type: 'github' as const, url: 'https://github.com' }, 'https://api.github.com'],
     [{ type: 'github' as const, url: 'https://ghe.corp.example/' }, 'https://ghe.corp.example/api/v3'],
+    [{ type: 'github' as const, url: 'https://acme.ghe.com' }, 'https://api.acme.ghe.com'],
+    [
+      { type: 'github' as const, url: 'https://ghe.corp.example', api_url: 'https://gh-api.corp.example/' },
+      'https://gh-api.corp.example',
+    ],
     [{ type: 'gitea' as const, url: 'https://git.example.com' }, 'https://git.example.com/api/v1'],
     [
       { type: 'gitea' as const, url: 'https://git.example.com', api_url: 'http://gitea:3000/api/v1/' },

@@ -137,6 +137,31 @@ describe('GitHub client against the fake GitHub', () => {
     expect(github.requests.map((r) => r.status)).toEqual([404, 502, 502, 201]);
   });
 
+  it('ends a retry wait when the signal aborts, and sends nothing more (shutdown)', async () => {
+    const slow = createGitHubClient({
+      baseUrl: github.apiUrl,
+      token: github.token,
+      logger: silentLogger,
+      retryBaseMs: 10_000,
+      spaceWrites: false,
+    });
+    github.failNext(1, 502);
+    const stop = new AbortController();
+    const started = Date.now();
+    const sending = slow.setCommitStatus(
+      repo,
+      SHA,
+      { state: 'success', context: 'docker-watcher/dev', description: 'ok' },
+      stop.signal,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    stop.abort(new Error('shutting down'));
+    await expect(sending).rejects.toThrow('shutting down');
+    expect(Date.now() - started).toBeLessThan(2_000);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(github.requests.map((r) => r.status)).toEqual([502]);
+  });
+
   it('waits out a rate limit and tries again', async () => {
     const reset = String(Math.floor(Date.now() / 1000));
     github.failNext(1, 403, 'API rate limit exceeded', {
