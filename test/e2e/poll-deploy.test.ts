@@ -57,7 +57,7 @@ describe.skipIf(!hasDocker)('a push to the registry deploys with no CI step', ()
         '  health: { deadline_seconds: 10, interval_seconds: 0.2 }',
         '  docker: { drain_seconds: 0, stop_timeout_seconds: 2, reach: host }',
         'registries:',
-        '  local: { url: "http://127.0.0.1:5000", insecure: true, poll_interval_seconds: 5 }',
+        `  local: { url: "http://${OPEN_REGISTRY}", insecure: true, poll_interval_seconds: 5 }`,
         'projects:',
         '  web:',
         '    registry: local',

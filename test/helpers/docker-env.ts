@@ -45,7 +45,7 @@ export async function requireDocker(): Promise<boolean> {
   if (await dockerAvailable()) return true;
   if (process.env.CI !== 'true' && process.env.DW_SKIP_DOCKER === '1') return false;
   throw new Error(
-    `Docker engine is not reachable on ${dockerSocket()}: start it with \`bash .ci/services.sh\`` +
+    `Docker engine is not reachable on ${dockerSocket()}: start it (sudo systemctl start docker, or dockerd)` +
       (process.env.CI === 'true'
         ? ' (CI=true: Docker tests never skip)'
         : ', or set DW_SKIP_DOCKER=1 to skip Docker tests locally'),

@@ -5,6 +5,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { tieToThisProcess } from './tied-child.js';
 
 const run = promisify(execFile);
 
@@ -44,7 +45,7 @@ export async function startNginx(): Promise<NginxInstance> {
     port = await freePort();
     await writeFile(conf, mainConfig(dir, port));
     await writeFile(join(dir, 'generation.inc'), `return 200 "${generation}";\n`);
-    const started = spawn('nginx', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const started = tieToThisProcess(spawn('nginx', args, { stdio: ['ignore', 'ignore', 'pipe'] }), 'QUIT');
     let stderr = '';
     started.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const ok = await waitForGeneration(port, generation, 5_000, started);

@@ -82,7 +82,7 @@ function nodeRootfs(): Promise<string> {
 async function buildNodeRootfs(): Promise<string> {
   const toolchain = await localNodeToolchain();
   const busybox = await stat('/bin/busybox').catch(() => {
-    throw new Error('/bin/busybox is missing: install busybox-static (bash .ci/services.sh does)');
+    throw new Error('/bin/busybox is missing: sudo apt-get install -y busybox-static');
   });
   const nodeStat = await stat(toolchain.node);
   const key = `${process.versions.node}-${nodeStat.size}-${Math.trunc(nodeStat.mtimeMs)}-${busybox.size}`;

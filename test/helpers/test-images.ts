@@ -6,21 +6,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { behaviourScript, type TestImageBehaviour } from './test-image-scripts.js';
+import { AUTH_REGISTRY_ENV, AUTH_REGISTRY_LOGIN, OPEN_REGISTRY_ENV } from './test-services.js';
 
 export type { TestImageBehaviour } from './test-image-scripts.js';
 
 const run = promisify(execFile);
 
-/** The open registry started by .ci/services.sh. */
-export const OPEN_REGISTRY = '127.0.0.1:5000';
-/** The htpasswd registry started by .ci/services.sh. */
-export const AUTH_REGISTRY = '127.0.0.1:5001';
+/** The open registry of this test run (started by global-setup.ts on a free port): 127.0.0.1:<port>. */
+export const OPEN_REGISTRY = registryFromEnv(OPEN_REGISTRY_ENV);
+/** The htpasswd registry of this test run (started by global-setup.ts): 127.0.0.1:<port>. */
+export const AUTH_REGISTRY = registryFromEnv(AUTH_REGISTRY_ENV);
 /** Credentials of AUTH_REGISTRY, shaped like RegistryCredentials of src/docker/engine.ts. */
-export const AUTH_REGISTRY_CREDENTIALS = {
-  username: 'dw',
-  password: 'dw-secret',
-  serverAddress: AUTH_REGISTRY,
-};
+export const AUTH_REGISTRY_CREDENTIALS = { ...AUTH_REGISTRY_LOGIN, serverAddress: AUTH_REGISTRY };
+
+function registryFromEnv(name: string): string {
+  const host = process.env[name];
+  if (host) return host;
+  // Imported outside a run whose global setup started the registries: fail on use, loudly.
+  return `${name.toLowerCase().replaceAll('_', '-')}-is-not-set.invalid`;
+}
 /** Label every test image carries. */
 export const TEST_IMAGE_LABEL = 'docker-watcher.test';
 
@@ -39,7 +43,7 @@ export interface TestImageOptions {
   chattyLines?: number;
   /** Adds a Docker HEALTHCHECK probing /health on `port` (true: every second, 3 retries). */
   healthcheck?: boolean | { intervalSeconds?: number; retries?: number; startPeriodSeconds?: number };
-  /** `127.0.0.1:5000` (default) or `127.0.0.1:5001` (pushed with dw/dw-secret). */
+  /** OPEN_REGISTRY (default) or AUTH_REGISTRY (pushed with dw/dw-secret). */
   registry?: string;
   /** Adds docker-watcher.instance-id, so cleanupInstance removes the image too. */
   instanceId?: string;
@@ -165,7 +169,7 @@ function baseRootfs(): Promise<string> {
 
 async function buildBaseRootfs(): Promise<string> {
   const busybox = await stat('/bin/busybox').catch(() => {
-    throw new Error('/bin/busybox is missing: install busybox-static (bash .ci/services.sh does)');
+    throw new Error('/bin/busybox is missing: sudo apt-get install -y busybox-static');
   });
   const cached = join(tmpdir(), `dw-busybox-rootfs-${busybox.size}-${Math.trunc(busybox.mtimeMs)}.tar`);
   if (

@@ -6,6 +6,7 @@ import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { tieToThisProcess } from './tied-child.js';
 
 const run = promisify(execFile);
 
@@ -100,9 +101,9 @@ export async function startTokenRegistry(
         `auth: { token: { realm: "http://127.0.0.1:${tokenPort}/token", service: ${SERVICE}, issuer: ${ISSUER}, rootcertbundle: ${join(dir, 'cert.pem')} } }`,
       ].join('\n'),
     );
-    registry = spawn('docker-registry', ['serve', join(dir, 'config.yml')], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    registry = tieToThisProcess(
+      spawn('docker-registry', ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', 'pipe'] }),
+    );
     let stderr = '';
     registry.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     await waitForRegistry(`http://127.0.0.1:${port}/v2/`, () => stderr);

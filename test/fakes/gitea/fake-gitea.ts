@@ -3,8 +3,8 @@ import { loadForgeSpec, type ForgeSpec } from '../forge-api-spec.js';
 import { ForgeHttpError, startForgeHttp } from '../fake-forge-http.js';
 import { FakeForgeState, type FakeComment } from '../fake-forge-state.js';
 
-// shared/ sits beside the checkout (as in CI): <repo>/../shared/specs
-export const GITEA_SPEC_FILE = resolve(import.meta.dirname, '../../../../shared/specs/gitea/swagger.v1.json');
+/** Gitea's swagger.v1.json (v1.26.3), vendored in test/fixtures/specs (see its README). */
+export const GITEA_SPEC_FILE = resolve(import.meta.dirname, '../../fixtures/specs/gitea/swagger.v1.json');
 let sharedSpec: ForgeSpec | undefined;
 
 /**

@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 
 /** NPM's own OpenAPI description (v2.15.1), $refs spread across files. */
-export const NPM_SPEC_DIR = resolve(import.meta.dirname, '../../../../shared/specs/nginx-proxy-manager');
+export const NPM_SPEC_DIR = resolve(import.meta.dirname, '../../fixtures/specs/nginx-proxy-manager');
 
 interface Parameter {
   in: 'path' | 'query';

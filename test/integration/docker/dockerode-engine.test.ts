@@ -10,6 +10,7 @@ import {
   AUTH_REGISTRY,
   AUTH_REGISTRY_CREDENTIALS,
   buildTestImage,
+  OPEN_REGISTRY,
   type TestImage,
 } from '../../helpers/test-images.js';
 
@@ -115,12 +116,12 @@ describe.skipIf(!hasDocker)('dockerode engine on the real Docker engine', () => 
       const image = await buildTestImage({ repository, tag: 'broken', behaviour: 'healthy', instanceId });
       const path = image.repository.slice(image.repository.indexOf('/') + 1);
       const manifest = (await (
-        await fetch(`http://127.0.0.1:5000/v2/${path}/manifests/${image.tag}`, {
+        await fetch(`http://${OPEN_REGISTRY}/v2/${path}/manifests/${image.tag}`, {
           headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json' },
         })
       ).json()) as { layers: { digest: string }[] };
       const layer = manifest.layers[0]?.digest ?? '';
-      const deleted = await fetch(`http://127.0.0.1:5000/v2/${path}/blobs/${layer}`, { method: 'DELETE' });
+      const deleted = await fetch(`http://${OPEN_REGISTRY}/v2/${path}/blobs/${layer}`, { method: 'DELETE' });
       expect(deleted.status).toBe(202);
       await testDocker().getImage(image.ref).remove({ force: true });
 
