@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { systemClock, type Clock } from '../src/core/clock.js';
 import { configWarnings } from '../src/config/config-warnings.js';
+import { resolveDeploySettings } from '../src/config/deploy-settings.js';
 import { loadConfig } from '../src/config/load-config.js';
 import type { LoadedConfig } from '../src/config/loaded-config.js';
 import { createDockerodeEngine } from '../src/docker/dockerode-engine.js';
@@ -66,6 +67,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const env = withGeneratedCredentials(options.configPath, options.env, logger);
   const loaded = loadConfig(options.configPath, env, { requireSecrets: true });
   const { config } = loaded;
+  // Settings resolved once, here: the deploy engine below gets values and clients, never the file.
+  const settings = resolveDeploySettings(loaded);
   for (const warning of configWarnings(config, loaded.dir)) {
     logger.warn('config warning', { path: warning.path, message: warning.message });
   }
@@ -107,12 +110,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     logger: logger.child({ component: 'forge' }),
   });
   const notifier = createNotifier({ loaded, clock, logger: logger.child({ component: 'notify' }) });
-  const routes = createRouteKeeper({ loaded, docker, store, router, clock, logger, instanceId });
+  const routes = createRouteKeeper({ settings, docker, store, router, clock, logger, instanceId });
   const observers = [metrics, reporter, notifier, routes];
   // Sends what the last run left in the outbox, and what reconcile reports below.
   reporter.start();
   const deployer = createDeployer({
-    loaded,
+    settings,
     docker,
     store,
     router,
@@ -123,7 +126,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     observers,
     ...afterPhase,
   });
-  const summary = await reconcile({ loaded, docker, store, router, clock, logger, instanceId, observers });
+  const summary = await reconcile({ settings, docker, store, router, clock, logger, instanceId, observers });
   logger.info('reconciled', { ...summary });
   await findOrphans({ config, docker, instanceId, logger }).catch((error: unknown) =>
     logger.warn('could not look for orphaned containers', { error: errorMessage(error) }),

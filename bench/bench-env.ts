@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import Docker from 'dockerode';
+import { resolveDeploySettings } from '../src/config/deploy-settings.js';
 import type { LoadedConfig } from '../src/config/loaded-config.js';
 import { configSchema, type ConfigInput } from '../src/config/schema.js';
 import { systemClock } from '../src/core/clock.js';
@@ -66,7 +67,7 @@ export function benchDeployer(
   };
   const docker = createDockerodeEngine({ networkLabels: { [LABEL_INSTANCE]: benchInstance } });
   const deployer = createDeployer({
-    loaded,
+    settings: resolveDeploySettings(loaded),
     docker,
     store,
     router: options.router ?? noProxyRouter,

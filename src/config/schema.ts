@@ -186,6 +186,12 @@ export const stageSchema = z
       .describe('Custom subdomain under global.domain, overriding subdomain_pattern'),
     domain: z.string().optional().describe('Full custom domain, overriding subdomain and the pattern'),
     env: z.record(z.string(), z.string()).default({}).describe('Extra environment for this stage only'),
+    strategy: z
+      .enum(['blue-green', 'recreate'])
+      .default('blue-green')
+      .describe(
+        'How a deploy replaces the live version: `blue-green` starts the new container and switches once it is healthy (no downtime; old and new run side by side for a moment); `recreate` stops the old one first, then starts and health-checks the new one, and starts the old one again if that fails (a short downtime; for apps that must never run twice, such as one writer of a SQLite file)',
+      ),
   })
   .describe('A stage (dev, rel, prod, ...) of a project');
 

@@ -100,6 +100,10 @@ export interface DeployRecord {
   /** Serialized proxy state before the switch, so a crash after it can be undone. */
   proxyBefore?: unknown;
   url?: string;
+  /** How the version was replaced (the stage's strategy when the deploy ran). */
+  strategy?: 'blue-green' | 'recreate';
+  /** recreate: how long the site was down, from the stop of the old container to the new one serving. */
+  downtimeMs?: number;
   phases: PhaseTiming[];
   error?: DeployFailure;
   createdAt: string;

@@ -41,13 +41,13 @@ const ROLLBACK_HISTORY = 100;
  */
 export function createDeployer(deps: DeployerDeps): DeployService {
   const { store, clock, logger } = deps;
-  const { config } = deps.loaded;
+  const { config } = deps.settings;
   const events = createDeployEventHub(deps);
   const newId = deps.newId ?? (() => newDeployId(clock.now()));
   const swapDeps: SwapDeps = {
     ...deps,
     events,
-    reach: deps.reach ?? detectReach(config.global.docker.reach),
+    reach: deps.reach ?? detectReach(deps.settings.engine.reach),
     readEnvFile: deps.readEnvFile ?? readEnvFile,
     waitUntilHealthy: deps.waitUntilHealthy ?? waitUntilHealthy,
   };

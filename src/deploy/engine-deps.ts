@@ -1,4 +1,4 @@
-import type { LoadedConfig } from '../config/loaded-config.js';
+import type { DeploySettings } from '../config/deploy-settings.js';
 import type { Clock } from '../core/clock.js';
 import type { DockerEngine } from '../docker/engine.js';
 import type { Logger } from '../log/logger.js';
@@ -7,7 +7,8 @@ import type { Store } from '../store/store.js';
 
 /** The outside systems every part of the deploy engine works with; the app passes the real ones. */
 export interface EngineDeps {
-  loaded: LoadedConfig;
+  /** The settings resolved at the root (src/config/deploy-settings.ts); never the config file. */
+  settings: DeploySettings;
   docker: DockerEngine;
   store: Store;
   router: ProxyRouter;

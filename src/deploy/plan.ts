@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import type { LoadedConfig } from '../config/loaded-config.js';
+import type { DeployStrategy, EngineSettings, StageSettings } from '../config/deploy-settings.js';
 import type { Config, HealthConfig, ProjectConfig } from '../config/schema.js';
+import { PHASES, type DeployIntent, type LiveVersion } from '../core/deploy-types.js';
 import { ValidationError } from '../core/errors.js';
 import {
   LABEL_DEPLOY,
@@ -10,11 +11,16 @@ import {
   LABEL_STAGE,
   LABEL_TAG,
   type ContainerSpec,
+  type RegistryCredentials,
 } from '../docker/engine.js';
+import type { RouteTarget } from '../proxy/router.js';
+import type { Reach } from './probe-url.js';
 
 /**
- * Pure planning of a deploy: names, labels, the container spec, image references, pull
- * decisions. Nothing here touches Docker, the network or the file system.
+ * Pure planning of a deploy: `deployPlan` computes from the stage's settings, the intent and
+ * what is live everything a swap does (names, labels, the container spec, image references,
+ * pull decisions, the route, the health probe, timeouts, the phase order of the strategy).
+ * Nothing here touches Docker, the network or the file system.
  */
 
 /** Longest container name we generate: a DNS label, since NPM reaches containers by name. */
@@ -103,12 +109,6 @@ export function cpusToNanoCpus(cpus: number): number {
   return Math.round(cpus * 1e9);
 }
 
-/** Absolute path of a project's env_file, or undefined when it has none. */
-export function envFilePath(loaded: LoadedConfig, project: string): string | undefined {
-  const file = loaded.config.projects[project]?.env_file;
-  return file === undefined ? undefined : path.resolve(loaded.dir, file);
-}
-
 /** host:container[:ro] with a relative host path resolved against the config dir; named volumes stay. */
 export function resolveVolume(volume: string, dir: string): string {
   const [host = '', ...rest] = volume.split(':');
@@ -117,74 +117,216 @@ export function resolveVolume(volume: string, dir: string): string {
   return [path.resolve(dir, host), ...rest].join(':');
 }
 
-export interface SpecInput {
-  loaded: LoadedConfig;
-  project: string;
-  stage: string;
-  tag: string;
-  deployId: string;
-  instanceId: string;
-  name: string;
-  imageRef: string;
-  /** The env_file's variables, read by the caller (see envFilePath). */
-  envFile?: Record<string, string>;
-}
-
-/**
- * The container of one deploy. Environment precedence follows Docker Compose: env_file first,
- * then project env, then stage env (the most specific setting wins).
- */
-export function containerSpec(input: SpecInput): ContainerSpec {
-  const { config, dir } = input.loaded;
-  const project = config.projects[input.project];
-  const stage = project?.stages[input.stage];
-  if (!project || !stage) throw new ValidationError(`unknown stage ${input.project}/${input.stage}`);
-  const env = { ...input.envFile, ...project.env, ...stage.env };
-  const memory = project.resources?.memory ?? config.global.resources.memory;
-  const cpus = project.resources?.cpus ?? config.global.resources.cpus;
-  return {
-    name: input.name,
-    image: input.imageRef,
-    labels: {
-      [LABEL_PROJECT]: input.project,
-      [LABEL_STAGE]: input.stage,
-      [LABEL_INSTANCE]: input.instanceId,
-      [LABEL_DEPLOY]: input.deployId,
-      [LABEL_TAG]: input.tag,
-    },
-    env: Object.entries(env).map(([key, value]) => `${key}=${value}`),
-    volumes: project.volumes.map((v) => resolveVolume(v, dir)),
-    network: config.global.network,
-    port: project.port,
-    publishHost: config.global.docker.publish_host,
-    restartPolicy: 'unless-stopped',
-    ...(memory === undefined ? {} : { memoryBytes: parseMemory(memory) }),
-    ...(cpus === undefined ? {} : { nanoCpus: cpusToNanoCpus(cpus) }),
-    log: { driver: config.global.log.driver, options: { ...config.global.log.options } },
-    stopTimeoutSeconds: config.global.docker.stop_timeout_seconds,
-  };
-}
-
-/**
- * Where people reach a stage: https://<domain> behind Nginx Proxy Manager (http when NPM is set
- * to use no certificate), else the published port on the Docker host.
- */
-export function deployUrl(options: {
-  config: Config;
-  domain: string;
-  hostPort?: number | undefined;
-}): string | undefined {
-  const { config, domain, hostPort } = options;
-  if (config.global.npm) return `${config.global.npm.certificate === 'none' ? 'http' : 'https'}://${domain}`;
-  if (hostPort === undefined) return undefined;
-  const host = config.global.docker.publish_host;
-  return `http://${host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${hostPort}`;
-}
-
 /** The project's health settings over the global ones (keys the project leaves out inherit). */
 export function healthConfig(config: Config, project: string): HealthConfig {
   const own = Object.entries(config.projects[project]?.health ?? {}).filter(
     ([, value]) => value !== undefined,
   );
   return { ...config.global.health, ...(Object.fromEntries(own) as Partial<HealthConfig>) };
+}
+
+/** A phase of a swap (the others, rollback and teardown, are not steps of a plan). */
+export type SwapPhase = (typeof PHASES)[number];
+
+/**
+ * The order of the phases per strategy. blue-green (kamal-proxy's order): the new container is
+ * healthy and serving before the old one stops. recreate: the old one stops first, so the two
+ * never run at once (one writer of a volume); the site is down from that stop to the switch.
+ */
+export const STRATEGY_PHASES: Record<DeployStrategy, readonly SwapPhase[]> = {
+  'blue-green': PHASES,
+  recreate: ['resolve', 'pull', 'create', 'stop_old', 'start', 'health', 'switch', 'persist'],
+};
+
+/** What the route of a stage is made of, besides the container (StageSettings has all of it). */
+export type StageRoute = Pick<StageSettings, 'project' | 'stage' | 'domain' | 'port'>;
+
+/**
+ * The route of a stage to one of its containers: what a deploy's switch, reconcile and the route
+ * keeper hand the router, built in this one place so the same container gives the same route.
+ */
+export function routeTarget(
+  route: StageRoute,
+  container: { name: string; hostPort?: number | undefined },
+): RouteTarget {
+  return {
+    project: route.project,
+    stage: route.stage,
+    domain: route.domain,
+    containerName: container.name,
+    port: route.port,
+    ...(container.hostPort === undefined ? {} : { hostPort: container.hostPort }),
+  };
+}
+
+/** Everything of the new container except its name, image and env_file's values. */
+export interface ContainerPlan {
+  /** dw-{project}-{stage}-{tag}, bounded. */
+  baseName: string;
+  /** The name when the base name is taken (a same-tag redeploy: the live one keeps it). */
+  alternateName: string;
+  labels: Record<string, string>;
+  /** Project env with the stage's env over it; the env_file goes under both. */
+  env: Record<string, string>;
+  /** Absolute path of the env_file, read when the container is created. */
+  envFile?: string;
+  spec: Omit<ContainerSpec, 'name' | 'image' | 'env' | 'labels'>;
+}
+
+/** Everything a swap needs, computed before it starts; the steps never see the config. */
+export interface DeployPlan {
+  deployId: string;
+  project: string;
+  stage: string;
+  tag: string;
+  strategy: DeployStrategy;
+  phases: readonly SwapPhase[];
+  image: {
+    /** Repository without tag or digest. */
+    repository: string;
+    /** What is asked for: repo@digest or repo:tag. */
+    requested: string;
+    /** The digest the intent pins, if any. */
+    digest?: string;
+  };
+  pull: {
+    /** What to do when the image is present, and when it is not. */
+    ifPresent: PullDecision;
+    ifMissing: PullDecision;
+    credentials?: RegistryCredentials;
+    /** Why the registry login cannot be used: a pull fails with this. */
+    credentialsProblem?: string;
+  };
+  container: ContainerPlan;
+  route: StageRoute;
+  /** How the health probe reaches the container (see probeUrl). */
+  probe: { reach: Reach; port: number; path: string; publishHost: string };
+  health: HealthConfig;
+  /** Pause after the switch before the old container stops; 0 when nothing was live. */
+  drainMs: number;
+  stopTimeoutSeconds: number;
+  keepVersions: number;
+  /** How people reach the stage (see stageUrl). */
+  publicUrl: { scheme?: 'http' | 'https'; domain: string; publishHost: string };
+  /** The live version when the deploy starts: what a failure falls back to. */
+  previous?: LiveVersion;
+  /** Rollbacks: the earlier deploy whose version is restored (its kept container may be reused). */
+  rollbackOf?: string;
+}
+
+export interface PlanInput {
+  deployId: string;
+  intent: DeployIntent;
+  stage: StageSettings;
+  engine: EngineSettings;
+  /** This docker-watcher's id, put on every container it creates. */
+  instanceId: string;
+  /** global.docker.reach with `auto` resolved. */
+  reach: Reach;
+  live: LiveVersion | undefined;
+}
+
+/** The plan of one deploy: a pure function of its inputs. */
+export function deployPlan(input: PlanInput): DeployPlan {
+  const { deployId, intent, stage, engine, instanceId, reach, live } = input;
+  const baseName = containerName(intent.project, intent.stage, intent.tag);
+  const byDigest = intent.digest !== undefined;
+  return {
+    deployId,
+    project: intent.project,
+    stage: intent.stage,
+    tag: intent.tag,
+    strategy: stage.strategy,
+    phases: STRATEGY_PHASES[stage.strategy],
+    image: {
+      repository: intent.image,
+      requested: imageReference(intent.image, intent.tag, intent.digest),
+      ...(intent.digest === undefined ? {} : { digest: intent.digest }),
+    },
+    pull: {
+      ifPresent: pullDecision(stage.pullPolicy, byDigest, true),
+      ifMissing: pullDecision(stage.pullPolicy, byDigest, false),
+      ...(stage.pullCredentials ? { credentials: stage.pullCredentials } : {}),
+      ...(stage.pullCredentialsProblem === undefined
+        ? {}
+        : { credentialsProblem: stage.pullCredentialsProblem }),
+    },
+    container: {
+      baseName,
+      alternateName: newContainerName(baseName, deployId, new Set([baseName])),
+      labels: {
+        [LABEL_PROJECT]: intent.project,
+        [LABEL_STAGE]: intent.stage,
+        [LABEL_INSTANCE]: instanceId,
+        [LABEL_DEPLOY]: deployId,
+        [LABEL_TAG]: intent.tag,
+      },
+      env: { ...stage.env },
+      ...(stage.envFile === undefined ? {} : { envFile: stage.envFile }),
+      spec: {
+        volumes: [...stage.volumes],
+        network: engine.network,
+        port: stage.port,
+        publishHost: engine.publishHost,
+        restartPolicy: 'unless-stopped',
+        ...(stage.memoryBytes === undefined ? {} : { memoryBytes: stage.memoryBytes }),
+        ...(stage.nanoCpus === undefined ? {} : { nanoCpus: stage.nanoCpus }),
+        log: { driver: engine.log.driver, options: { ...engine.log.options } },
+        stopTimeoutSeconds: engine.stopTimeoutSeconds,
+      },
+    },
+    route: { project: stage.project, stage: stage.stage, domain: stage.domain, port: stage.port },
+    probe: { reach, port: stage.port, path: stage.healthPath, publishHost: engine.publishHost },
+    health: { ...stage.health },
+    drainMs: live ? engine.drainSeconds * 1000 : 0,
+    stopTimeoutSeconds: engine.stopTimeoutSeconds,
+    keepVersions: stage.keepVersions,
+    publicUrl: {
+      ...(engine.proxyScheme === undefined ? {} : { scheme: engine.proxyScheme }),
+      domain: stage.domain,
+      publishHost: engine.publishHost,
+    },
+    ...(live ? { previous: live } : {}),
+    ...(intent.rollbackOf === undefined ? {} : { rollbackOf: intent.rollbackOf }),
+  };
+}
+
+/** Whether to pull, given whether the requested image is present. */
+export function pullFor(plan: DeployPlan, present: boolean): PullDecision {
+  return present ? plan.pull.ifPresent : plan.pull.ifMissing;
+}
+
+/**
+ * The new container's spec. Environment precedence follows Docker Compose: env_file first,
+ * then project env, then stage env (the most specific setting wins).
+ */
+export function containerSpec(
+  plan: DeployPlan,
+  name: string,
+  imageRef: string,
+  envFile: Record<string, string> = {},
+): ContainerSpec {
+  const env = { ...envFile, ...plan.container.env };
+  return {
+    name,
+    image: imageRef,
+    labels: { ...plan.container.labels },
+    env: Object.entries(env).map(([key, value]) => `${key}=${value}`),
+    ...plan.container.spec,
+    volumes: [...plan.container.spec.volumes],
+  };
+}
+
+/**
+ * Where people reach a stage: https://<domain> behind the proxy (http when it uses no
+ * certificate), else the published port on the Docker host.
+ */
+export function stageUrl(
+  publicUrl: DeployPlan['publicUrl'],
+  hostPort: number | undefined,
+): string | undefined {
+  if (publicUrl.scheme) return `${publicUrl.scheme}://${publicUrl.domain}`;
+  if (hostPort === undefined) return undefined;
+  const host = publicUrl.publishHost;
+  return `http://${host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${hostPort}`;
 }

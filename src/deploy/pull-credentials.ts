@@ -1,5 +1,4 @@
-import type { LoadedConfig } from '../config/loaded-config.js';
-import type { RegistryConfig } from '../config/schema.js';
+import type { Config } from '../config/schema.js';
 import { ValidationError } from '../core/errors.js';
 import type { RegistryCredentials } from '../docker/engine.js';
 
@@ -11,21 +10,25 @@ export function imageRegistryHost(image: string): string | undefined {
 }
 
 /**
- * Pull credentials of a project from its registry entry and the loaded secrets; undefined when
- * the project names no registry or the registry has no credentials configured.
+ * Pull credentials of a project from its registry entry and the secrets (values by variable
+ * name); undefined when the project names no registry or the registry has no credentials
+ * configured. Called at the root, when the settings are resolved (src/config/deploy-settings.ts).
  */
-export function pullCredentials(loaded: LoadedConfig, project: string): RegistryCredentials | undefined {
-  const projectConfig = loaded.config.projects[project];
+export function pullCredentials(
+  config: Config,
+  secrets: Readonly<Record<string, string>>,
+  project: string,
+): RegistryCredentials | undefined {
+  const projectConfig = config.projects[project];
   if (!projectConfig?.registry) return undefined;
-  const registry: RegistryConfig | undefined = loaded.config.registries[projectConfig.registry];
+  const registry = config.registries[projectConfig.registry];
   if (!registry) {
     throw new ValidationError(
       `project ${project} names registry "${projectConfig.registry}", which is not under registries; add it or fix the name`,
     );
   }
-  const username =
-    registry.username ?? (registry.username_env ? loaded.secrets[registry.username_env] : undefined);
-  const password = registry.token_env ? loaded.secrets[registry.token_env] : undefined;
+  const username = registry.username ?? (registry.username_env ? secrets[registry.username_env] : undefined);
+  const password = registry.token_env ? secrets[registry.token_env] : undefined;
   if (username === undefined && password === undefined) return undefined;
   if (username === undefined || password === undefined) {
     const missing = username === undefined ? (registry.username_env ?? 'username') : registry.token_env;

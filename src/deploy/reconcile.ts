@@ -5,6 +5,7 @@ import { stageDomain } from '../config/domains.js';
 import { createDeployEventHub, type DeployEventHub } from './deploy-events.js';
 import type { DeployObserver } from './deploy-observer.js';
 import type { EngineDeps } from './engine-deps.js';
+import { routeTarget } from './plan.js';
 
 /** What reconcile works with: the engine's outside systems, and the deploys' observers. */
 export interface ReconcileDeps extends EngineDeps {
@@ -112,22 +113,16 @@ async function restoreRoute(
   live: LiveVersion | undefined,
   summary: ReconcileSummary,
 ): Promise<void> {
-  const { config } = deps.loaded;
-  const domain = stageDomain(config, deploy.project, deploy.stage);
+  const { settings } = deps;
+  const domain = stageDomain(settings.config, deploy.project, deploy.stage);
   if (isSnapshot(deploy.proxyBefore)) {
     await deps.router.restore(deploy.proxyBefore);
   } else if (live) {
-    const port = config.projects[deploy.project]?.port ?? 0;
     const current = await deps.docker.inspectContainer(live.containerId);
-    const hostPort = current?.hostPort === undefined ? {} : { hostPort: current.hostPort };
-    await deps.router.switchTo({
-      project: deploy.project,
-      stage: deploy.stage,
-      domain,
-      containerName: live.containerName,
-      port,
-      ...hostPort,
-    });
+    const route = settings.hasStage(deploy.project, deploy.stage)
+      ? settings.stage(deploy.project, deploy.stage)
+      : { project: deploy.project, stage: deploy.stage, domain, port: 0 };
+    await deps.router.switchTo(routeTarget(route, { name: live.containerName, hostPort: current?.hostPort }));
   } else {
     return;
   }
@@ -154,7 +149,7 @@ async function completeDeploy(
         ? undefined
         : await deps.docker.inspectContainer(deploy.previousContainerId);
     if (old && old.state === 'running') {
-      const timeoutSeconds = deps.loaded.config.global.docker.stop_timeout_seconds;
+      const timeoutSeconds = deps.settings.engine.stopTimeoutSeconds;
       await deps.docker.stopContainer(old.id, { timeoutSeconds });
       message += `; stopped the previous container ${old.name}, kept for rollback`;
     }
@@ -183,7 +178,7 @@ function newestFirst(a: ContainerDetails, b: ContainerDetails): number {
 
 /** A stage without a live record (a lost database) adopts its newest running container. */
 async function adoptLiveContainers(deps: ReconcileDeps, summary: ReconcileSummary): Promise<void> {
-  const { config } = deps.loaded;
+  const { config } = deps.settings;
   for (const [project, projectConfig] of Object.entries(config.projects)) {
     for (const stage of Object.keys(projectConfig.stages)) {
       if (deps.store.getLive(project, stage)) continue;

@@ -1,8 +1,8 @@
-import { stageDomain } from '../config/domains.js';
 import { FINAL_STATUSES, type LiveVersion } from '../core/deploy-types.js';
 import { errorMessage } from '../core/errors.js';
 import type { DeployObserver } from './deploy-observer.js';
 import type { EngineDeps } from './engine-deps.js';
+import { routeTarget } from './plan.js';
 
 /** Pause before watching the engine again after its event stream broke (e.g. dockerd restarted). */
 const RETRY_MS = [500, 1000, 2000, 5000] as const;
@@ -35,14 +35,13 @@ export function createRouteKeeper(deps: EngineDeps): RouteKeeper {
     store.listDeploys({ project: live.project, stage: live.stage, status: ['running'], limit: 1 }).length > 0;
 
   async function repair(live: LiveVersion, outer?: AbortSignal): Promise<void> {
-    const project = deps.loaded.config.projects[live.project];
-    if (!project?.stages[live.stage] || busy(live)) return;
+    if (!deps.settings.hasStage(live.project, live.stage) || busy(live)) return;
     const own = new AbortController();
     inflight.get(key(live))?.abort();
     inflight.set(key(live), own);
     const signal = outer ? AbortSignal.any([outer, own.signal]) : own.signal;
     try {
-      await repairStage(live, project.port, signal);
+      await repairStage(live, signal);
     } catch (error) {
       if (own.signal.aborted) return; // a deploy took the stage over: its switch decides
       throw error;
@@ -51,23 +50,13 @@ export function createRouteKeeper(deps: EngineDeps): RouteKeeper {
     }
   }
 
-  async function repairStage(live: LiveVersion, port: number, signal: AbortSignal): Promise<void> {
+  async function repairStage(live: LiveVersion, signal: AbortSignal): Promise<void> {
     const container = await docker.inspectContainer(live.containerId, signal);
     if (container?.state !== 'running') return;
     if (routedPort.has(key(live)) && routedPort.get(key(live)) === container.hostPort) return;
     // Checked again right before the switch: a deploy that started meanwhile owns the route.
     if (busy(live)) return;
-    await router.switchTo(
-      {
-        project: live.project,
-        stage: live.stage,
-        domain: stageDomain(deps.loaded.config, live.project, live.stage),
-        containerName: container.name,
-        port,
-        ...(container.hostPort === undefined ? {} : { hostPort: container.hostPort }),
-      },
-      signal,
-    );
+    await router.switchTo(routeTarget(deps.settings.stage(live.project, live.stage), container), signal);
     if (routedPort.has(key(live))) {
       logger.warn('live container came back on another port: proxy route re-pointed', {
         project: live.project,

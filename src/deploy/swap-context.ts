@@ -6,7 +6,7 @@ import type { ContainerDetails, DockerEngine } from '../docker/engine.js';
 import type { RouteSnapshot } from '../proxy/router.js';
 import type { DeployEventHub } from './deploy-events.js';
 import type { AfterPhaseHook } from './failpoint.js';
-import type { PullDecision } from './plan.js';
+import type { DeployPlan, PullDecision } from './plan.js';
 import type { Reach } from './probe-url.js';
 
 /** What the health phase hands to the health checker (src/deploy/health-check.ts). */
@@ -38,10 +38,10 @@ export interface SwapDeps extends EngineDeps {
 export interface SwapState {
   deployId: string;
   intent: DeployIntent;
+  /** Set before the first step runs; undefined only when planning itself failed. */
+  plan: DeployPlan | undefined;
   /** The stage's live version when the swap started (what a failure falls back to). */
   previous: LiveVersion | undefined;
-  /** The reference asked for: repo@digest or repo:tag. */
-  requestedRef: string;
   pull: PullDecision;
   /** The reference run, repo@digest once the digest is known. */
   imageRef: string;
@@ -55,4 +55,6 @@ export interface SwapState {
   persisted: boolean;
   /** The stop of the previous container began, so it may need starting again. */
   stoppingOld: boolean;
+  /** recreate: when the stop of the previous container began (the site is down from then). */
+  downSince: number | undefined;
 }

@@ -1,25 +1,20 @@
-import { stageDomain } from '../config/domains.js';
 import type { PHASES } from '../core/deploy-types.js';
 import { DeployError } from '../core/errors.js';
 import { LABEL_INSTANCE } from '../docker/engine.js';
-import { findStage } from '../config/config-lookup.js';
 import {
-  containerName,
   containerSpec,
-  deployUrl,
   digestFor,
-  healthConfig,
-  envFilePath,
   imageReference,
-  newContainerName,
-  pullDecision,
+  pullFor,
+  routeTarget,
+  stageUrl,
+  type DeployPlan,
 } from './plan.js';
 import { probeUrl } from './probe-url.js';
-import { pullCredentials } from './pull-credentials.js';
 import type { SwapDeps, SwapState } from './swap-context.js';
 import { stopPrevious } from './stop-previous.js';
 
-type Step = (deps: SwapDeps, state: SwapState, signal: AbortSignal) => Promise<void>;
+type Step = (deps: SwapDeps, plan: DeployPlan, state: SwapState, signal: AbortSignal) => Promise<void>;
 
 function log(deps: SwapDeps, state: SwapState, message: string, level: 'info' | 'warn' = 'info'): void {
   deps.events.emit(state.deployId, { type: 'log', level, message });
@@ -32,35 +27,30 @@ function mustHaveContainer(state: SwapState, phase: (typeof PHASES)[number]) {
 }
 
 /**
- * The phases of a blue-green swap, in PHASES order (kamal-proxy's order): nothing touches the
- * live container or the proxy before the new container is healthy.
+ * The phases of a swap. Each carries out its part of the plan (src/deploy/plan.ts) and records
+ * what it did in `state`; the plan's strategy decides their order (STRATEGY_PHASES): for
+ * blue-green, nothing touches the live container or the proxy before the new one is healthy.
  */
 export const SWAP_STEPS: Record<(typeof PHASES)[number], Step> = {
-  async resolve(deps, state, signal) {
-    const { intent } = state;
-    const { projectConfig } = findStage(deps.loaded.config, intent.project, intent.stage);
-    const target = intent.rollbackOf === undefined ? undefined : deps.store.getDeploy(intent.rollbackOf);
+  async resolve(deps, plan, state, signal) {
+    const target = plan.rollbackOf === undefined ? undefined : deps.store.getDeploy(plan.rollbackOf);
     const kept = target?.containerId
       ? await deps.docker.inspectContainer(target.containerId, signal)
       : undefined;
     const reusable =
-      kept && kept.id !== state.previous?.containerId && kept.labels[LABEL_INSTANCE] === deps.instanceId;
+      kept && kept.id !== plan.previous?.containerId && kept.labels[LABEL_INSTANCE] === deps.instanceId;
     if (reusable) {
       state.kept = kept;
       state.imageRef = kept.image;
       state.digest = target?.digest;
-      log(deps, state, `rolling back to the kept container ${kept.name} (${intent.tag})`);
+      log(deps, state, `rolling back to the kept container ${kept.name} (${plan.tag})`);
     } else {
-      const present = await deps.docker.inspectImage(state.requestedRef, signal);
-      state.pull = pullDecision(
-        projectConfig.pull_policy,
-        intent.digest !== undefined,
-        present !== undefined,
-      );
+      const present = await deps.docker.inspectImage(plan.image.requested, signal);
+      state.pull = pullFor(plan, present !== undefined);
       if (state.pull === 'missing') {
         throw new DeployError(
           'resolve',
-          `image ${state.requestedRef} is not present on the Docker host and project ${intent.project} has ` +
+          `image ${plan.image.requested} is not present on the Docker host and project ${plan.project} has ` +
             'pull_policy never; pull it by hand or set pull_policy to if-missing',
         );
       }
@@ -71,57 +61,52 @@ export const SWAP_STEPS: Record<(typeof PHASES)[number], Step> = {
     });
   },
 
-  async pull(deps, state, signal) {
+  async pull(deps, plan, state, signal) {
     if (state.kept) return log(deps, state, 'no pull: restarting a kept container');
-    const { intent } = state;
+    const requested = plan.image.requested;
     if (state.pull === 'pull') {
-      const credentials = pullCredentials(deps.loaded, intent.project);
-      log(deps, state, `pulling ${state.requestedRef}${credentials ? ` as ${credentials.username}` : ''}`);
-      await deps.docker.pullImage(state.requestedRef, { ...(credentials ? { credentials } : {}), signal });
+      if (plan.pull.credentialsProblem !== undefined)
+        throw new DeployError('pull', plan.pull.credentialsProblem);
+      const { credentials } = plan.pull;
+      log(deps, state, `pulling ${requested}${credentials ? ` as ${credentials.username}` : ''}`);
+      await deps.docker.pullImage(requested, { ...(credentials ? { credentials } : {}), signal });
     } else {
-      log(deps, state, `no pull: ${state.requestedRef} is present`);
+      log(deps, state, `no pull: ${requested} is present`);
     }
-    const image = await deps.docker.inspectImage(state.requestedRef, signal);
-    if (!image) throw new DeployError('pull', `image ${state.requestedRef} is not present after the pull`);
-    state.digest = intent.digest ?? digestFor(intent.image, image.repoDigests);
-    state.imageRef = imageReference(intent.image, intent.tag, state.digest);
+    const image = await deps.docker.inspectImage(requested, signal);
+    if (!image) throw new DeployError('pull', `image ${requested} is not present after the pull`);
+    state.digest = plan.image.digest ?? digestFor(plan.image.repository, image.repoDigests);
+    state.imageRef = imageReference(plan.image.repository, plan.tag, state.digest);
     deps.store.updateDeploy(state.deployId, {
       imageRef: state.imageRef,
       ...(state.digest ? { digest: state.digest } : {}),
     });
   },
 
-  async create(deps, state, signal) {
-    const { intent, deployId } = state;
+  async create(deps, plan, state, signal) {
+    const { deployId } = state;
     if (state.kept) {
       state.container = state.kept;
       deps.store.updateDeploy(deployId, { containerId: state.kept.id, containerName: state.kept.name });
       return;
     }
-    const { config } = deps.loaded;
-    await deps.docker.ensureNetwork(config.global.network, signal);
-    const base = containerName(intent.project, intent.stage, intent.tag);
-    const taken = (await deps.docker.inspectContainer(base, signal)) ? new Set([base]) : new Set<string>();
-    const name = newContainerName(base, deployId, taken);
-    const envFile = envFilePath(deps.loaded, intent.project);
-    const spec = containerSpec({
-      loaded: deps.loaded,
-      project: intent.project,
-      stage: intent.stage,
-      tag: intent.tag,
-      deployId,
-      instanceId: deps.instanceId,
+    await deps.docker.ensureNetwork(plan.container.spec.network, signal);
+    const { baseName, alternateName, envFile } = plan.container;
+    const taken = (await deps.docker.inspectContainer(baseName, signal)) !== undefined;
+    const name = taken ? alternateName : baseName;
+    const spec = containerSpec(
+      plan,
       name,
-      imageRef: state.imageRef,
-      ...(envFile === undefined ? {} : { envFile: deps.readEnvFile(envFile) }),
-    });
+      state.imageRef,
+      envFile === undefined ? {} : deps.readEnvFile(envFile),
+    );
     deps.store.updateDeploy(deployId, { containerName: name });
     state.container = await deps.docker.createContainer(spec, signal);
     deps.store.updateDeploy(deployId, { containerId: state.container.id });
     log(deps, state, `created container ${name} from ${state.imageRef}`);
   },
 
-  async start(deps, state, signal) {
+  async start(deps, _plan, state, signal) {
     const container = mustHaveContainer(state, 'start');
     await deps.docker.startContainer(container.id, signal);
     const started = await deps.docker.inspectContainer(container.id, signal);
@@ -141,50 +126,39 @@ export const SWAP_STEPS: Record<(typeof PHASES)[number], Step> = {
     }
   },
 
-  async health(deps, state, signal) {
+  async health(deps, plan, state, signal) {
     const container = mustHaveContainer(state, 'health');
-    const { config } = deps.loaded;
-    const { projectConfig } = findStage(config, state.intent.project, state.intent.stage);
-    const url = probeUrl({
-      reach: deps.reach,
-      container,
-      port: projectConfig.port,
-      path: projectConfig.healthcheck,
-      publishHost: config.global.docker.publish_host,
-    });
-    const health = healthConfig(config, state.intent.project);
-    log(deps, state, `health-checking ${url} (deadline ${health.deadline_seconds}s)`);
+    const url = probeUrl({ ...plan.probe, container });
+    log(deps, state, `health-checking ${url} (deadline ${plan.health.deadline_seconds}s)`);
     await deps.waitUntilHealthy({
       docker: deps.docker,
       containerId: container.id,
       url,
-      health,
+      health: plan.health,
       clock: deps.clock,
       signal,
     });
   },
 
-  async switch(deps, state, signal) {
+  async switch(deps, plan, state, signal) {
     const container = mustHaveContainer(state, 'switch');
-    const { project, stage } = state.intent;
-    const { projectConfig } = findStage(deps.loaded.config, project, stage);
-    const domain = stageDomain(deps.loaded.config, project, stage);
-    const hostPort = container.hostPort === undefined ? {} : { hostPort: container.hostPort };
-    state.snapshot = await deps.router.switchTo(
-      { project, stage, domain, containerName: container.name, port: projectConfig.port, ...hostPort },
-      signal,
-    );
+    state.snapshot = await deps.router.switchTo(routeTarget(plan.route, container), signal);
     deps.store.updateDeploy(state.deployId, { proxyBefore: state.snapshot });
+    if (state.downSince !== undefined) {
+      const downtimeMs = Math.max(0, deps.clock.now().getTime() - state.downSince);
+      deps.store.updateDeploy(state.deployId, { downtimeMs });
+      log(deps, state, `the site was down for ${formatMs(downtimeMs)} (strategy recreate)`);
+    }
   },
 
-  async persist(deps, state) {
+  async persist(deps, plan, state) {
     const container = mustHaveContainer(state, 'persist');
     const { intent } = state;
     deps.store.setLive({
-      project: intent.project,
-      stage: intent.stage,
+      project: plan.project,
+      stage: plan.stage,
       deployId: state.deployId,
-      tag: intent.tag,
+      tag: plan.tag,
       image: intent.image,
       ...(state.digest ? { digest: state.digest } : {}),
       imageRef: state.imageRef,
@@ -193,17 +167,20 @@ export const SWAP_STEPS: Record<(typeof PHASES)[number], Step> = {
       since: deps.clock.now().toISOString(),
     });
     state.persisted = true;
-    const domain = stageDomain(deps.loaded.config, intent.project, intent.stage);
-    const url = deployUrl({ config: deps.loaded.config, domain, hostPort: container.hostPort });
+    const url = stageUrl(plan.publicUrl, container.hostPort);
     if (url) deps.store.updateDeploy(state.deployId, { url });
   },
 
-  async drain(deps, state, signal) {
-    const seconds = deps.loaded.config.global.docker.drain_seconds;
-    if (state.previous && seconds > 0) await deps.clock.sleep(seconds * 1000, signal);
+  async drain(deps, plan, _state, signal) {
+    if (plan.drainMs > 0) await deps.clock.sleep(plan.drainMs, signal);
   },
 
-  async stop_old(deps, state, signal) {
-    await stopPrevious(deps, state, mustHaveContainer(state, 'stop_old'), signal);
+  async stop_old(deps, plan, state, signal) {
+    await stopPrevious(deps, plan, state, mustHaveContainer(state, 'stop_old'), signal);
   },
 };
+
+/** 1234 -> "1.2 s", 450 -> "450 ms". */
+export function formatMs(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}

@@ -1,9 +1,10 @@
-import { PHASES, type Phase } from '../core/deploy-types.js';
+import type { Phase } from '../core/deploy-types.js';
 import { DeployError, errorMessage } from '../core/errors.js';
 import { LABEL_DEPLOY, type ContainerDetails } from '../docker/engine.js';
-import { imageReference } from './plan.js';
+import { deployPlan, imageReference, STRATEGY_PHASES, type DeployPlan } from './plan.js';
+import { pruneVersions } from './stop-previous.js';
 import type { SwapDeps, SwapState } from './swap-context.js';
-import { SWAP_STEPS } from './swap-steps.js';
+import { formatMs, SWAP_STEPS } from './swap-steps.js';
 
 /** Lines of the new container's log kept with a failed deploy. */
 const LOG_TAIL = 50;
@@ -15,10 +16,25 @@ function toDeployError(phase: Phase, error: unknown, signal: AbortSignal): Deplo
   return new DeployError(phase, errorMessage(error), { cause: error });
 }
 
+/** The plan of a deploy from the settings resolved at the root; throws for a stage gone from them. */
+function planOf(deps: SwapDeps, state: SwapState): DeployPlan {
+  const { intent } = state;
+  return deployPlan({
+    deployId: state.deployId,
+    intent,
+    stage: deps.settings.stage(intent.project, intent.stage),
+    engine: deps.settings.engine,
+    instanceId: deps.instanceId,
+    reach: deps.reach,
+    live: state.previous,
+  });
+}
+
 /**
- * Runs one queued deploy to a final status: the phases in order, each recorded (beginPhase)
- * before its side effect; on any failure, undoes what was done and leaves the old version
- * serving. Never rejects: the outcome is in the store.
+ * Runs one queued deploy to a final status: the plan is made (src/deploy/plan.ts), then its
+ * phases run in the strategy's order, each recorded (beginPhase) before its side effect; on any
+ * failure, undoes what was done and leaves the old version serving. Never rejects: the outcome
+ * is in the store.
  */
 export async function runSwap(deps: SwapDeps, deployId: string, signal: AbortSignal): Promise<void> {
   const { store, clock, events } = deps;
@@ -30,8 +46,8 @@ export async function runSwap(deps: SwapDeps, deployId: string, signal: AbortSig
   const state: SwapState = {
     deployId,
     intent,
+    plan: undefined,
     previous,
-    requestedRef,
     pull: 'pull',
     imageRef: requestedRef,
     digest: intent.digest,
@@ -40,7 +56,12 @@ export async function runSwap(deps: SwapDeps, deployId: string, signal: AbortSig
     snapshot: undefined,
     persisted: false,
     stoppingOld: false,
+    downSince: undefined,
   };
+  // A stage removed from the config since the request was queued fails in resolve, when planned.
+  const strategy = deps.settings.hasStage(intent.project, intent.stage)
+    ? deps.settings.stage(intent.project, intent.stage).strategy
+    : 'blue-green';
   store.updateDeploy(deployId, {
     status: 'running',
     startedAt: clock.now().toISOString(),
@@ -52,14 +73,16 @@ export async function runSwap(deps: SwapDeps, deployId: string, signal: AbortSig
     status: 'running',
     message: `deploying ${intent.tag} to ${intent.project}/${intent.stage}`,
   });
+  store.updateDeploy(deployId, { strategy });
 
-  for (const phase of PHASES) {
+  for (const phase of STRATEGY_PHASES[strategy]) {
     store.beginPhase(deployId, phase, clock.now().toISOString());
     events.emit(deployId, { type: 'phase', level: 'info', phase, message: `${phase} started` });
     try {
       if (signal.aborted)
         throw new DeployError(phase, `aborted before ${phase}: ${errorMessage(signal.reason)}`);
-      await SWAP_STEPS[phase](deps, state, signal);
+      state.plan ??= planOf(deps, state);
+      await SWAP_STEPS[phase](deps, state.plan, state, signal);
       store.endPhase(deployId, phase, true, clock.now().toISOString());
       await deps.afterPhase?.(deployId, phase);
     } catch (error) {
@@ -68,6 +91,8 @@ export async function runSwap(deps: SwapDeps, deployId: string, signal: AbortSig
       return;
     }
   }
+  if (strategy === 'recreate' && state.plan && state.container)
+    await pruneVersions(deps, state.plan, state.container, signal);
   const url = store.getDeploy(deployId)?.url;
   store.updateDeploy(deployId, { status: 'succeeded', finishedAt: clock.now().toISOString() });
   events.emit(deployId, {
@@ -125,17 +150,38 @@ async function undoSwap(
     if (previous) store.setLive(previous);
     else store.clearLive(intent.project, intent.stage);
   }
-  if (state.stoppingOld && previous) {
+  const startPrevious = async () => {
+    if (!state.stoppingOld || !previous) return;
     await attempt(`start the previous container ${previous.containerName} again`, async () => {
       const old = await docker.inspectContainer(previous.containerId);
       if (old && old.state !== 'running') await docker.startContainer(old.id);
     });
-  }
-  if (container) {
+  };
+  const disposeNew = async () => {
+    if (!container) return;
     await attempt(
       state.kept ? `stop the kept container ${container.name}` : `remove the new container ${container.name}`,
       () => (state.kept ? docker.stopContainer(container.id) : docker.removeContainer(container.id)),
     );
+  };
+  // blue-green starts the old one first (it was serving a moment ago); recreate never runs the
+  // two at once, so the new one goes before the old one starts.
+  if (state.plan?.strategy === 'recreate') {
+    await disposeNew();
+    await startPrevious();
+  } else {
+    await startPrevious();
+    await disposeNew();
+  }
+  if (state.downSince !== undefined) {
+    const downtimeMs = Math.max(0, clock.now().getTime() - state.downSince);
+    store.updateDeploy(deployId, { downtimeMs });
+    events.emit(deployId, {
+      type: 'log',
+      level: 'warn',
+      phase: 'rollback',
+      message: `the site was down for ${formatMs(downtimeMs)} until the previous version was started again`,
+    });
   }
   store.endPhase(deployId, 'rollback', problems.length === 0, clock.now().toISOString());
 

@@ -64,7 +64,7 @@ export async function runTeardown(deps: SwapDeps, deployId: string, signal: Abor
   });
   store.beginPhase(deployId, 'teardown', clock.now().toISOString());
   try {
-    const timeoutSeconds = deps.loaded.config.global.docker.stop_timeout_seconds;
+    const timeoutSeconds = deps.settings.engine.stopTimeoutSeconds;
     const containers = await docker.listManagedContainers(
       { project, stage, instanceId: deps.instanceId },
       signal,
@@ -77,7 +77,7 @@ export async function runTeardown(deps: SwapDeps, deployId: string, signal: Abor
     }
     // The containers are gone, so the live record would point at nothing from here on.
     store.clearLive(project, stage);
-    const domain = teardownDomain(deps.loaded.config, store, project, stage);
+    const domain = teardownDomain(deps.settings.config, store, project, stage);
     if (domain !== undefined) {
       const removed = await deps.router.remove(domain, signal);
       log(removed ? `removed the proxy host of ${domain}` : `no proxy host of ours for ${domain}`);

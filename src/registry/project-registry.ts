@@ -36,7 +36,7 @@ export function projectRegistry(loaded: LoadedConfig, project: string): ProjectR
   let repository =
     imageHost === undefined ? projectConfig.image : projectConfig.image.slice(imageHost.length + 1);
   if (host === DOCKER_HUB && !repository.includes('/')) repository = `library/${repository}`;
-  const login = pullCredentials(loaded, project);
+  const login = pullCredentials(loaded.config, loaded.secrets, project);
   const hint =
     registryName === undefined
       ? `project ${project} names no registry; add one under registries with username and token_env and set projects.${project}.registry`

@@ -111,6 +111,14 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 4,
+    description: 'deploys say which strategy ran and, for recreate, how long the site was down',
+    sql: `
+      ALTER TABLE deploys ADD COLUMN strategy TEXT;
+      ALTER TABLE deploys ADD COLUMN downtime_ms INTEGER;
+    `,
+  },
 ];
 
 /**

@@ -24,6 +24,8 @@ export const PATCH_COLUMNS: Record<keyof DeployPatch, { column: string; json?: t
   previousContainerId: { column: 'previous_container_id' },
   proxyBefore: { column: 'proxy_before', json: true },
   url: { column: 'url' },
+  strategy: { column: 'strategy' },
+  downtimeMs: { column: 'downtime_ms' },
   error: { column: 'error', json: true },
   startedAt: { column: 'started_at' },
   finishedAt: { column: 'finished_at' },
@@ -72,6 +74,10 @@ export function toDeployRecord(row: Row, phases: PhaseTiming[]): DeployRecord {
     finishedAt: 'finished_at',
     approvedBy: 'approved_by',
   });
+  const strategy = optionalText(row, 'strategy');
+  if (strategy !== undefined) record.strategy = strategy as NonNullable<DeployRecord['strategy']>;
+  const downtime = row['downtime_ms'];
+  if (typeof downtime === 'number' || typeof downtime === 'bigint') record.downtimeMs = Number(downtime);
   const proxyBefore = optionalText(row, 'proxy_before');
   if (proxyBefore !== undefined) record.proxyBefore = JSON.parse(proxyBefore) as unknown;
   const error = optionalText(row, 'error');

@@ -42,6 +42,8 @@ export type DeployPatch = Partial<
     | 'previousContainerId'
     | 'proxyBefore'
     | 'url'
+    | 'strategy'
+    | 'downtimeMs'
     | 'error'
     | 'startedAt'
     | 'finishedAt'

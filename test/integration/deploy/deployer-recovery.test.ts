@@ -93,7 +93,7 @@ describe.skipIf(!hasDocker)('deployer on the real Docker engine: credentials and
       [`dw-${project}-dev-v2`]: 'running',
     });
 
-    const deps = { ...shared, loaded: good.loaded, clock: systemClock, logger: silentLogger, instanceId };
+    const deps = { ...shared, settings: good.settings, clock: systemClock, logger: silentLogger, instanceId };
     const summary = await reconcile(deps);
     expect(summary).toMatchObject({
       interrupted: [cut.id],
@@ -118,7 +118,7 @@ describe.skipIf(!hasDocker)('deployer on the real Docker engine: credentials and
     good.store.clearLive(project, 'dev');
     const summary = await reconcile({
       ...shared,
-      loaded: good.loaded,
+      settings: good.settings,
       clock: systemClock,
       logger: silentLogger,
       instanceId,

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { resolveDeploySettings } from '../../../src/config/deploy-settings.js';
 import type { LoadedConfig } from '../../../src/config/loaded-config.js';
 import { configSchema, type ConfigInput } from '../../../src/config/schema.js';
 import { systemClock } from '../../../src/core/clock.js';
@@ -48,8 +49,9 @@ export function realDeployer(setup: RealDeployerSetup) {
     dir: '/nonexistent',
     secrets: setup.secrets ?? {},
   };
+  const settings = resolveDeploySettings(loaded);
   const deployer = createDeployer({
-    loaded,
+    settings,
     docker,
     store,
     router,
@@ -64,6 +66,7 @@ export function realDeployer(setup: RealDeployerSetup) {
     store,
     router,
     loaded,
+    settings,
     deployer,
     async deploy(intent: DeployIntent) {
       return deployer.waitFor(deployer.submit(intent).id);

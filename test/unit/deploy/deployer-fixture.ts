@@ -1,3 +1,4 @@
+import { resolveDeploySettings } from '../../../src/config/deploy-settings.js';
 import type { LoadedConfig } from '../../../src/config/loaded-config.js';
 import { configSchema, type ConfigInput } from '../../../src/config/schema.js';
 import type { DeployIntent } from '../../../src/core/deploy-types.js';
@@ -44,6 +45,7 @@ export function deployerFixture(
     dir: '/srv/dw',
     secrets: options.secrets ?? {},
   };
+  const settings = resolveDeploySettings(loaded);
   let n = 0;
   const fixture = {
     clock,
@@ -51,6 +53,7 @@ export function deployerFixture(
     store,
     router,
     loaded,
+    settings,
     /** Replace to make health checks fail or wait. */
     health: (async () => {}) as HealthWaiter,
     deployer: undefined as unknown as ReturnType<typeof createDeployer>,
@@ -72,7 +75,7 @@ export function deployerFixture(
     },
   };
   fixture.deployer = createDeployer({
-    loaded,
+    settings,
     docker,
     store,
     router,

@@ -1,17 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import type { LoadedConfig } from '../../../src/config/loaded-config.js';
 import { configSchema, type ConfigInput } from '../../../src/config/schema.js';
+import { resolveDeploySettings } from '../../../src/config/deploy-settings.js';
 import {
   containerName,
   containerSpec,
-  deployUrl,
+  deployPlan,
   digestFor,
   healthConfig,
   imageReference,
   newContainerName,
   parseMemory,
   pullDecision,
+  pullFor,
   resolveVolume,
+  routeTarget,
+  stageUrl,
+  type PlanInput,
 } from '../../../src/deploy/plan.js';
 import { pullCredentials } from '../../../src/deploy/pull-credentials.js';
 import { versionsToRemove } from '../../../src/deploy/retention.js';
@@ -53,18 +58,172 @@ describe('containerName', () => {
   });
 });
 
-describe('containerSpec', () => {
-  it('carries labels, merged env, resolved volumes, limits and logging', () => {
-    const spec = containerSpec({
-      loaded: loaded({ projects: { web } }),
+/** The plan inputs of a deploy of `tag` to web/dev under `input`, with nothing live. */
+function planInput(input: ConfigInput, tag: string, extra: Partial<PlanInput> = {}): PlanInput {
+  const settings = resolveDeploySettings(loaded(input));
+  return {
+    deployId: 'd1',
+    intent: { project: 'web', stage: 'dev', image: 'git.example.com/alexei/web', tag, trigger: 'ci' },
+    stage: settings.stage('web', 'dev'),
+    engine: settings.engine,
+    instanceId: 'host-a',
+    reach: 'host',
+    live: undefined,
+    ...extra,
+  };
+}
+
+const live = {
+  project: 'web',
+  stage: 'dev',
+  deployId: 'd0',
+  tag: 'dev-41',
+  image: 'git.example.com/alexei/web',
+  imageRef: 'git.example.com/alexei/web@sha256:old',
+  containerId: 'c-old',
+  containerName: 'dw-web-dev-dev-41',
+  since: '2026-01-01T00:00:00.000Z',
+};
+
+describe('deployPlan', () => {
+  it('computes everything a blue-green swap needs from the settings, the intent and what is live', () => {
+    const registries = { gitea: { url: 'https://git.example.com', username: 'ci', token_env: 'REG_TOKEN' } };
+    const settings = resolveDeploySettings(
+      loaded(
+        {
+          global: { domain: 'example.com', docker: { drain_seconds: 3 }, health: { deadline_seconds: 30 } },
+          registries,
+          projects: { web: { ...web, registry: 'gitea', healthcheck: '/up', keep_versions: 4 } },
+        },
+        { REG_TOKEN: 't0k' },
+      ),
+    );
+    const plan = deployPlan({
+      ...planInput({ projects: { web } }, 'dev-42'),
+      stage: settings.stage('web', 'dev'),
+      engine: settings.engine,
+      live,
+    });
+    expect(plan).toEqual({
+      deployId: 'd1',
       project: 'web',
       stage: 'dev',
       tag: 'dev-42',
-      deployId: 'd1',
-      instanceId: 'host-a',
-      name: 'dw-web-dev-dev-42',
-      imageRef: 'git.example.com/alexei/web@sha256:abc',
-      envFile: { A: 'file', C: 'file' },
+      strategy: 'blue-green',
+      phases: ['resolve', 'pull', 'create', 'start', 'health', 'switch', 'persist', 'drain', 'stop_old'],
+      image: { repository: 'git.example.com/alexei/web', requested: 'git.example.com/alexei/web:dev-42' },
+      pull: {
+        ifPresent: 'pull',
+        ifMissing: 'pull',
+        credentials: { username: 'ci', password: 't0k', serverAddress: 'git.example.com' },
+      },
+      container: {
+        baseName: 'dw-web-dev-dev-42',
+        alternateName: 'dw-web-dev-dev-42-d1',
+        labels: {
+          'docker-watcher.project': 'web',
+          'docker-watcher.stage': 'dev',
+          'docker-watcher.instance-id': 'host-a',
+          'docker-watcher.deploy-id': 'd1',
+          'docker-watcher.tag': 'dev-42',
+        },
+        env: { A: 'project', B: 'stage' },
+        spec: {
+          volumes: ['/srv/dw/data:/data', 'cache:/cache', '/abs:/abs:ro'],
+          network: 'docker-watcher',
+          port: 3000,
+          publishHost: '127.0.0.1',
+          restartPolicy: 'unless-stopped',
+          memoryBytes: 512 * 1024 * 1024,
+          nanoCpus: 500_000_000,
+          log: { driver: 'json-file', options: { 'max-size': '10m', 'max-file': '3' } },
+          stopTimeoutSeconds: 10,
+        },
+      },
+      route: { project: 'web', stage: 'dev', domain: 'stage-dev-web.example.com', port: 3000 },
+      probe: { reach: 'host', port: 3000, path: '/up', publishHost: '127.0.0.1' },
+      health: { timeout_seconds: 5, interval_seconds: 1, deadline_seconds: 30, healthy_after: 1 },
+      drainMs: 3000,
+      stopTimeoutSeconds: 10,
+      keepVersions: 4,
+      publicUrl: { domain: 'stage-dev-web.example.com', publishHost: '127.0.0.1' },
+      previous: live,
+    });
+  });
+
+  it('stops the old container first under recreate, and drains nothing when nothing is live', () => {
+    const input = planInput(
+      { projects: { web: { ...web, stages: { dev: { tag_pattern: '*', strategy: 'recreate' } } } } },
+      'dev-42',
+    );
+    const plan = deployPlan(input);
+    expect(plan.strategy).toBe('recreate');
+    expect(plan.phases).toEqual([
+      'resolve',
+      'pull',
+      'create',
+      'stop_old',
+      'start',
+      'health',
+      'switch',
+      'persist',
+    ]);
+    expect(plan.drainMs).toBe(0);
+    expect(plan.previous).toBeUndefined();
+  });
+
+  it('pins the digest and never re-pulls what is present by digest', () => {
+    const plan = deployPlan(
+      planInput({ projects: { web } }, 'dev-42', {
+        intent: {
+          project: 'web',
+          stage: 'dev',
+          image: 'git.example.com/alexei/web',
+          tag: 'dev-42',
+          digest: 'sha256:abc',
+          trigger: 'rollback',
+          rollbackOf: 'd0',
+        },
+      }),
+    );
+    expect(plan.image).toEqual({
+      repository: 'git.example.com/alexei/web',
+      requested: 'git.example.com/alexei/web@sha256:abc',
+      digest: 'sha256:abc',
+    });
+    expect([pullFor(plan, true), pullFor(plan, false)]).toEqual(['skip', 'pull']);
+    expect(plan.rollbackOf).toBe('d0');
+  });
+
+  it('carries a registry login that cannot be used as the problem a pull fails with', () => {
+    const registries = { gitea: { url: 'https://git.example.com', username: 'ci', token_env: 'REG_TOKEN' } };
+    const plan = deployPlan(
+      planInput({ registries, projects: { web: { ...web, registry: 'gitea' } } }, 'v1'),
+    );
+    expect(plan.pull.credentials).toBeUndefined();
+    expect(plan.pull.credentialsProblem).toMatch(/REG_TOKEN/);
+  });
+
+  it('builds the route target of any container in one place', () => {
+    const plan = deployPlan(planInput({ projects: { web } }, 'dev-42'));
+    expect(routeTarget(plan.route, { name: 'dw-web-dev-dev-42', hostPort: 32770 })).toEqual({
+      project: 'web',
+      stage: 'dev',
+      domain: 'stage-dev-web.localhost',
+      containerName: 'dw-web-dev-dev-42',
+      port: 3000,
+      hostPort: 32770,
+    });
+    expect(routeTarget(plan.route, { name: 'c' })).not.toHaveProperty('hostPort');
+  });
+});
+
+describe('containerSpec', () => {
+  it('carries labels, merged env, resolved volumes, limits and logging', () => {
+    const plan = deployPlan(planInput({ projects: { web } }, 'dev-42'));
+    const spec = containerSpec(plan, 'dw-web-dev-dev-42', 'git.example.com/alexei/web@sha256:abc', {
+      A: 'file',
+      C: 'file',
     });
     expect(spec).toEqual({
       name: 'dw-web-dev-dev-42',
@@ -122,13 +281,21 @@ describe('small planning functions', () => {
   });
 
   it('builds the stage URL from NPM or the published port', () => {
-    const plain = loaded({ projects: { web } }).config;
-    expect(deployUrl({ config: plain, domain: 'd.example', hostPort: 32770 })).toBe('http://127.0.0.1:32770');
-    const npm = loaded({
-      global: { npm: { url: 'http://npm:81', email: 'a@b', password_env: 'NPM_PW' } },
-      projects: { web },
-    });
-    expect(deployUrl({ config: npm.config, domain: 'd.example', hostPort: 1 })).toBe('https://d.example');
+    const plain = deployPlan(planInput({ projects: { web } }, 'v1')).publicUrl;
+    expect(stageUrl(plain, 32770)).toBe('http://127.0.0.1:32770');
+    expect(stageUrl(plain, undefined)).toBeUndefined();
+    const npm = (certificate: 'auto' | 'none') =>
+      deployPlan(
+        planInput(
+          {
+            global: { npm: { url: 'http://npm:81', email: 'a@b', password_env: 'NPM_PW', certificate } },
+            projects: { web },
+          },
+          'v1',
+        ),
+      ).publicUrl;
+    expect(stageUrl(npm('auto'), 1)).toBe('https://stage-dev-web.localhost');
+    expect(stageUrl(npm('none'), 1)).toBe('http://stage-dev-web.localhost');
   });
 
   it('lets a project override single health settings', () => {
@@ -146,21 +313,19 @@ describe('pullCredentials', () => {
   const registries = { gitea: { url: 'https://git.example.com', username: 'ci', token_env: 'REG_TOKEN' } };
 
   it('reads user and token, with the image host as server address', () => {
-    const creds = pullCredentials(
-      loaded({ registries, projects: { web: { ...web, registry: 'gitea' } } }, { REG_TOKEN: 't0k' }),
-      'web',
-    );
+    const { config } = loaded({ registries, projects: { web: { ...web, registry: 'gitea' } } });
+    const creds = pullCredentials(config, { REG_TOKEN: 't0k' }, 'web');
     expect(creds).toEqual({ username: 'ci', password: 't0k', serverAddress: 'git.example.com' });
   });
 
   it('names the missing variable without any secret value', () => {
-    const run = () =>
-      pullCredentials(loaded({ registries, projects: { web: { ...web, registry: 'gitea' } } }), 'web');
+    const { config } = loaded({ registries, projects: { web: { ...web, registry: 'gitea' } } });
+    const run = () => pullCredentials(config, {}, 'web');
     expect(run).toThrow(/REG_TOKEN/);
   });
 
   it('returns nothing for a project without registry', () => {
-    expect(pullCredentials(loaded({ projects: { web } }), 'web')).toBeUndefined();
+    expect(pullCredentials(loaded({ projects: { web } }).config, {}, 'web')).toBeUndefined();
   });
 });
 
