@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { registerDashboard } from './dashboard/register-dashboard.js';
+import { createForgeClients, forgeFor, type ForgeClients } from '../src/forge/forge-for.js';
 import { trustedProxies } from '../src/net/client-address.js';
 import type { AppDeps, AppEnv, AppOptions } from './http/app-env.js';
 import { createLoginThrottle } from './http/login-throttle.js';
@@ -29,6 +30,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     ...options,
     throttle: options.throttle ?? createLoginThrottle(),
     clientOf: options.clientOf ?? ((c) => requestClient(c, trusted)),
+    forgeFor: options.forgeFor ?? forgeLookup(createForgeClients(options.loaded, { logger: options.logger })),
   };
   const app = new Hono<AppEnv>();
   app.use(
@@ -48,4 +50,9 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.onError(errorHandler(deps.logger));
   app.notFound(notFoundHandler);
   return app;
+}
+
+/** A project's forge client among a set built once (comment commands have no request source). */
+function forgeLookup(known: ForgeClients): AppDeps['forgeFor'] {
+  return (project) => forgeFor(known, project);
 }

@@ -15,6 +15,7 @@ import { detectReach, type Reach } from '../src/deploy/probe-url.js';
 import { reconcile } from '../src/deploy/reconcile.js';
 import { createRouteKeeper } from '../src/deploy/route-keeper.js';
 import type { Logger } from '../src/log/logger.js';
+import { npmClientFromConfig } from '../src/proxy/npm/npm-client-from-config.js';
 import { createNpmRouter } from '../src/proxy/npm/npm-router.js';
 import { noProxyRouter, type ProxyRouter } from '../src/proxy/router.js';
 import { openSqliteStore } from '../src/store/sqlite-store.js';
@@ -23,6 +24,7 @@ import { createApp } from './create-app.js';
 import { createBackgroundTasks } from './http/background-tasks.js';
 import { errorMessage } from '../src/core/errors.js';
 import { createDeployReporter } from '../src/forge/deploy-reporter.js';
+import { createForgeClients, forgeFor } from '../src/forge/forge-for.js';
 import { registerContainerGauges } from '../src/metrics/container-gauges.js';
 import { createMetrics } from '../src/metrics/metrics.js';
 import { createNotifier } from '../src/notify/notifier.js';
@@ -95,7 +97,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
 
   const router: ProxyRouter = config.global.npm
-    ? createNpmRouter({ loaded, store, logger: logger.child({ component: 'npm' }) })
+    ? createNpmRouter({
+        ...npmClientFromConfig(loaded, clock, logger.child({ component: 'npm' })),
+        ownership: store,
+        logger: logger.child({ component: 'npm' }),
+      })
     : noProxyRouter;
   const reach = await resolveReach(config.global.docker.reach, docker);
   const afterPhase =
@@ -103,8 +109,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // Observers follow every deploy; each sends in the background and never slows a deploy down.
   const metrics = createMetrics({ store, logger });
   registerContainerGauges(metrics, { docker, store, logger: logger.child({ component: 'metrics' }) });
+  // One client per configured forge, shared by the reporter and the comment commands.
+  const forges = createForgeClients(loaded, { logger: logger.child({ component: 'forge' }) });
   const reporter = createDeployReporter({
     loaded,
+    forgeFor: (project, source) => forgeFor(forges, project, source),
     store,
     clock,
     logger: logger.child({ component: 'forge' }),
@@ -162,6 +171,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     metrics,
     ops: createStageOps({ config, docker, store, instanceId }),
     tasks,
+    forgeFor: (project) => forgeFor(forges, project),
     postReply: (project, pr, commentId, body) => reporter.reply(project, pr, commentId, body),
     onRegistryPush: (push) => tasks.add(poller.onRegistryPush(push)),
   });

@@ -1,7 +1,9 @@
+import { systemClock } from '../src/core/clock.js';
 import { request } from 'node:http';
 import { stageDomain } from '../src/config/domains.js';
 import { LABEL_INSTANCE } from '../src/docker/engine.js';
 import { silentLogger } from '../src/log/logger.js';
+import { npmClientFromConfig } from '../src/proxy/npm/npm-client-from-config.js';
 import { createNpmRouter } from '../src/proxy/npm/npm-router.js';
 import { openSqliteStore } from '../src/store/sqlite-store.js';
 import { startFakeNpm } from '../test/fakes/npm/fake-npm-server.js';
@@ -58,7 +60,11 @@ export async function trafficBench(): Promise<string> {
     };
     const secrets = { NPM_PASSWORD };
     const probe = benchDeployer(config, { store, secrets });
-    const router = createNpmRouter({ loaded: probe.loaded, store, logger: silentLogger });
+    const router = createNpmRouter({
+      ...npmClientFromConfig(probe.loaded, systemClock, silentLogger),
+      ownership: store,
+      logger: silentLogger,
+    });
     const bench = benchDeployer(config, { router, store, secrets });
     const domain = stageDomain(bench.loaded.config, 'web', 'dev');
 

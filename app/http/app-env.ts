@@ -29,8 +29,8 @@ export interface AppDeps {
   followTokenTtlMs?: number;
   /** Served by GET /metrics (src/metrics/metrics.ts; scrape() when given); without it the route is not mounted. */
   metrics?: Pick<Metrics, 'render'> & Partial<Pick<Metrics, 'scrape'>>;
-  /** A project's forge client for comment commands; default forgeFor(loaded, project). */
-  forgeFor?: (project: string) => ProjectForge | undefined;
+  /** A project's forge client for comment commands (the root's one set of clients; default: clients of `loaded`). */
+  forgeFor: (project: string) => ProjectForge | undefined;
   /** Posts a command reply durably (the forge report outbox); default: at once through the forge client. */
   postReply?: (project: string, pr: number, commentId: number, body: string) => void;
   /** Registry push webhooks (GitHub registry_package, Gitea package), called after verification. */
@@ -44,8 +44,8 @@ export interface AppDeps {
 }
 
 /** What createApp takes: AppDeps, with the throttle and the client address filled in when absent. */
-export type AppOptions = Omit<AppDeps, 'throttle' | 'clientOf'> &
-  Partial<Pick<AppDeps, 'throttle' | 'clientOf'>>;
+export type AppOptions = Omit<AppDeps, 'throttle' | 'clientOf' | 'forgeFor'> &
+  Partial<Pick<AppDeps, 'throttle' | 'clientOf' | 'forgeFor'>>;
 
 /** Hono environment: routes add the deploy id, project and stage to the request's log line. */
 export interface AppEnv {

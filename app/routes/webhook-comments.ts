@@ -2,7 +2,6 @@ import type { Context } from 'hono';
 import type { Config } from '../../src/config/schema.js';
 import { parseCommands } from '../../src/commands/parse-commands.js';
 import { runCommentCommands } from '../../src/commands/run-command.js';
-import { forgeFor } from '../../src/forge/forge-for.js';
 import type { ForgeKind } from '../../src/forge/forge.js';
 import type { AppDeps, AppEnv } from '../http/app-env.js';
 import type { BackgroundTasks } from '../http/background-tasks.js';
@@ -86,9 +85,7 @@ export function handleIssueComment(
   });
 
   // The projects share the forge and the repository, so the first one's client serves them all.
-  const target = deps.forgeFor
-    ? deps.forgeFor(first)
-    : forgeFor(deps.loaded, first, undefined, { logger: deps.logger });
+  const target = deps.forgeFor(first);
   if (!target) {
     deps.logger.warn('command comment ignored: the project has no forge client (set the forge token_env)', {
       project: first,

@@ -12,7 +12,7 @@ import {
   reportLinks,
   successUrl,
 } from './deploy-report.js';
-import { forgeFor, type ProjectForge } from './forge-for.js';
+import { createForgeClients, forgeFor, type ProjectForge } from './forge-for.js';
 import type { CommitStatus } from './forge.js';
 import { PR_COMMENT_MARKER, renderPrComment } from './pr-comment.js';
 import { ReportOutbox, type ReportOutboxOptions } from './report-outbox.js';
@@ -22,7 +22,7 @@ export interface DeployReporterDeps {
   store: Store;
   clock: Clock;
   logger: Logger;
-  /** The forge a deploy reports to (default: forgeFor of forge-for.ts). */
+  /** The forge a deploy reports to (the root passes its one set of clients; default: clients of `loaded`). */
   forgeFor?: (project: string, source: DeploySource | undefined) => ProjectForge | undefined;
   retry?: Pick<ReportOutboxOptions<ReportJob>, 'firstDelayMs' | 'maxDelayMs' | 'permanentFailureTries'>;
 }
@@ -63,7 +63,9 @@ const DEPLOYMENT_ID_DAYS = 30;
 export function createDeployReporter(deps: DeployReporterDeps): DeployReporter {
   const { loaded, store, logger } = deps;
   const log = logger.child({ component: 'forge-reporter' });
-  const resolve = deps.forgeFor ?? ((project, source) => forgeFor(loaded, project, source, { logger: log }));
+  const own = deps.forgeFor === undefined ? createForgeClients(loaded, { logger: log }) : undefined;
+  const resolve =
+    deps.forgeFor ?? ((project: string, source: DeploySource | undefined) => forgeFor(own!, project, source));
   const links = reportLinks(loaded.config);
   const deploymentKey = (deployId: string) => `forge-deployment:${deployId}`;
 

@@ -1,6 +1,6 @@
 import { isRepositoryName } from '../core/repository-name.js';
 import type { LoadedConfig } from '../config/loaded-config.js';
-import type { ForgeConfig } from '../config/schema.js';
+import type { Config, ForgeConfig } from '../config/schema.js';
 import type { DeploySource } from '../core/deploy-types.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 import { parseRepo, type ForgeClient, type RepoRef } from './forge.js';
@@ -23,8 +23,27 @@ export interface ForgeForOptions {
 
 const GITHUB_WEB = 'https://github.com';
 
-/** Clients per loaded config and forge name: a config reload gets fresh ones. */
-const clients = new WeakMap<LoadedConfig, Map<string, ForgeClient>>();
+/**
+ * The configured forges and one client for each that has a token, built once by the
+ * composition root (app/server.ts) and shared by everything that talks to a forge.
+ */
+export interface ForgeClients {
+  forges: Config['forges'];
+  projects: Config['projects'];
+  /** By forge name; a forge without a token has none. */
+  clients: ReadonlyMap<string, ForgeClient>;
+}
+
+/** One client per configured forge whose token_env holds a token. */
+export function createForgeClients(loaded: LoadedConfig, options: ForgeForOptions = {}): ForgeClients {
+  const { forges, projects } = loaded.config;
+  const clients = new Map<string, ForgeClient>();
+  for (const [name, forge] of Object.entries(forges)) {
+    const token = forge.token_env === undefined ? undefined : loaded.secrets[forge.token_env];
+    if (token) clients.set(name, createClient(name, forge, token, options));
+  }
+  return { forges, projects, clients };
+}
 
 /**
  * The forge and repository a project reports to, or undefined when there is none (no forge
@@ -33,12 +52,11 @@ const clients = new WeakMap<LoadedConfig, Map<string, ForgeClient>>();
  * the project's `repository`, else the source's.
  */
 export function forgeFor(
-  loaded: LoadedConfig,
+  known: ForgeClients,
   project: string | undefined,
   source?: DeploySource,
-  options: ForgeForOptions = {},
 ): ProjectForge | undefined {
-  const { forges, projects } = loaded.config;
+  const { forges, projects } = known;
   const projectConfig =
     project === undefined || !Object.hasOwn(projects, project) ? undefined : projects[project];
   const forgeName = projectConfig?.forge ?? soleForge(forges) ?? forgeOfSource(forges, source);
@@ -54,16 +72,8 @@ export function forgeFor(
     source !== undefined && isRepositoryName(source.repository) ? source.repository : undefined;
   const repository = projectConfig?.repository ?? fromSource;
   if (repository === undefined) return undefined;
-  const token = forge.token_env === undefined ? undefined : loaded.secrets[forge.token_env];
-  if (!token) return undefined;
-
-  const cache = clients.get(loaded) ?? new Map<string, ForgeClient>();
-  clients.set(loaded, cache);
-  let client = cache.get(forgeName);
-  if (!client) {
-    client = createClient(forgeName, forge, token, options);
-    cache.set(forgeName, client);
-  }
+  const client = known.clients.get(forgeName);
+  if (!client) return undefined;
   return { client, repo: parseRepo(repository), forgeName };
 }
 

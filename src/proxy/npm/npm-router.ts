@@ -1,12 +1,9 @@
-import type { LoadedConfig } from '../../config/loaded-config.js';
 import type { NpmConfig } from '../../config/schema.js';
-import { systemClock, type Clock } from '../../core/clock.js';
 import { ConflictError, ExternalError } from '../../core/errors.js';
 import type { Logger } from '../../log/logger.js';
 import type { Store } from '../../store/store.js';
 import type { ProxyRouter, RouteSnapshot, RouteTarget } from '../router.js';
 import type { NpmClient } from './npm-client.js';
-import { npmClientFromConfig } from './npm-client-from-config.js';
 import {
   buildCreateBody,
   buildForwardSettings,
@@ -25,12 +22,16 @@ import type { NpmProxyHost } from './npm-types.js';
 export type OwnershipStore = Pick<Store, 'getState' | 'setState'>;
 
 /**
- * Either the parts (tests, custom set-ups) or the loaded config and store, from which the
- * client is built with the password named by global.npm.password_env.
+ * What the router is built from: global.npm, the client (built by the composition root with the
+ * password named by global.npm.password_env, see npm-client-from-config.ts) and where ownership
+ * is remembered.
  */
-export type NpmRouterDeps =
-  | { npm: NpmConfig; client: NpmClient; ownership: OwnershipStore; logger: Logger }
-  | { loaded: LoadedConfig; store: OwnershipStore; logger: Logger; clock?: Clock };
+export interface NpmRouterDeps {
+  npm: NpmConfig;
+  client: NpmClient;
+  ownership: OwnershipStore;
+  logger: Logger;
+}
 
 const stateKey = (domain: string) => `npm.proxy-host.${normalizeDomain(domain)}`;
 
@@ -40,10 +41,7 @@ const stateKey = (domain: string) => `npm.proxy-host.${normalizeDomain(domain)}`
  * person made unless global.npm.adopt_existing is true.
  */
 export function createNpmRouter(deps: NpmRouterDeps): ProxyRouter {
-  const { logger } = deps;
-  const { npm, client } =
-    'client' in deps ? deps : npmClientFromConfig(deps.loaded, deps.clock ?? systemClock, logger);
-  const ownership = 'client' in deps ? deps.ownership : deps.store;
+  const { logger, npm, client, ownership } = deps;
 
   const owns = (host: NpmProxyHost, domain: string) =>
     hasOwnerMeta(host) || ownership.getState(stateKey(domain)) === String(host.id);

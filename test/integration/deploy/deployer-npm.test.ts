@@ -1,8 +1,10 @@
+import { systemClock } from '../../../src/core/clock.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stageDomain } from '../../../src/config/domains.js';
 import { configSchema } from '../../../src/config/schema.js';
 import type { DeployIntent } from '../../../src/core/deploy-types.js';
 import { silentLogger } from '../../../src/log/logger.js';
+import { npmClientFromConfig } from '../../../src/proxy/npm/npm-client-from-config.js';
 import { createNpmRouter } from '../../../src/proxy/npm/npm-router.js';
 import { openSqliteStore } from '../../../src/store/sqlite-store.js';
 import { startFakeNpm, type FakeNpm } from '../../fakes/npm/fake-npm-server.js';
@@ -70,7 +72,11 @@ describe.skipIf(!hasDocker)('deploys through Nginx Proxy Manager (real nginx, re
     const store = openSqliteStore(':memory:');
     const secrets = { NPM_PASSWORD };
     const loaded = { config: configSchema.parse(config), file: '/x/dw.yml', dir: '/x', secrets };
-    const router = createNpmRouter({ loaded, store, logger: silentLogger });
+    const router = createNpmRouter({
+      ...npmClientFromConfig(loaded, systemClock, silentLogger),
+      ownership: store,
+      logger: silentLogger,
+    });
     fx = realDeployer({ instanceId, config, secrets, store, deps: { router } });
     domain = stageDomain(fx.loaded.config, project, 'dev');
     otherDomain = stageDomain(fx.loaded.config, project, 'qa');

@@ -5,6 +5,7 @@ import type { Clock } from '../../../src/core/clock.js';
 import { ConflictError, ExternalError } from '../../../src/core/errors.js';
 import { silentLogger } from '../../../src/log/logger.js';
 import { createNpmClient, type NpmClient } from '../../../src/proxy/npm/npm-client.js';
+import { npmClientFromConfig } from '../../../src/proxy/npm/npm-client-from-config.js';
 import { createNpmRouter, type OwnershipStore } from '../../../src/proxy/npm/npm-router.js';
 import type { ProxyRouter, RouteTarget } from '../../../src/proxy/router.js';
 import { startFakeNpm, type FakeNpm } from '../../fakes/npm/fake-npm-server.js';
@@ -231,15 +232,14 @@ describe('NPM router against the spec-validating fake and a real nginx', () => {
         dir: '/',
         secrets,
       }) as unknown as LoadedConfig;
-    expect(() =>
-      createNpmRouter({ loaded: loaded({}), store: memoryOwnership(), logger: silentLogger }),
-    ).toThrow(/NPM_PASSWORD \(global.npm.password_env\) is not set/);
+    expect(() => npmClientFromConfig(loaded({}), clock, silentLogger)).toThrow(
+      /NPM_PASSWORD \(global.npm.password_env\) is not set/,
+    );
     const store = memoryOwnership();
     const router = createNpmRouter({
-      loaded: loaded({ NPM_PASSWORD: npm.password }),
-      store,
+      ...npmClientFromConfig(loaded({ NPM_PASSWORD: npm.password }), clock, silentLogger),
+      ownership: store,
       logger: silentLogger,
-      clock,
     });
     await router.switchTo({
       ...target('config.example.test', blue),

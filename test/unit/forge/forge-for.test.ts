@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { LoadedConfig } from '../../../src/config/loaded-config.js';
 import { configSchema, type ConfigInput } from '../../../src/config/schema.js';
 import type { DeploySource } from '../../../src/core/deploy-types.js';
-import { forgeApiUrl, forgeFor } from '../../../src/forge/forge-for.js';
+import { createForgeClients, forgeApiUrl, forgeFor } from '../../../src/forge/forge-for.js';
 
 const stages = { dev: { tag_pattern: '*' } };
 const loadedOf = (
@@ -14,6 +14,9 @@ const loadedOf = (
   dir: '/x',
   secrets,
 });
+/** The clients the composition root builds once, from the config and its secrets. */
+const clientsOf = (input: ConfigInput, secrets?: Record<string, string>) =>
+  createForgeClients(loadedOf(input, secrets));
 const source = (forge: 'github' | 'gitea', serverUrl: string): DeploySource => ({
   forge,
   serverUrl,
@@ -22,7 +25,7 @@ const source = (forge: 'github' | 'gitea', serverUrl: string): DeploySource => (
 });
 
 describe('forgeFor', () => {
-  const two = loadedOf({
+  const two = clientsOf({
     forges: {
       gh: { type: 'github', token_env: 'GH' },
       home: { type: 'gitea', url: 'https://git.example.com/', token_env: 'GT' },
@@ -33,11 +36,13 @@ describe('forgeFor', () => {
     },
   });
 
-  it('uses the project forge and repository, and caches the client', () => {
+  it('uses the project forge and repository, and one client per forge', () => {
     const found = forgeFor(two, 'web');
     expect(found).toMatchObject({ forgeName: 'home', repo: { owner: 'alexei', repo: 'web' } });
     expect(found?.client.kind).toBe('gitea');
     expect(forgeFor(two, 'web')?.client).toBe(found?.client);
+    expect([...two.clients.keys()]).toEqual(['gh', 'home']);
+    expect(forgeFor(two, 'api', source('gitea', 'https://git.example.com'))?.client).toBe(found?.client);
   });
 
   it('derives the forge from the request source when the project names none', () => {
@@ -55,11 +60,11 @@ describe('forgeFor', () => {
       forges: { gh: { type: 'github' as const, token_env: 'GH' } },
       projects: { api: { image: 'i', port: 1, stages } },
     };
-    expect(forgeFor(loadedOf(one), 'api', source('github', 'https://github.com'))?.client.kind).toBe(
+    expect(forgeFor(clientsOf(one), 'api', source('github', 'https://github.com'))?.client.kind).toBe(
       'github',
     );
-    expect(forgeFor(loadedOf(one), 'api')).toBeUndefined();
-    expect(forgeFor(loadedOf(one, {}), 'api', source('github', 'https://github.com'))).toBeUndefined();
+    expect(forgeFor(clientsOf(one), 'api')).toBeUndefined();
+    expect(forgeFor(clientsOf(one, {}), 'api', source('github', 'https://github.com'))).toBeUndefined();
   });
 
   it.each(['../admin', 'a/..', './x', 'a/b/c', 'a b/c', 'owner/na%2fme', '/x'])(
@@ -75,7 +80,7 @@ describe('forgeFor', () => {
   );
 
   it('names a forge the project refers to that does not exist', () => {
-    const bad = loadedOf({ forges: {}, projects: { web: { image: 'i', port: 1, stages, forge: 'nope' } } });
+    const bad = clientsOf({ forges: {}, projects: { web: { image: 'i', port: 1, stages, forge: 'nope' } } });
     expect(() => forgeFor(bad, 'web')).toThrow(/forge "nope"/);
   });
 });
