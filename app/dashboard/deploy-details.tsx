@@ -1,6 +1,6 @@
 import type { DeployRecord } from '../../src/core/deploy-types.js';
 import { paths, When } from './components.js';
-import { formatDuration, formatTime, safeHref, sourceLinks } from './format.js';
+import { formatDuration, formatTime, safeHref, sourceLinks, strategyNote } from './format.js';
 
 function Source(props: { deploy: DeployRecord }) {
   const source = props.deploy.intent.source;
@@ -69,6 +69,15 @@ export function DeployDetails(props: { deploy: DeployRecord; now: Date }) {
                 <a class="mono" href={paths.deploy(intent.rollbackOf)}>
                   {intent.rollbackOf}
                 </a>
+              </dd>
+            </>
+          )}
+          {deploy.strategy && (
+            <>
+              <dt>Strategy</dt>
+              <dd>
+                {strategyNote(deploy)}
+                {deploy.strategy === 'blue-green' && <span class="muted"> (no downtime)</span>}
               </dd>
             </>
           )}

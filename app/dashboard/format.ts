@@ -72,3 +72,14 @@ export function sourceLinks(source: DeploySource): { commit?: string; pr?: strin
 export function statusLabel(status: string): string {
   return status.replaceAll('_', ' ');
 }
+
+/**
+ * Which strategy replaced the version and how long the site was down: "blue-green", "recreate,
+ * down 1.4 s"; empty for records from before strategies were recorded (and teardowns).
+ */
+export function strategyNote(deploy: { strategy?: string; downtimeMs?: number }): string {
+  if (deploy.strategy === undefined) return '';
+  if (deploy.downtimeMs === undefined) return deploy.strategy;
+  const down = new Date(0).toISOString();
+  return `${deploy.strategy}, down ${formatDuration(down, new Date(deploy.downtimeMs).toISOString())}`;
+}

@@ -1,6 +1,6 @@
 import type { DeployRecord } from '../../src/core/deploy-types.js';
 import { paths, StatusBadge, When } from './components.js';
-import { formatDuration, shortDigest } from './format.js';
+import { formatDuration, shortDigest, strategyNote } from './format.js';
 
 /** Deploys of a stage, newest first, in a table that scrolls sideways on a phone. */
 export function HistoryTable(props: { deploys: DeployRecord[]; now: Date }) {
@@ -37,7 +37,10 @@ export function HistoryTable(props: { deploys: DeployRecord[]; now: Date }) {
               <td>
                 <When iso={deploy.createdAt} now={props.now} />
               </td>
-              <td>{formatDuration(deploy.startedAt, deploy.finishedAt)}</td>
+              <td>
+                {formatDuration(deploy.startedAt, deploy.finishedAt)}
+                {deploy.strategy === 'recreate' && <span class="muted"> · {strategyNote(deploy)}</span>}
+              </td>
               <td class="mono muted">{shortDigest(deploy.digest ?? deploy.intent.digest)}</td>
             </tr>
           ))}

@@ -10,10 +10,17 @@ function inside(dir: string, file: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }
 
+/** A host path or named volume mounted without `ro` (an anonymous volume is each container's own). */
+function readWrite(volume: string): boolean {
+  const [, container, options = ''] = volume.split(':');
+  return container !== undefined && !options.split(',').includes('ro');
+}
+
 /**
  * Things a valid config allows but that deserve a second look: files read from outside the
  * config's folder, the Docker socket mounted into an app (that container then controls the
- * host), a project whose reports follow whatever repository a CI request names. Warnings, not
+ * host), a volume written by two containers at once during a blue-green deploy, a project whose
+ * reports follow whatever repository a CI request names. Warnings, not
  * errors: check-config prints them and exits 0, the app logs them at start.
  */
 export function configWarnings(config: Config, dir: string): ConfigIssue[] {
@@ -41,6 +48,18 @@ export function configWarnings(config: Config, dir: string): ConfigIssue[] {
         warnings.push({
           path: at(`volumes.${index}`),
           message: `volume "${volume}" mounts ${resolve(dir, host)}, outside the config's folder ${dir}: check that the app should see it`,
+        });
+      }
+      const blueGreen = Object.entries(project.stages)
+        .filter(([, stage]) => stage.strategy === 'blue-green')
+        .map(([stage]) => stage);
+      if (!DOCKER_SOCKET.test(host) && readWrite(volume) && blueGreen.length > 0) {
+        warnings.push({
+          path: at(`volumes.${index}`),
+          message:
+            `volume "${volume}" is mounted read-write and stage(s) ${blueGreen.join(', ')} deploy blue-green: ` +
+            'during a deploy the old and the new container run at once and both can write it; set strategy: recreate ' +
+            'on those stages if the app must be its only writer (SQLite, file locks), or mount it :ro',
         });
       }
     });

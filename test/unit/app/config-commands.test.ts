@@ -63,7 +63,7 @@ describe('check-config', () => {
         '    port: 8080',
         '    env_file: ../secrets/web.env',
         '    volumes: [/var/run/docker.sock:/var/run/docker.sock, /etc:/host-etc:ro, ./data:/data, cache:/cache]',
-        '    stages: { dev: { tag_pattern: "dev-*" } }',
+        '    stages: { dev: { tag_pattern: "dev-*", strategy: recreate } }',
         '  api:',
         '    image: 127.0.0.1:5000/acme/api',
         '    port: 8080',
@@ -85,6 +85,35 @@ describe('check-config', () => {
     );
     expect(out.stdout).toMatch(/projects\.web\.repository {2}no repository/);
     expect(out.stdout).not.toMatch(/volumes\.[23]|projects\.api/);
+  });
+
+  it('warns about a volume mounted read-write by a blue-green stage, naming the stages', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dw-check-'));
+    const file = join(dir, 'dw.yaml');
+    writeFileSync(
+      file,
+      [
+        'projects:',
+        '  gitea:',
+        '    image: 127.0.0.1:5000/acme/gitea',
+        '    port: 3000',
+        '    volumes: [./data:/data, ./conf:/etc/app:ro, cache:/cache:rw, /scratch]',
+        '    stages:',
+        '      dev: { tag_pattern: "dev-*" }',
+        '      prod: { tag_pattern: "v*", strategy: recreate }',
+        '      rel: { tag_pattern: "rc-*", strategy: blue-green }',
+      ].join('\n'),
+    );
+    const { out, io } = capture();
+    expect(await checkConfigCommand([file], io)).toBe(0);
+    expect(out.stdout).toContain('2 warning(s):');
+    expect(out.stdout).toMatch(
+      /projects\.gitea\.volumes\.0 {2}volume "\.\/data:\/data" is mounted read-write and stage\(s\) dev, rel deploy blue-green: .*set strategy: recreate/,
+    );
+    expect(out.stdout).toMatch(
+      /projects\.gitea\.volumes\.2 {2}volume "cache:\/cache:rw" is mounted read-write/,
+    );
+    expect(out.stdout).not.toMatch(/volumes\.[13]/);
   });
 
   it('exits 2 with usage when the file is not given', async () => {

@@ -268,6 +268,28 @@ describe('dashboard pages', () => {
     expect(await missing.text()).toContain('project &quot;nope&quot; is not in the app&#39;s config');
   });
 
+  it('says which strategy replaced a version and how long the site was down', async () => {
+    const { app, store } = appFixture();
+    const cookie = await login(app);
+    const intent = {
+      project: 'web',
+      stage: 'dev',
+      image: 'registry.test/web',
+      tag: 'dev-7',
+      trigger: 'ci',
+    } as const;
+    store.createDeploy({ id: 'r1', intent, status: 'queued', createdAt: '2026-01-01T00:00:00.000Z' });
+    store.updateDeploy('r1', { status: 'succeeded', strategy: 'recreate', downtimeMs: 1400 });
+    store.createDeploy({ id: 'b1', intent, status: 'queued', createdAt: '2026-01-01T00:01:00.000Z' });
+    store.updateDeploy('b1', { status: 'succeeded', strategy: 'blue-green' });
+    const details = await (await app.request('/deploys/r1', { headers: { cookie } })).text();
+    expect(details).toMatch(/<dt>Strategy<\/dt><dd>recreate, down 1\.4 s/);
+    const blueGreen = await (await app.request('/deploys/b1', { headers: { cookie } })).text();
+    expect(blueGreen).toMatch(/<dt>Strategy<\/dt><dd>blue-green<span class="muted"> \(no downtime\)/);
+    const history = await (await app.request('/projects/web', { headers: { cookie } })).text();
+    expect(history).toContain('recreate, down 1.4 s');
+  });
+
   it("lets the session cookie read a deploy's event stream", async () => {
     const { app, deploys } = appFixture({ autoRun: true });
     const cookie = await login(app);
