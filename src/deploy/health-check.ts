@@ -6,7 +6,8 @@ import type { ContainerDetails, DockerEngine } from '../docker/engine.js';
 export { detectReach, probeUrl, type Reach } from './probe-url.js';
 
 export interface HealthCheckOptions {
-  docker: DockerEngine;
+  /** What the checker asks of the runtime: the container's state, and its last log lines. */
+  docker: Pick<DockerEngine, 'inspectContainer' | 'containerLogs'>;
   containerId: string;
   /** What to probe, from probeUrl(). */
   url: string;

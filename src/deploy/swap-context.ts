@@ -2,16 +2,17 @@ import type { EngineDeps } from './engine-deps.js';
 import type { HealthConfig } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
 import type { DeployIntent, LiveVersion } from '../core/deploy-types.js';
-import type { ContainerDetails, DockerEngine } from '../docker/engine.js';
+import type { ContainerDetails } from '../docker/engine.js';
 import type { RouteSnapshot } from '../proxy/router.js';
 import type { DeployEventHub } from './deploy-events.js';
 import type { AfterPhaseHook } from './failpoint.js';
+import type { Runtime } from './ports.js';
 import type { DeployPlan, PullDecision } from './plan.js';
 import type { Reach } from './probe-url.js';
 
 /** What the health phase hands to the health checker (src/deploy/health-check.ts). */
 export interface HealthWaitOptions {
-  docker: DockerEngine;
+  docker: Pick<Runtime, 'inspectContainer' | 'containerLogs'>;
   containerId: string;
   url: string;
   health: HealthConfig;

@@ -158,6 +158,7 @@ export class FakeDockerEngine implements DockerEngine {
   exitContainer(idOrName: string, exitCode: number): void {
     const { details } = this.container(idOrName);
     Object.assign(details, { state: 'exited', exitCode, finishedAt: this.clock.now().toISOString() });
+    delete details.hostPort;
     this.emit(details, 'die', String(exitCode));
   }
 
@@ -250,8 +251,6 @@ export class FakeDockerEngine implements DockerEngine {
     }
     if (!this.images.has(spec.image))
       throw new ExternalError('docker', `no such image ${spec.image}: pull it first`);
-    if (!this.networks.has(spec.network))
-      throw new ExternalError('docker', `network ${spec.network} not found`);
     const container = this.buildContainer(spec);
     this.containers.set(container.details.id, container);
     return structuredClone(container.details);
@@ -261,6 +260,15 @@ export class FakeDockerEngine implements DockerEngine {
     this.enter('startContainer', id, signal);
     const container = this.mustFind(id);
     const { details } = container;
+    // Like the engine, the network is looked up when the container starts, not when it is created.
+    if (!this.networks.has(container.spec.network))
+      throw new ExternalError(
+        'docker',
+        `start container ${id}: network ${container.spec.network} not found`,
+        {
+          status: 404,
+        },
+      );
     if (details.state !== 'running') {
       Object.assign(details, { state: 'running', startedAt: this.clock.now().toISOString() });
       delete details.exitCode;
@@ -279,6 +287,8 @@ export class FakeDockerEngine implements DockerEngine {
     const { details } = this.mustFind(id);
     if (details.state !== 'running' && details.state !== 'restarting') return;
     Object.assign(details, { state: 'exited', exitCode: 0, finishedAt: this.clock.now().toISOString() });
+    // The engine drops a stopped container's port bindings; a start publishes it anew.
+    delete details.hostPort;
     this.emit(details, 'die', '0');
     this.emit(details, 'stop');
   }

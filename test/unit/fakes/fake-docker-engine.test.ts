@@ -32,9 +32,10 @@ describe('FakeDockerEngine', () => {
     await docker.pullImage('registry.test/web@sha256:aaa');
     expect((await docker.inspectImage('registry.test/web@sha256:aaa'))?.exposedPorts).toEqual([8080]);
 
-    await expect(docker.createContainer(spec('dw-web-dev-v1'))).rejects.toThrow(/network dw/);
-    await docker.ensureNetwork('dw');
+    // As on the engine (test/contract), a missing network fails the start, not the create.
     const created = await docker.createContainer(spec('dw-web-dev-v1'));
+    await expect(docker.startContainer(created.id)).rejects.toThrow(/network dw/);
+    await docker.ensureNetwork('dw');
     await expect(docker.createContainer(spec('dw-web-dev-v1'))).rejects.toThrow(/already in use/);
 
     await docker.startContainer(created.id);
@@ -44,6 +45,7 @@ describe('FakeDockerEngine', () => {
 
     await docker.stopContainer(created.id);
     expect((await docker.inspectContainer(created.id))?.state).toBe('exited');
+    expect((await docker.inspectContainer(created.id))?.hostPort).toBeUndefined();
     await docker.removeContainer(created.id);
     await docker.removeContainer(created.id);
     expect(await docker.inspectContainer(created.id)).toBeUndefined();
