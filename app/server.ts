@@ -19,6 +19,7 @@ import { noProxyRouter, type ProxyRouter } from '../src/proxy/router.js';
 import { openSqliteStore } from '../src/store/sqlite-store.js';
 import type { Store } from '../src/store/store.js';
 import { createApp } from './create-app.js';
+import type { StartupState } from './http/app-env.js';
 import { createBackgroundTasks } from './http/background-tasks.js';
 import { errorMessage } from '../src/core/errors.js';
 import { createDeployReporter } from '../src/forge/deploy-reporter.js';
@@ -92,7 +93,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
 
   const router: ProxyRouter = config.global.npm
-    ? createNpmRouter({ loaded, store, logger: logger.child({ component: 'npm' }) })
+    ? createNpmRouter({ loaded, instanceId, clock, logger: logger.child({ component: 'npm' }) })
     : noProxyRouter;
   const reach = await resolveReach(config.global.docker.reach, docker);
   const afterPhase =
@@ -107,10 +108,26 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     logger: logger.child({ component: 'forge' }),
   });
   const notifier = createNotifier({ loaded, clock, logger: logger.child({ component: 'notify' }) });
-  const routes = createRouteKeeper({ loaded, docker, store, router, clock, logger, instanceId });
+  const routes = createRouteKeeper(
+    { loaded, docker, store, router, clock, logger, instanceId },
+    { checkIntervalMs: (config.global.npm?.route_check_seconds ?? 0) * 1000 },
+  );
   const observers = [metrics, reporter, notifier, routes];
   // Sends what the last run left in the outbox, and what reconcile reports below.
   reporter.start();
+  // Reconcile lists the deploys a crash left before anything awaits, so requests that arrive
+  // while it repairs (stopping a container can take its stop timeout) are queued, not undone.
+  let startup: StartupState = 'reconciling';
+  const reconciled = reconcile({ loaded, docker, store, router, clock, logger, instanceId, observers }).then(
+    (summary) => {
+      logger.info('reconciled', { ...summary });
+      startup = 'ready';
+    },
+    (error: unknown) => {
+      logger.error('reconcile failed; deploys go ahead, check the stages', { error: errorMessage(error) });
+      startup = 'reconcile-failed';
+    },
+  );
   const deployer = createDeployer({
     loaded,
     docker,
@@ -121,15 +138,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     instanceId,
     reach,
     observers,
+    ready: reconciled,
     ...afterPhase,
   });
-  const summary = await reconcile({ loaded, docker, store, router, clock, logger, instanceId, observers });
-  logger.info('reconciled', { ...summary });
-  await findOrphans({ config, docker, instanceId, logger }).catch((error: unknown) =>
-    logger.warn('could not look for orphaned containers', { error: errorMessage(error) }),
-  );
-
-  routes.start();
 
   const registry = createRegistryClient({ clock, logger: logger.child({ component: 'registry' }) });
   const poller = createPoller({
@@ -146,7 +157,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     'Failed registry polls in a row, per project',
     () => poller.status().map((s) => ({ labels: { project: s.project }, value: s.consecutiveFailures })),
   );
-  poller.start();
 
   const tasks = createBackgroundTasks();
   const app = createApp({
@@ -161,6 +171,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     tasks,
     postReply: (project, pr, commentId, body) => reporter.reply(project, pr, commentId, body),
     onRegistryPush: (push) => tasks.add(poller.onRegistryPush(push)),
+    startup: () => startup,
   });
   const { host, port } = config.global.listen;
   const server = await new Promise<ReturnType<typeof serve>>((resolveListen) => {
@@ -175,6 +186,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     projects: Object.keys(config.projects).length,
     proxy: config.global.npm ? 'nginx-proxy-manager' : 'none',
   });
+  const started = reconciled.then(async () => {
+    await findOrphans({ config, docker, instanceId, logger }).catch((error: unknown) =>
+      logger.warn('could not look for orphaned containers', { error: errorMessage(error) }),
+    );
+    routes.start();
+    poller.start();
+  });
 
   let closing: Promise<void> | undefined;
   return {
@@ -183,6 +201,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     store,
     close: () =>
       (closing ??= (async () => {
+        await started;
         await poller.stop();
         await routes.stop();
         await deployer.shutdown(config.global.shutdown_timeout_seconds * 1000);

@@ -58,7 +58,7 @@ export async function trafficBench(): Promise<string> {
     };
     const secrets = { NPM_PASSWORD };
     const probe = benchDeployer(config, { store, secrets });
-    const router = createNpmRouter({ loaded: probe.loaded, store, logger: silentLogger });
+    const router = createNpmRouter({ loaded: probe.loaded, instanceId: benchInstance, logger: silentLogger });
     const bench = benchDeployer(config, { router, store, secrets });
     const domain = stageDomain(bench.loaded.config, 'web', 'dev');
 

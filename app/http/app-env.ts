@@ -41,11 +41,16 @@ export interface AppDeps {
   throttle: LoginThrottle;
   /** The client address of a request (global.trusted_proxies decides when X-Forwarded-For counts). */
   clientOf: (c: Context) => string;
+  /** Where start-up stands: deploys wait while reconcile repairs what a crash left; default ready. */
+  startup?: () => StartupState;
 }
 
 /** What createApp takes: AppDeps, with the throttle and the client address filled in when absent. */
 export type AppOptions = Omit<AppDeps, 'throttle' | 'clientOf'> &
   Partial<Pick<AppDeps, 'throttle' | 'clientOf'>>;
+
+/** Start-up as /healthz reports it: reconcile still running, done, or failed (logged). */
+export type StartupState = 'reconciling' | 'ready' | 'reconcile-failed';
 
 /** Hono environment: routes add the deploy id, project and stage to the request's log line. */
 export interface AppEnv {

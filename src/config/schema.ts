@@ -113,6 +113,27 @@ export const npmSchema = z
       .describe(
         'Take over a proxy host that a person created for the same domain (otherwise the deploy refuses)',
       ),
+    probe_url: z
+      .url()
+      .optional()
+      .describe(
+        "NPM's HTTP (or HTTPS) port as docker-watcher reaches it, e.g. http://npm:80; the switch then waits until a request there for the stage's domain reaches the new container",
+      ),
+    live_timeout_seconds: z
+      .number()
+      .positive()
+      .max(300)
+      .default(15)
+      .describe(
+        'How long the switch waits for NPM to report the host online (and, with probe_url, for the proxy to serve the new container) before it fails and puts the old target back',
+      ),
+    route_check_seconds: z
+      .number()
+      .min(0)
+      .default(30)
+      .describe(
+        "How often each live stage's proxy host is checked and re-created when it is missing (a host already right gets no write); 0 turns the checks off",
+      ),
   })
   .describe(
     'Nginx Proxy Manager; leave out to deploy without a proxy (containers reachable by published port)',

@@ -15,6 +15,7 @@ import {
   pullDecision,
 } from './plan.js';
 import { probeUrl } from './probe-url.js';
+import { stageRouteTarget } from './route-target.js';
 import { pullCredentials } from './pull-credentials.js';
 import type { SwapDeps, SwapState } from './swap-context.js';
 import { stopPrevious } from './stop-previous.js';
@@ -167,14 +168,11 @@ export const SWAP_STEPS: Record<(typeof PHASES)[number], Step> = {
   async switch(deps, state, signal) {
     const container = mustHaveContainer(state, 'switch');
     const { project, stage } = state.intent;
-    const { projectConfig } = findStage(deps.loaded.config, project, stage);
-    const domain = stageDomain(deps.loaded.config, project, stage);
-    const hostPort = container.hostPort === undefined ? {} : { hostPort: container.hostPort };
-    state.snapshot = await deps.router.switchTo(
-      { project, stage, domain, containerName: container.name, port: projectConfig.port, ...hostPort },
-      signal,
-    );
+    const target = stageRouteTarget(deps.loaded.config, project, stage, container);
+    state.snapshot = await deps.router.switchTo(target, signal);
     deps.store.updateDeploy(state.deployId, { proxyBefore: state.snapshot });
+    // NPM answers before nginx serves the change: the deploy is live once the proxy serves it.
+    log(deps, state, await deps.router.confirm(target, signal));
   },
 
   async persist(deps, state) {

@@ -14,6 +14,8 @@ export interface RouteTarget {
   port: number;
   /** Port published on the Docker host. */
   hostPort?: number;
+  /** The container's health path; a proxy that can probe the route asks it through the proxy. */
+  healthPath?: string;
 }
 
 /**
@@ -32,6 +34,11 @@ export interface ProxyRouter {
   restore(snapshot: RouteSnapshot, signal?: AbortSignal): Promise<void>;
   /** Removes the route of a domain if docker-watcher owns it; returns whether it did. */
   remove(domain: string, signal?: AbortSignal): Promise<boolean>;
+  /**
+   * After switchTo: waits (bounded) until the proxy serves the target, and resolves a line for
+   * the deploy log; rejects when the proxy cannot serve it (the switch then fails and is undone).
+   */
+  confirm(target: RouteTarget, signal?: AbortSignal): Promise<string>;
 }
 
 /** Router for set-ups without a proxy: traffic reaches containers through their published ports. */
@@ -39,4 +46,5 @@ export const noProxyRouter: ProxyRouter = {
   switchTo: async (target) => ({ domain: target.domain }),
   restore: async () => {},
   remove: async () => false,
+  confirm: async () => 'no proxy: the container is reached at its published port',
 };

@@ -1,3 +1,4 @@
+import type { StartupState } from '../../app/http/app-env.js';
 import type { LoadedConfig } from '../../src/config/loaded-config.js';
 import { configSchema, type ConfigInput } from '../../src/config/schema.js';
 import type { Clock } from '../../src/core/clock.js';
@@ -46,6 +47,7 @@ export function appFixture(
     secrets?: Record<string, string>;
     storePath?: string;
     heartbeatMs?: number;
+    startup?: () => StartupState;
   } = {},
 ): AppFixture {
   const config = configSchema.parse(TEST_CONFIG);
@@ -69,6 +71,7 @@ export function appFixture(
     logger: options.logger ?? silentLogger,
     version: { version: '0.0.0-test' },
     ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
+    ...(options.startup ? { startup: options.startup } : {}),
   });
   return { app, deploys, store };
 }

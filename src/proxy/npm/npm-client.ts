@@ -1,12 +1,20 @@
 import type { Clock } from '../../core/clock.js';
 import { ExternalError } from '../../core/errors.js';
 import { findCoveringCertificate, findHostForDomain } from './npm-matching.js';
-import { createNpmSession, npmErrorMessage, type NpmSession, type NpmSessionOptions } from './npm-session.js';
+import {
+  createNpmSession,
+  npmErrorMessage,
+  NpmTokenRefusedError,
+  type NpmSession,
+  type NpmSessionOptions,
+} from './npm-session.js';
 import type { NpmCertificate, NpmProxyHost, NpmProxyHostInput } from './npm-types.js';
 
 /** The Nginx Proxy Manager operations docker-watcher needs. */
 export interface NpmClient {
   listProxyHosts(signal?: AbortSignal): Promise<NpmProxyHost[]>;
+  /** One host as NPM has it now (with nginx_online/nginx_err in meta once NPM configured it). */
+  getProxyHost(id: number, signal?: AbortSignal): Promise<NpmProxyHost>;
   /** The proxy host serving `domain`, if any. */
   findProxyHost(domain: string, signal?: AbortSignal): Promise<NpmProxyHost | undefined>;
   createProxyHost(body: NpmProxyHostInput, signal?: AbortSignal): Promise<NpmProxyHost>;
@@ -55,7 +63,7 @@ export function createNpmClient(
         );
         if (res.status < 500) throw failure;
       } catch (error) {
-        if (!(error instanceof ExternalError)) throw error;
+        if (!(error instanceof ExternalError) || error instanceof NpmTokenRefusedError) throw error;
         if (error.status !== undefined && error.status < 500) throw error;
         failure =
           error.status === undefined
@@ -76,6 +84,15 @@ export function createNpmClient(
   return {
     listProxyHosts,
     listCertificates,
+    async getProxyHost(id, signal) {
+      return (await call(
+        'GET',
+        `/nginx/proxy-hosts/${id}`,
+        `read proxy host ${id}`,
+        undefined,
+        signal,
+      )) as NpmProxyHost;
+    },
     async findProxyHost(domain, signal) {
       return findHostForDomain(await listProxyHosts(signal), domain);
     },

@@ -41,6 +41,25 @@ export function npmErrorMessage(body: unknown): string | undefined {
   return typeof message === 'string' ? message : undefined;
 }
 
+/**
+ * Whether an answer means "this token is no good". NPM v2.15.1 never says 401 or 403 for it: a
+ * token signed by keys it no longer has (its keys.json was lost) or a malformed one gets
+ * 500 "Internal Error", an expired one 400 "Token has expired". Other versions send 401/403.
+ */
+export function isTokenRefusal(res: NpmResponse): boolean {
+  if (res.status === 401 || res.status === 403) return true;
+  const message = npmErrorMessage(res.body);
+  return (
+    (res.status === 500 && message === 'Internal Error') ||
+    (res.status === 400 && message === 'Token has expired')
+  );
+}
+
+/** NPM refused a token it had just issued: the phase fails, naming what to check. */
+export class NpmTokenRefusedError extends ExternalError {
+  override name = 'NpmTokenRefusedError';
+}
+
 /** Creates an NPM session; nothing is sent until the first request. */
 export function createNpmSession(options: NpmSessionOptions): NpmSession {
   const base = options.url.replace(/\/+$/, '').replace(/\/api$/, '') + '/api';
@@ -151,12 +170,22 @@ export function createNpmSession(options: NpmSessionOptions): NpmSession {
     async send(method, path, body, signal) {
       const used = await validToken(signal);
       const res = await raw(method, path, body, used.value, signal);
-      if (res.status !== 401 && res.status !== 403) return res;
-      // The token may have been revoked or the signing keys rotated: log in once more and retry.
-      options.logger.info('NPM refused the token; logging in again', { status: res.status, path });
+      if (!isTokenRefusal(res)) return res;
+      // Keys rotated, token expired early or revoked: log in once more and retry once.
+      options.logger.info('NPM refused the token; logging in again', {
+        status: res.status,
+        path,
+        error: npmErrorMessage(res.body),
+      });
       const fresh =
         token === used || token === undefined ? await obtain(() => login(signal)) : await validToken(signal);
-      return raw(method, path, body, fresh.value, signal);
+      const again = await raw(method, path, body, fresh.value, signal);
+      if (!isTokenRefusal(again)) return again;
+      throw new NpmTokenRefusedError(
+        'npm',
+        `Nginx Proxy Manager refused the token it had just issued to ${options.email} (${method} /api${path}: ${again.status} ${npmErrorMessage(again.body) ?? 'no message'}); check NPM's logs, that global.npm.url points at NPM itself and that the user may manage proxy hosts`,
+        { status: again.status },
+      );
     },
     async close() {
       await agent.close();
