@@ -172,6 +172,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     postReply: (project, pr, commentId, body) => reporter.reply(project, pr, commentId, body),
     onRegistryPush: (push) => tasks.add(poller.onRegistryPush(push)),
     startup: () => startup,
+    certificateOf: (domain) => router.certificateStatus?.(domain),
   });
   const { host, port } = config.global.listen;
   const server = await new Promise<ReturnType<typeof serve>>((resolveListen) => {

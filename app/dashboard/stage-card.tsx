@@ -1,6 +1,7 @@
 import { ActionForm, paths, StatusBadge, When } from './components.js';
 import { safeHref, shortDigest } from './format.js';
 import type { PageView } from './layout.js';
+import type { CertificateStatus } from '../../src/proxy/router.js';
 import type { StageView } from './stage-view.js';
 
 /** One stage at a glance: live version, link, last deploy, waiting approvals, roll back. */
@@ -41,6 +42,7 @@ export function StageCard(props: { stage: StageView; view: PageView & { csrf: st
       <div class="muted">
         {href ? <a href={href}>{href}</a> : stage.domain} · tags <code>{stage.tagPattern}</code>
       </div>
+      {stage.certificate && <CertificateLine status={stage.certificate} now={view.now} />}
       {last && (
         <div>
           {last.intent.trigger === 'teardown' ? 'torn down' : 'last deploy'}{' '}
@@ -60,5 +62,22 @@ export function StageCard(props: { stage: StageView; view: PageView & { csrf: st
         />
       )}
     </section>
+  );
+}
+
+/** Where the Let's Encrypt certificate docker-watcher asked NPM for stands. */
+function CertificateLine(props: { status: CertificateStatus; now: Date }) {
+  const { status } = props;
+  if (status.state === 'issued') {
+    return <div class="muted">certificate #{status.certificateId} issued by Let's Encrypt</div>;
+  }
+  if (status.state === 'requesting') {
+    return <div class="muted">certificate requested from Let's Encrypt; HTTP until NPM has it</div>;
+  }
+  return (
+    <div class="attention" data-certificate="failed">
+      certificate request failed ({status.attempts} {status.attempts === 1 ? 'try' : 'tries'}): {status.error}
+      ; HTTP meanwhile, next try <When iso={status.retryAt} now={props.now} />
+    </div>
   );
 }

@@ -23,7 +23,7 @@ export function registerStageRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
         loadStageLog(deps, project, stage),
       ]);
       const view = pageView(c, deps, session);
-      const stageState = stageView(deps.loaded.config, deps.store, project, stage);
+      const stageState = stageView(deps.loaded.config, deps.store, project, stage, deps.certificateOf);
       return sendPage(c, <StagePage stage={stageState} usage={usage} log={log} view={view} />);
     }),
   );

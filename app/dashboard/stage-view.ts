@@ -2,6 +2,7 @@ import { stageDomain } from '../../src/config/domains.js';
 import type { DeployRecord, LiveVersion } from '../../src/core/deploy-types.js';
 import type { Store } from '../../src/store/store.js';
 import type { Config } from '../../src/config/schema.js';
+import type { CertificateStatus } from '../../src/proxy/router.js';
 
 /** What the dashboard shows of one stage. */
 export interface StageView {
@@ -16,21 +17,32 @@ export interface StageView {
   awaiting: DeployRecord[];
   /** Whether a succeeded deploy other than the live one exists to roll back to. */
   canRollBack: boolean;
+  /** The certificate docker-watcher asked NPM for (certificate: request), if it asked. */
+  certificate?: CertificateStatus;
 }
 
 /** Reads a stage's live version, last deploy and waiting approvals from the store. */
-export function stageView(config: Config, store: Store, project: string, stage: string): StageView {
+export function stageView(
+  config: Config,
+  store: Store,
+  project: string,
+  stage: string,
+  certificateOf?: (domain: string) => CertificateStatus | undefined,
+): StageView {
   const stageConfig = config.projects[project]!.stages[stage]!;
   const live = store.getLive(project, stage);
   const lastDeploy = store.listDeploys({ project, stage, limit: 1 })[0];
   const awaiting = store.listDeploys({ project, stage, status: ['awaiting_approval'], limit: 20 });
   const succeeded = store.listDeploys({ project, stage, status: ['succeeded'], limit: 3 });
   const liveUrl = live ? store.getDeploy(live.deployId)?.url : undefined;
+  const domain = stageDomain(config, project, stage);
+  const certificate = certificateOf?.(domain);
   return {
     project,
     stage,
     tagPattern: stageConfig.tag_pattern,
-    domain: stageDomain(config, project, stage),
+    domain,
+    ...(certificate ? { certificate } : {}),
     ...(live ? { live } : {}),
     ...(liveUrl ? { liveUrl } : {}),
     ...(lastDeploy ? { lastDeploy } : {}),

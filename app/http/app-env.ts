@@ -4,6 +4,7 @@ import type { Clock } from '../../src/core/clock.js';
 import type { DeployService } from '../../src/deploy/deploy-service.js';
 import type { LogFields, Logger } from '../../src/log/logger.js';
 import type { Metrics } from '../../src/metrics/metrics.js';
+import type { CertificateStatus } from '../../src/proxy/router.js';
 import type { Store } from '../../src/store/store.js';
 import type { StageOps } from '../../src/ops/stage-ops.js';
 import type { ProjectForge } from '../../src/forge/forge-for.js';
@@ -41,6 +42,8 @@ export interface AppDeps {
   throttle: LoginThrottle;
   /** The client address of a request (global.trusted_proxies decides when X-Forwarded-For counts). */
   clientOf: (c: Context) => string;
+  /** The certificate the proxy asked for a domain (NPM with certificate: request), for the dashboard. */
+  certificateOf?: (domain: string) => CertificateStatus | undefined;
   /** Where start-up stands: deploys wait while reconcile repairs what a crash left; default ready. */
   startup?: () => StartupState;
 }

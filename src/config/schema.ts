@@ -98,10 +98,40 @@ export const npmSchema = z
       .optional()
       .describe('With forward: host, the address NPM uses to reach the Docker host'),
     certificate: z
-      .union([z.literal('auto'), z.literal('none'), z.int().positive()])
+      .union([z.literal('auto'), z.literal('none'), z.literal('request'), z.int().positive()])
       .default('auto')
       .describe(
-        '`auto`: an existing certificate that covers the domain (wildcards too); `none`; or a certificate id',
+        "`auto`: an existing certificate that covers the domain (wildcards too); `request`: the same, and when none covers it NPM is asked for a Let's Encrypt certificate in the background (HTTP until NPM has it); `none`; or a certificate id",
+      ),
+    certificate_dns: z
+      .strictObject({
+        provider: z
+          .string()
+          .min(1)
+          .describe(
+            "NPM's name of the DNS provider, e.g. cloudflare (GET /api/nginx/certificates/dns-providers)",
+          ),
+        credentials_env: envName.describe(
+          "Environment variable holding the provider's credentials file content, e.g. dns_cloudflare_api_token=...",
+        ),
+        propagation_seconds: z
+          .int()
+          .min(0)
+          .max(3600)
+          .optional()
+          .describe('Seconds certbot waits for the DNS record to propagate'),
+      })
+      .optional()
+      .describe(
+        'With certificate: request, ask for the certificate with a DNS challenge through this provider; left out: the HTTP challenge (the domain must reach NPM on port 80)',
+      ),
+    certificate_retry_seconds: z
+      .number()
+      .positive()
+      .max(86_400)
+      .default(300)
+      .describe(
+        'With certificate: request, the pause before a failed certificate request is sent again; it doubles after each failure, up to 6 hours',
       ),
     ssl_forced: z.boolean().default(true).describe('Redirect HTTP to HTTPS when a certificate is set'),
     http2: z.boolean().default(true).describe('HTTP/2 support when a certificate is set'),

@@ -27,6 +27,12 @@ export interface RouteSnapshot {
   state?: unknown;
 }
 
+/** Where a certificate the router asked for stands (`global.npm.certificate: request`). */
+export type CertificateStatus =
+  | { state: 'requesting'; since: string; attempts: number }
+  | { state: 'issued'; certificateId: number; attempts: number }
+  | { state: 'failed'; error: string; attempts: number; retryAt: string };
+
 export interface ProxyRouter {
   /** Points the domain at the target; returns what it was before. */
   switchTo(target: RouteTarget, signal?: AbortSignal): Promise<RouteSnapshot>;
@@ -39,6 +45,8 @@ export interface ProxyRouter {
    * the deploy log; rejects when the proxy cannot serve it (the switch then fails and is undone).
    */
   confirm(target: RouteTarget, signal?: AbortSignal): Promise<string>;
+  /** The certificate the router asked for the domain, if it asked for one. */
+  certificateStatus?(domain: string): CertificateStatus | undefined;
 }
 
 /** Router for set-ups without a proxy: traffic reaches containers through their published ports. */

@@ -26,8 +26,26 @@ export interface NpmResponse {
 
 /** Sends authenticated JSON requests to NPM, logging in, refreshing and re-logging in as needed. */
 export interface NpmSession {
-  send(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<NpmResponse>;
+  send(
+    method: string,
+    path: string,
+    body: unknown,
+    signal?: AbortSignal,
+    options?: NpmSendOptions,
+  ): Promise<NpmResponse>;
   close(): Promise<void>;
+}
+
+/** Per-request overrides of a session's defaults. */
+export interface NpmSendOptions {
+  /** This request's timeout instead of the session's (a certificate request waits for certbot). */
+  timeoutMs?: number;
+  /**
+   * Whether a token refusal is answered with a re-login and one retry (default true). A request
+   * whose own failure NPM reports as 500 "Internal Error" (certbot failing) sets it to false and
+   * proves the token with a cheap request first.
+   */
+  relogin?: boolean;
 }
 
 interface Token {
@@ -75,8 +93,9 @@ export function createNpmSession(options: NpmSessionOptions): NpmSession {
     body: unknown,
     bearer: string | undefined,
     signal?: AbortSignal,
+    waitMs = timeoutMs,
   ) => {
-    const timeout = AbortSignal.timeout(timeoutMs);
+    const timeout = AbortSignal.timeout(waitMs);
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
     const headers: Record<string, string> = { accept: 'application/json' };
     if (bearer) headers.authorization = `Bearer ${bearer}`;
@@ -93,7 +112,7 @@ export function createNpmSession(options: NpmSessionOptions): NpmSession {
       return { status: res.statusCode, body: text ? parseJson(text) : undefined };
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
-      const why = timeout.aborted ? `no answer within ${timeoutMs} ms` : errorMessage(error);
+      const why = timeout.aborted ? `no answer within ${waitMs} ms` : errorMessage(error);
       throw new ExternalError(
         'npm',
         `cannot reach Nginx Proxy Manager at ${base} (${method} ${path}: ${why}); check global.npm.url and that NPM is running`,
@@ -167,10 +186,10 @@ export function createNpmSession(options: NpmSessionOptions): NpmSession {
   };
 
   return {
-    async send(method, path, body, signal) {
+    async send(method, path, body, signal, sendOptions = {}) {
       const used = await validToken(signal);
-      const res = await raw(method, path, body, used.value, signal);
-      if (!isTokenRefusal(res)) return res;
+      const res = await raw(method, path, body, used.value, signal, sendOptions.timeoutMs);
+      if (sendOptions.relogin === false || !isTokenRefusal(res)) return res;
       // Keys rotated, token expired early or revoked: log in once more and retry once.
       options.logger.info('NPM refused the token; logging in again', {
         status: res.status,

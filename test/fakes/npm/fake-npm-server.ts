@@ -25,6 +25,8 @@ export interface FakeNpmOptions {
   nginx?: { stage(sites: NginxSite[], lagMs: number): Promise<StagedConfig> };
   /** Range of the delay between NPM's answer and nginx serving the change; default 50-130 ms (measured). */
   reloadLagMs?: readonly [number, number];
+  /** How long a Let's Encrypt request (certbot) takes before NPM answers; default 300 ms. */
+  certbotMs?: number;
 }
 
 export interface FakeNpmRequest {
@@ -44,6 +46,12 @@ class HttpError extends Error {
   ) {
     super(message);
   }
+}
+
+interface CertificateBody {
+  provider: FakeCertificate['provider'];
+  domain_names?: string[];
+  meta?: Record<string, unknown>;
 }
 
 let sharedSpec: NpmSpec | undefined;
@@ -69,12 +77,16 @@ export async function startFakeNpm(options: FakeNpmOptions = {}) {
   let delayMs = 0;
   let failures = 0;
   let tokenRefusals = 0;
+  let certbotMs = options.certbotMs ?? 300;
+  let certbotFailures = 0;
+  /** Hosts NPM took out of nginx while certbot runs for their domains. */
+  const takenOut = new Set<number>();
 
   const [lagMin, lagMax] = options.reloadLagMs ?? [50, 130];
   const reloads = new Set<Promise<void>>();
   const sitesOf = (rows: FakeProxyHost[]): NginxSite[] =>
     rows
-      .filter((h) => h.enabled)
+      .filter((h) => h.enabled && !takenOut.has(h.id))
       .map((h) => ({
         id: h.id,
         serverNames: h.domain_names,
@@ -169,6 +181,13 @@ export async function startFakeNpm(options: FakeNpmOptions = {}) {
         return [200, true];
       case 'getCertificates':
         return [200, [...certificates.values()]];
+      case 'getCertificate': {
+        const cert = certificates.get(Number(op.params.certID));
+        if (!cert) throw new HttpError(404, `Item Not Found - ${op.params.certID}`);
+        return [200, cert];
+      }
+      case 'createCertificate':
+        return createCertificate(body as CertificateBody);
       default:
         throw new HttpError(501, `the fake NPM does not implement ${op.operationId}`);
     }
@@ -197,6 +216,51 @@ export async function startFakeNpm(options: FakeNpmOptions = {}) {
       throw new HttpError(400, result.error, { name: 'TokenExpiredError', message: 'jwt expired' });
     if (result.error === 'invalid token') throw new HttpError(403, 'Permission Denied');
     throw new HttpError(500, 'Internal Error');
+  };
+
+  /**
+   * As NPM v2.15.1's internalCertificate.create: the row is inserted first (listed at once, its
+   * expires_on the time of the request), the hosts using the domains are taken out of nginx
+   * while certbot runs, and the answer comes when certbot is done: 201 with the certificate, or
+   * 500 "Internal Error" with the row left behind (NPM does not delete it).
+   */
+  const createCertificate = async (data: CertificateBody): Promise<[number, unknown]> => {
+    const letsencrypt = data.provider === 'letsencrypt';
+    const domains = data.domain_names ?? [];
+    const cert = newCertificateRow(nextCertId++, {
+      provider: data.provider,
+      domain_names: [...domains].sort(),
+      ...(letsencrypt ? { nice_name: domains.join(', ') } : {}),
+      expires_on: new Date().toISOString(),
+      ...(data.meta ? { meta: data.meta } : {}),
+    });
+    certificates.set(cert.id, cert);
+    if (!letsencrypt) return [201, cert];
+    // As internalHost.getHostsWithDomains then disableInUseHosts: the hosts that exist now. A
+    // host created while certbot runs is not taken out (and wins over NPM's temporary
+    // letsencrypt request config, which nginx includes after the proxy hosts).
+    const lower = new Set(domains.map((d) => d.toLowerCase()));
+    const inUse = [...hosts.values()].filter((h) => h.domain_names.some((d) => lower.has(d.toLowerCase())));
+    for (const h of inUse) takenOut.add(h.id);
+    if (inUse.length > 0) await configureNginx();
+    let failed = certbotFailures > 0;
+    if (failed) certbotFailures--;
+    if (data.meta?.dns_challenge === true && !data.meta.dns_provider_credentials) failed = true;
+    await new Promise((r) => setTimeout(r, certbotMs));
+    for (const h of inUse) takenOut.delete(h.id);
+    if (inUse.length > 0) await configureNginx();
+    if (failed) throw new HttpError(500, 'Internal Error');
+    const to = Date.now() + 90 * 86_400_000;
+    cert.expires_on = new Date(to).toISOString();
+    cert.meta = {
+      ...cert.meta,
+      letsencrypt_certificate: {
+        cn: domains[0],
+        issuer: "C = US, O = Let's Encrypt, CN = E5",
+        dates: { from: Math.floor(Date.now() / 1000), to: Math.floor(to / 1000) },
+      },
+    };
+    return [201, cert];
   };
 
   const serve = async (req: IncomingMessage, res: ServerResponse) => {
@@ -310,6 +374,11 @@ export async function startFakeNpm(options: FakeNpmOptions = {}) {
     setDown: (value: boolean) => void (down = value),
     setDelay: (ms: number) => void (delayMs = ms),
     failNext: (count: number) => void (failures = count),
+    certificates: () => [...certificates.values()],
+    /** How long the next Let's Encrypt requests take (certbot), in ms. */
+    setCertbotMs: (ms: number) => void (certbotMs = ms),
+    /** The next `count` Let's Encrypt requests fail as certbot does (500 "Internal Error"). */
+    failCertbotNext: (count: number) => void (certbotFailures = count),
     /** The next `count` authenticated requests are refused as with unknown keys (500 "Internal Error"). */
     refuseTokensNext: (count: number) => void (tokenRefusals = count),
     async close() {

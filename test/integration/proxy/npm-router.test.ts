@@ -454,6 +454,108 @@ describe('NPM router against the spec-validating fake and a real nginx', () => {
     npm.rejections.length = 0;
   });
 
+  const waitForCertificate = async (router: ProxyRouter, domain: string, state: string) => {
+    const deadline = Date.now() + 10_000;
+    while (router.certificateStatus?.(domain)?.state !== state) {
+      if (Date.now() > deadline) throw new Error(`certificate of ${domain} never ${state}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return router.certificateStatus(domain)!;
+  };
+
+  it('certificate: request asks NPM for one before creating a new host; the deploy never waits for certbot', async () => {
+    const { router } = setup({ certificate: 'request', probe_url: `http://127.0.0.1:${nginx.port}` });
+    const domain = 'cert-new.example.test';
+    npm.setCertbotMs(4_000);
+    try {
+      const started = Date.now();
+      await router.switchTo(target(domain, blue));
+      const line = await router.confirm(target(domain, blue));
+      const tookMs = Date.now() - started;
+      expect(tookMs, 'switch and confirm do not wait for certbot').toBeLessThan(3_000);
+      expect(line).toMatch(
+        /^live through the proxy .*; certificate: none covers cert-new\.example\.test; asked NPM for a Let's Encrypt certificate in the background \(HTTP until NPM has it\)$/,
+      );
+      expect(router.certificateStatus?.(domain)).toMatchObject({ state: 'requesting', attempts: 1 });
+      // NPM lists the request's row at once (expired until certbot is done).
+      expect(npm.certificates().filter((c) => c.domain_names.includes(domain))).toHaveLength(1);
+      // The request came before the host: NPM did not take it out of nginx while certbot runs.
+      const traffic = startTraffic(nginx.port, domain, { concurrency: 2 });
+      const issued = await waitForCertificate(router, domain, 'issued');
+      const report = await traffic.stop();
+      expect(report.failures).toEqual([]);
+      expect(new Set(report.bodies)).toEqual(new Set(['blue']));
+      expect(issued).toMatchObject({ state: 'issued', attempts: 1 });
+      const request = npm.requests.find((r) => r.operationId === 'createCertificate');
+      expect(request?.body).toEqual({
+        provider: 'letsencrypt',
+        domain_names: [domain],
+        meta: { dns_challenge: false },
+      });
+      const deadline = Date.now() + 5_000;
+      const host = () => npm.hosts().find((h) => h.domain_names.includes(domain))!;
+      while (host().certificate_id === 0 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(host()).toMatchObject({
+        certificate_id: issued.state === 'issued' ? issued.certificateId : -1,
+        ssl_forced: true,
+        http2_support: true,
+        forward_port: blue.port,
+      });
+      expect(await bodyAt(domain)).toBe('blue');
+      // Steady again: the next switch to the same target finds the certificate and writes nothing.
+      const writes = npm.requests.filter((r) => r.method === 'PUT').length;
+      await router.switchTo(target(domain, blue));
+      expect(npm.requests.filter((r) => r.method === 'PUT').length).toBe(writes);
+    } finally {
+      npm.setCertbotMs(300);
+    }
+  });
+
+  it('a failed certificate request leaves the site on HTTP and is sent again after certificate_retry_seconds', async () => {
+    const { router } = setup({
+      certificate: 'request',
+      certificate_retry_seconds: 3,
+      probe_url: `http://127.0.0.1:${nginx.port}`,
+    });
+    const domain = 'cert-fail.example.test';
+    npm.failCertbotNext(1);
+    npm.setCertbotMs(100);
+    const asked = () =>
+      npm.requests.filter(
+        (r) =>
+          r.operationId === 'createCertificate' &&
+          (r.body as { domain_names: string[] }).domain_names.includes(domain),
+      );
+    try {
+      await router.switchTo(target(domain, green));
+      await router.confirm(target(domain, green));
+      const failed = await waitForCertificate(router, domain, 'failed');
+      expect(failed).toMatchObject({ state: 'failed', attempts: 1 });
+      expect(failed.state === 'failed' && failed.error).toMatch(
+        /NPM could not get a Let's Encrypt certificate for cert-fail\.example\.test \(500 Internal Error\); NPM's log has certbot's reason; check that cert-fail\.example\.test resolves to NPM and reaches its port 80 from the internet/,
+      );
+      // NPM leaves the failed request's row behind; it is expired, so nothing uses it.
+      expect(npm.certificates().filter((c) => c.domain_names.includes(domain))).toHaveLength(1);
+      expect(await bodyAt(domain)).toBe('green');
+      // A certbot failure is NPM's 500 "Internal Error", as a refused token is: it is not
+      // retried with a re-login (that would run certbot again); the retry comes after the pause.
+      expect(asked()).toHaveLength(1);
+      const issued = await waitForCertificate(router, domain, 'issued');
+      expect(issued).toMatchObject({ state: 'issued', attempts: 2 });
+      expect(asked()).toHaveLength(2);
+      const deadline = Date.now() + 5_000;
+      const host = () => npm.hosts().find((h) => h.domain_names.includes(domain))!;
+      while (host().certificate_id === 0 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(host().certificate_id).toBe(issued.state === 'issued' ? issued.certificateId : -1);
+      expect(await bodyAt(domain)).toBe('green');
+    } finally {
+      npm.setCertbotMs(300);
+      npm.failCertbotNext(0);
+    }
+  });
+
   afterAll(() => {
     // Every request docker-watcher made was valid, and every answer of the fake matched the spec.
     expect(npm.rejections).toEqual([]);
