@@ -41,6 +41,8 @@ export interface AppDeps {
   throttle: LoginThrottle;
   /** The client address of a request (global.trusted_proxies decides when X-Forwarded-For counts). */
   clientOf: (c: Context) => string;
+  /** Shown on the login page: where to find a token the app generated (the quickstart). */
+  loginHint?: string;
 }
 
 /** What createApp takes: AppDeps, with the throttle and the client address filled in when absent. */

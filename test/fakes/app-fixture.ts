@@ -46,6 +46,7 @@ export function appFixture(
     secrets?: Record<string, string>;
     storePath?: string;
     heartbeatMs?: number;
+    loginHint?: string;
   } = {},
 ): AppFixture {
   const config = configSchema.parse(TEST_CONFIG);
@@ -69,6 +70,7 @@ export function appFixture(
     logger: options.logger ?? silentLogger,
     version: { version: '0.0.0-test' },
     ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
+    ...(options.loginHint ? { loginHint: options.loginHint } : {}),
   });
   return { app, deploys, store };
 }
