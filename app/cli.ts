@@ -5,6 +5,7 @@ import { logsCommand } from './commands/logs.js';
 import { schemaCommand } from './commands/schema.js';
 import { serveCommand } from './commands/serve.js';
 import { teardownCommand } from './commands/teardown.js';
+import { tokenCommand } from './commands/token.js';
 
 /** What a command may touch of the process: streams and environment, injected for tests. */
 export interface CommandIo {
@@ -18,7 +19,7 @@ type Command = (args: string[], io: CommandIo) => Promise<number>;
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
   serve: {
     run: serveCommand,
-    summary: 'serve [--config FILE]        run the app (API, dashboard, deploy engine)',
+    summary: 'serve [--config FILE] [--port N]   run the app (API, dashboard, deploy engine)',
   },
   'check-config': {
     run: checkConfigCommand,
@@ -40,6 +41,10 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   teardown: {
     run: teardownCommand,
     summary: "teardown PROJECT STAGE [--orphan]   remove a stage's containers and proxy host",
+  },
+  token: {
+    run: tokenCommand,
+    summary: 'token [--config FILE]        print the dashboard/API token (set or generated)',
   },
 };
 

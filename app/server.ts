@@ -31,7 +31,7 @@ import { createStageOps } from '../src/ops/stage-ops.js';
 import { createPoller } from '../src/registry/poller.js';
 import { createRegistryClient } from '../src/registry/registry-client.js';
 import { APP_VERSION } from './package-root.js';
-import { withGeneratedCredentials } from './quickstart-credentials.js';
+import { withGeneratedCredentials, type FilledCredentials } from './quickstart-credentials.js';
 
 export interface ServerOptions {
   configPath: string;
@@ -64,8 +64,8 @@ export interface RunningServer {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { logger } = options;
   const clock = options.clock ?? systemClock;
-  const env = withGeneratedCredentials(options.configPath, options.env, logger);
-  const loaded = loadConfig(options.configPath, env, { requireSecrets: true });
+  const credentials = withGeneratedCredentials(options.configPath, options.env, logger);
+  const loaded = loadConfig(options.configPath, credentials.env, { requireSecrets: true });
   const { config } = loaded;
   for (const warning of configWarnings(config, loaded.dir)) {
     logger.warn('config warning', { path: warning.path, message: warning.message });
@@ -173,6 +173,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     onRegistryPush: (push) => tasks.add(poller.onRegistryPush(push)),
     startup: () => startup,
     certificateOf: (domain) => router.certificateStatus?.(domain),
+    ...loginHint(credentials, config.global.api_token_env),
   });
   const { host, port } = config.global.listen;
   const server = await new Promise<ReturnType<typeof serve>>((resolveListen) => {
@@ -218,6 +219,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         store.close();
         logger.info('stopped');
       })()),
+  };
+}
+
+/** Tells the login page where a token the app generated is kept (nothing when the token was set). */
+function loginHint(credentials: FilledCredentials, tokenEnv: string): { loginHint?: string } {
+  if (!credentials.file || !credentials.fromFile.includes(tokenEnv)) return {};
+  return {
+    loginHint:
+      `No ${tokenEnv} was set, so the app generated a token: it is "${tokenEnv}" in ${credentials.file} ` +
+      '(or run `npx docker-watcher token`). Set the variable to choose your own.',
   };
 }
 

@@ -51271,6 +51271,9 @@ async function runDeploy(options, print) {
     ...options.retry,
     onRetry: (attempt, reason, delayMs) => print(`retrying in ${delayMs / 1e3} s (try ${attempt} failed: ${reason})`)
   });
+  return followAccepted(options, accepted, print);
+}
+async function followAccepted(options, accepted, print) {
   print(
     `accepted: deploy ${accepted.id} to stage "${accepted.stage}" (${accepted.status}); ${accepted.urls.dashboard}`
   );

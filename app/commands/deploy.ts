@@ -5,12 +5,19 @@ import { errorMessage } from '../../src/core/errors.js';
 import { sourceFromEnv, type EventPayload } from '../../src/protocol/ci-context.js';
 import { deployRequestSchema } from '../../src/protocol/deploy-request.js';
 import { runDeploy } from '../../src/protocol/run-deploy.js';
+import { reportResult } from './deploy-result.js';
+import { deployStage } from './deploy-stage.js';
 
 const USAGE = `Usage: docker-watcher deploy --url URL --project P --image I --tag T [--stage S] [--digest D]
                               [--no-wait] [--timeout SECONDS] [--repository OWNER/NAME --sha SHA]
-The signing secret comes from the environment variable DOCKER_WATCHER_SECRET (never a flag:
-flags show in ps). Inside GitHub or Gitea Actions the commit is read from the runner variables
-(on pull_request events the PR's head commit from the event payload, as the action does).`;
+       docker-watcher deploy --project P --stage S --tag T [--digest D] [--url URL] [--no-wait]
+The first form sends a signed deploy request, as CI does; the signing secret comes from the
+environment variable DOCKER_WATCHER_SECRET (never a flag: flags show in ps). Inside GitHub or
+Gitea Actions the commit is read from the runner variables (on pull_request events the PR's head
+commit from the event payload, as the action does). The second form (--stage, no --image) deploys
+a tag of the project's configured image to a stage, as the dashboard does, with the API token
+(DOCKER_WATCHER_TOKEN, else the token the app generated: see \`docker-watcher token\`); --url
+defaults to DOCKER_WATCHER_URL, else http://127.0.0.1:8080.`;
 
 const OPTIONS = {
   url: { type: 'string' },
@@ -53,6 +60,8 @@ export async function deployCommand(args: string[], io: CommandIo): Promise<numb
     return 0;
   }
   const usageError = (message: string) => (io.stderr(`docker-watcher deploy: ${message}\n\n${USAGE}\n`), 2);
+  // A stage and no image: the manual deploy of a stage, as the dashboard sends it (the API token).
+  if (values.image === undefined && values.stage !== undefined) return deployStage(values, io, usageError);
   const missing = (['url', 'project', 'image', 'tag'] as const).filter((name) => !values[name]);
   if (missing.length > 0) return usageError(`missing ${missing.map((name) => `--${name}`).join(', ')}`);
   const secret = io.env.DOCKER_WATCHER_SECRET;
@@ -91,12 +100,7 @@ export async function deployCommand(args: string[], io: CommandIo): Promise<numb
       { url: values.url!, secret, request: parsed.data, wait: values.wait, timeoutMs: timeout * 1000 },
       (line) => io.stdout(line + '\n'),
     );
-    io.stdout(
-      `deploy-id=${result.deployId}\nstatus=${result.status}\nurl=${result.url ?? ''}\ndigest=${result.digest ?? ''}\n`,
-    );
-    if (result.ok) return 0;
-    io.stderr(`docker-watcher deploy: ${result.failure ?? result.status}\n`);
-    return 1;
+    return reportResult(result, io);
   } catch (error) {
     io.stderr(`docker-watcher deploy: ${errorMessage(error)}\n`);
     return 1;

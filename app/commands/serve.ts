@@ -1,33 +1,33 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CommandIo } from '../cli.js';
 import { createJsonLogger } from '../../src/log/logger.js';
 import { errorMessage } from '../../src/core/errors.js';
-import { PACKAGE_ROOT } from '../package-root.js';
+import { chooseConfigPath } from '../config-path.js';
 import { startServer } from '../server.js';
 
-/** The quickstart config shipped with the package: local Docker engine, SQLite, no NPM. */
-export const QUICKSTART_CONFIG = join(PACKAGE_ROOT, 'config', 'quickstart.yaml');
-
 /**
- * Which config file to use: --config, else $DOCKER_WATCHER_CONFIG, else ./docker-watcher.yaml
- * when present, else the quickstart config.
+ * `docker-watcher serve [--config FILE] [--port N]`: runs until SIGTERM/SIGINT, then shuts down
+ * gracefully. --port overrides global.listen.port (0: any free port; the log says which).
  */
-export function chooseConfigPath(
-  flag: string | undefined,
-  env: NodeJS.ProcessEnv,
-  cwd = process.cwd(),
-): string {
-  if (flag) return flag;
-  if (env.DOCKER_WATCHER_CONFIG) return env.DOCKER_WATCHER_CONFIG;
-  const local = `${cwd}/docker-watcher.yaml`;
-  return existsSync(local) ? local : QUICKSTART_CONFIG;
-}
-
-/** `docker-watcher serve [--config FILE]`: runs until SIGTERM/SIGINT, then shuts down gracefully. */
 export async function serveCommand(args: string[], io: CommandIo): Promise<number> {
-  const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' } } });
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: { config: { type: 'string', short: 'c' }, port: { type: 'string' } },
+      strict: true,
+    }));
+  } catch (error) {
+    io.stderr(
+      `docker-watcher serve: ${errorMessage(error)}\nUsage: docker-watcher serve [--config FILE] [--port N]\n`,
+    );
+    return 2;
+  }
+  const port = values.port === undefined ? undefined : Number(values.port);
+  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
+    io.stderr(`docker-watcher serve: --port "${values.port}" is not a port number (0-65535)\n`);
+    return 2;
+  }
   const logger = createJsonLogger({
     level: io.env.LOG_LEVEL === 'debug' ? 'debug' : 'info',
     write: (line) => io.stdout(line + '\n'),
@@ -37,6 +37,7 @@ export async function serveCommand(args: string[], io: CommandIo): Promise<numbe
       configPath: chooseConfigPath(values.config, io.env),
       env: io.env,
       logger,
+      ...(port === undefined ? {} : { port }),
       // For tests and for several installs sharing one Docker engine: each labels only its own objects.
       ...(io.env.DOCKER_WATCHER_INSTANCE_ID ? { instanceId: io.env.DOCKER_WATCHER_INSTANCE_ID } : {}),
       ...(io.env.DOCKER_WATCHER_FAILPOINT ? { failpoint: io.env.DOCKER_WATCHER_FAILPOINT } : {}),

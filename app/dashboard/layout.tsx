@@ -7,6 +7,8 @@ export interface PageView {
   nonce: string;
   csrf?: string;
   now: Date;
+  /** On pages shown without a session: where the quickstart's generated token is kept. */
+  loginHint?: string;
 }
 
 /** The page frame: head with the inline stylesheet, header with navigation and logout. */

@@ -27,6 +27,7 @@ export function LoginPage(props: { view: PageView; next: string; error?: string 
           <button type="submit">Log in</button>
         </form>
         <p class="muted">The token is the API token the app was started with.</p>
+        {props.view.loginHint && <p class="notice login-hint">{props.view.loginHint}</p>}
       </section>
     </Layout>
   );

@@ -46,6 +46,8 @@ export interface AppDeps {
   certificateOf?: (domain: string) => CertificateStatus | undefined;
   /** Where start-up stands: deploys wait while reconcile repairs what a crash left; default ready. */
   startup?: () => StartupState;
+  /** Shown on the login page: where to find a token the app generated (the quickstart). */
+  loginHint?: string;
 }
 
 /** What createApp takes: AppDeps, with the throttle and the client address filled in when absent. */

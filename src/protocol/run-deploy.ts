@@ -1,6 +1,6 @@
 import type { DeployEvent, DeployRecord, Phase } from '../core/deploy-types.js';
 import { sendDeployRequest, type RetryOptions } from './client.js';
-import type { DeployRequest } from './deploy-request.js';
+import type { DeployAccepted, DeployRequest } from './deploy-request.js';
 import { followDeploy } from './follow-deploy.js';
 
 export interface DeployRunOptions {
@@ -56,6 +56,18 @@ export async function runDeploy(
     onRetry: (attempt, reason, delayMs) =>
       print(`retrying in ${delayMs / 1000} s (try ${attempt} failed: ${reason})`),
   });
+  return followAccepted(options, accepted, print);
+}
+
+/**
+ * After a deploy was accepted (by a signed request, or a manual deploy with the API token):
+ * print where it went and, with `wait`, follow it to the end, printing each phase.
+ */
+export async function followAccepted(
+  options: Pick<DeployRunOptions, 'url' | 'wait' | 'timeoutMs' | 'token' | 'retry'>,
+  accepted: DeployAccepted,
+  print: (line: string) => void,
+): Promise<DeployRunResult> {
   print(
     `accepted: deploy ${accepted.id} to stage "${accepted.stage}" (${accepted.status}); ${accepted.urls.dashboard}`,
   );

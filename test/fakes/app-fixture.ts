@@ -48,6 +48,7 @@ export function appFixture(
     storePath?: string;
     heartbeatMs?: number;
     startup?: () => StartupState;
+    loginHint?: string;
   } = {},
 ): AppFixture {
   const config = configSchema.parse(TEST_CONFIG);
@@ -72,6 +73,7 @@ export function appFixture(
     version: { version: '0.0.0-test' },
     ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
     ...(options.startup ? { startup: options.startup } : {}),
+    ...(options.loginHint ? { loginHint: options.loginHint } : {}),
   });
   return { app, deploys, store };
 }

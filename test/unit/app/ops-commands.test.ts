@@ -54,7 +54,8 @@ describe('docker-watcher logs', () => {
 
   it('says what is wrong: no token, nothing live, bad flags', async () => {
     const { url } = await served();
-    const noToken = io({});
+    // No token set, and no generated one either (else the CLI finds the quickstart's credentials file).
+    const noToken = io({ DOCKER_WATCHER_CONFIG: '/nonexistent/docker-watcher.yaml' });
     expect(await runCli(['logs', 'web', 'dev', '--url', url], noToken.io)).toBe(2);
     expect(noToken.out.stderr).toMatch(/DOCKER_WATCHER_TOKEN/);
     const nothing = io();
