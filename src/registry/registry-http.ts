@@ -1,4 +1,4 @@
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { Clock } from '../core/clock.js';
 import { ExternalError, errorMessage } from '../core/errors.js';
 import { basicAuthorization, parseChallenge, parseTokenResponse, TokenCache } from './registry-auth.js';
@@ -36,9 +36,14 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
  */
 export function createRegistryHttp(options: RegistryHttpOptions) {
   const timeoutMs = options.timeoutMs ?? 15_000;
-  const ownAgent =
-    options.dispatcher === undefined ? new Agent({ connect: { timeout: timeoutMs } }) : undefined;
-  const dispatcher = options.dispatcher ?? ownAgent!;
+  // undici is loaded on the first request, so an app that polls no registry never loads it.
+  let ownAgent: Dispatcher | undefined;
+  let dispatcher = options.dispatcher;
+  const undici = async () => {
+    const { Agent, request } = await import('undici');
+    dispatcher ??= ownAgent = new Agent({ connect: { timeout: timeoutMs } });
+    return { request, dispatcher };
+  };
   const schemes = new Map<string, KnownAuth>();
   const tokens = new TokenCache();
   const pendingTokens = new Map<string, Promise<string>>();
@@ -52,7 +57,8 @@ export function createRegistryHttp(options: RegistryHttpOptions) {
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = call.signal ? AbortSignal.any([call.signal, timeout]) : timeout;
     try {
-      const res = await request(url, { method, headers, signal, dispatcher });
+      const http = await undici();
+      const res = await http.request(url, { method, headers, signal, dispatcher: http.dispatcher });
       const body = Buffer.from(await res.body.arrayBuffer());
       return { status: res.statusCode, headers: res.headers, body };
     } catch (error) {
