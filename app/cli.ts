@@ -1,12 +1,3 @@
-import { checkConfigCommand } from './commands/check-config.js';
-import { deployCommand } from './commands/deploy.js';
-import { healthcheckCommand } from './commands/healthcheck.js';
-import { logsCommand } from './commands/logs.js';
-import { schemaCommand } from './commands/schema.js';
-import { serveCommand } from './commands/serve.js';
-import { teardownCommand } from './commands/teardown.js';
-import { tokenCommand } from './commands/token.js';
-
 /** What a command may touch of the process: streams and environment, injected for tests. */
 export interface CommandIo {
   stdout(text: string): void;
@@ -16,34 +7,40 @@ export interface CommandIo {
 
 type Command = (args: string[], io: CommandIo) => Promise<number>;
 
+// Each command is loaded when run: `serve` does not load the deploy client's HTTP stack, and a
+// quick `check-config` does not load the Docker client.
+
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
   serve: {
-    run: serveCommand,
+    run: async (args, io) => (await import('./commands/serve.js')).serveCommand(args, io),
     summary: 'serve [--config FILE] [--port N]   run the app (API, dashboard, deploy engine)',
   },
   'check-config': {
-    run: checkConfigCommand,
+    run: async (args, io) => (await import('./commands/check-config.js')).checkConfigCommand(args, io),
     summary: 'check-config FILE            validate a config file, list every problem',
   },
-  schema: { run: schemaCommand, summary: 'schema                       print the config JSON Schema' },
+  schema: {
+    run: async (args, io) => (await import('./commands/schema.js')).schemaCommand(args, io),
+    summary: 'schema                       print the config JSON Schema',
+  },
   deploy: {
-    run: deployCommand,
+    run: async (args, io) => (await import('./commands/deploy.js')).deployCommand(args, io),
     summary: 'deploy --url URL --project P --image I --tag T   send a signed deploy request',
   },
   logs: {
-    run: logsCommand,
+    run: async (args, io) => (await import('./commands/logs.js')).logsCommand(args, io),
     summary: "logs PROJECT STAGE [--follow] [--tail N] [--since T]   print a stage's output",
   },
   healthcheck: {
-    run: healthcheckCommand,
+    run: async (args, io) => (await import('./commands/healthcheck.js')).healthcheckCommand(args, io),
     summary: 'healthcheck [--config FILE]  exit 0 when the running app answers /healthz',
   },
   teardown: {
-    run: teardownCommand,
+    run: async (args, io) => (await import('./commands/teardown.js')).teardownCommand(args, io),
     summary: "teardown PROJECT STAGE [--orphan]   remove a stage's containers and proxy host",
   },
   token: {
-    run: tokenCommand,
+    run: async (args, io) => (await import('./commands/token.js')).tokenCommand(args, io),
     summary: 'token [--config FILE]        print the dashboard/API token (set or generated)',
   },
 };

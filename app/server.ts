@@ -14,7 +14,6 @@ import { detectReach, type Reach } from '../src/deploy/probe-url.js';
 import { reconcile } from '../src/deploy/reconcile.js';
 import { createRouteKeeper } from '../src/deploy/route-keeper.js';
 import type { Logger } from '../src/log/logger.js';
-import { createNpmRouter } from '../src/proxy/npm/npm-router.js';
 import { noProxyRouter, type ProxyRouter } from '../src/proxy/router.js';
 import { openSqliteStore } from '../src/store/sqlite-store.js';
 import type { Store } from '../src/store/store.js';
@@ -92,8 +91,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     );
   }
 
+  // Loaded only when configured: the NPM adapter brings undici, which an app without NPM skips.
   const router: ProxyRouter = config.global.npm
-    ? createNpmRouter({ loaded, instanceId, clock, logger: logger.child({ component: 'npm' }) })
+    ? (await import('../src/proxy/npm/npm-router.js')).createNpmRouter({
+        loaded,
+        instanceId,
+        clock,
+        logger: logger.child({ component: 'npm' }),
+      })
     : noProxyRouter;
   const reach = await resolveReach(config.global.docker.reach, docker);
   const afterPhase =
