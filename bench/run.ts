@@ -1,11 +1,14 @@
+// First: starts this run's registries before test-images.ts reads their addresses.
+import { benchServices } from './bench-services.js';
 import { cleanupBench } from './bench-env.js';
 import { apiBench } from './api-bench.js';
 import { deployBench } from './deploy-bench.js';
 import { trafficBench } from './traffic-bench.js';
 
 /**
- * `npm run bench`: real deploys on the local Docker engine and registry (start them with
- * `bash .ci/services.sh`), printed as Markdown tables. Everything it creates is removed at the end.
+ * `npm run bench`: real deploys on the local Docker engine (start it with `bash .ci/services.sh`)
+ * and this run's own registries and nginx on free ports, printed as Markdown tables. Everything
+ * it creates is removed at the end. `npm run bench -- traffic` runs one section.
  */
 const sections: Record<string, () => Promise<string>> = {
   deploy: deployBench,
@@ -23,4 +26,5 @@ try {
   process.stdout.write(`bench finished in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 } finally {
   await cleanupBench();
+  await benchServices.stop();
 }
