@@ -1,11 +1,11 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireDocker, useTestInstance } from '../helpers/docker-env.js';
+import { installPackedPackage, type InstalledPackage } from '../helpers/installed-package.js';
 import { buildTestImage } from '../helpers/test-images.js';
 
 const run = promisify(execFile);
@@ -26,9 +26,9 @@ interface AppProcess {
   stop(): Promise<void>;
 }
 
-/** `docker-watcher serve` of the unpacked package, as a process; resolves once it listens. */
+/** `docker-watcher serve` of the installed package, as a process; resolves once it listens. */
 async function serve(bin: string, cwd: string, env: NodeJS.ProcessEnv): Promise<AppProcess> {
-  const child = spawn(process.execPath, [bin, 'serve', '--port', '0'], { cwd, env, stdio: 'pipe' });
+  const child = spawn(bin, ['serve', '--port', '0'], { cwd, env, stdio: 'pipe' });
   const log: AppProcess['log'] = [];
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -57,34 +57,104 @@ async function serve(bin: string, cwd: string, env: NodeJS.ProcessEnv): Promise<
   };
 }
 
+let installed: InstalledPackage;
+beforeAll(async () => {
+  installed = await installPackedPackage();
+}, 300_000);
+afterAll(async () => {
+  if (installed) await rm(installed.dir, { recursive: true, force: true });
+});
+
+/** Runs the installed `docker-watcher` from a folder outside the repository, with a bare environment. */
+function installedCommand(args: string[], env: NodeJS.ProcessEnv = {}) {
+  return run(installed.bin, args, {
+    cwd: installed.dir,
+    env: { PATH: process.env.PATH, HOME: installed.dir, ...env },
+    maxBuffer: 16 * 1024 * 1024,
+  });
+}
+
+describe('the packed package, installed with npm install -g', () => {
+  it('bundles its dependencies, and no devDependency, so it installs offline', async () => {
+    const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    const lock = JSON.parse(await readFile(join(root, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { dev?: boolean }>;
+    };
+    // What only the build and the tests use (typescript, vitest, eslint...), per the lockfile.
+    const devOnly = Object.entries(lock.packages)
+      .filter(([path, entry]) => entry.dev && /^node_modules\/(@[^/]+\/)?[^/]+$/.test(path))
+      .map(([path]) => path.slice('node_modules/'.length));
+    expect(devOnly).toEqual(expect.arrayContaining(['typescript', 'vitest', 'esbuild']));
+    const modules = join(installed.packageDir, 'node_modules');
+    for (const name of Object.keys(pkg.dependencies)) {
+      await expect(readFile(join(modules, name, 'package.json'), 'utf8'), name).resolves.toContain(name);
+    }
+    for (const name of devOnly) {
+      await expect(readFile(join(modules, name, 'package.json'), 'utf8'), name).rejects.toThrow(/ENOENT/);
+    }
+    const { stdout } = await run('tar', ['tzf', installed.tarball], { maxBuffer: 16 * 1024 * 1024 });
+    const entries = stdout.trim().split('\n');
+    expect(entries.filter((entry) => !entry.startsWith('package/'))).toEqual([]);
+    expect(entries.filter((entry) => /^package\/(app|src|test|action|bench|scripts)\//.test(entry))).toEqual(
+      [],
+    );
+    expect(entries).toContain('package/node_modules/hono/package.json');
+  });
+
+  it('runs outside the repository: the command list, schema, check-config', async () => {
+    const help = await installedCommand(['--help']);
+    for (const command of ['serve', 'check-config', 'deploy', 'token', 'logs', 'teardown', 'schema']) {
+      expect(help.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+    }
+    const schema = await installedCommand(['schema']);
+    expect(schema.stdout).toBe(await readFile(join(root, 'docker-watcher.schema.json'), 'utf8'));
+    const quickstart = join(installed.packageDir, 'config', 'quickstart.yaml');
+    const check = await installedCommand(['check-config', quickstart]);
+    expect(check.stdout).toContain(`${quickstart} is valid: 1 project(s), 1 stage(s)`);
+    await writeFile(join(installed.dir, 'bad.yaml'), 'projects:\n  web:\n    port: 0\n');
+    const bad = await installedCommand(['check-config', join(installed.dir, 'bad.yaml')]).catch(
+      (error: { code: number; stdout: string }) => error,
+    );
+    expect(bad).toMatchObject({ code: 1, stdout: expect.stringMatching(/problem\(s\) in /) as unknown });
+  });
+
+  it('says where to get a token before the app has generated one, and deploy names what is missing', async () => {
+    const token = await installedCommand(['token']).catch((error: { code: number; stderr: string }) => error);
+    expect(token).toMatchObject({ code: 1, stderr: expect.stringContaining('no token for') as unknown });
+    const deploy = await installedCommand(['deploy', '--project', 'demo', '--tag', 'v1']).catch(
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(deploy).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('missing --url, --image') as unknown,
+    });
+  });
+});
+
 /**
  * The README's quickstart as a user runs it, on the real engine: the packed package (npm pack)
- * unpacked outside the repository, `docker-watcher serve` with the shipped quickstart config and
- * no credentials set, the README's Dockerfile and commands run as written. What is substituted,
- * and why: the Dockerfile's FROM (tests have no internet: a local busybox image stands in), the
- * app's port (a free one, handed to the CLI as DOCKER_WATCHER_URL) and `npx docker-watcher`
- * (the unpacked package's bin; .ci/run installs the tarball for real with npm install -g).
+ * installed with `npm install -g` into a prefix outside the repository, `docker-watcher serve`
+ * with the shipped quickstart config and no credentials set, the README's Dockerfile and commands
+ * run as written. What is substituted, and why: the Dockerfile's FROM (tests have no internet: a
+ * local busybox image stands in), the app's port (a free one, handed to the CLI as
+ * DOCKER_WATCHER_URL) and `npx docker-watcher` (the installed command, which is what npx runs
+ * in the clone too).
  */
 describe.skipIf(!hasDocker)('quickstart: a local image made live with the README commands', () => {
   const instanceId = useTestInstance();
   let dir: string;
   let bin: string;
+  let credentials: string;
   let work: string;
   let app: AppProcess | undefined;
   let env: NodeJS.ProcessEnv;
   let commands: string[];
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'dw-quickstart-'));
-    const { stdout } = await run('npm', ['pack', '--silent', '--pack-destination', dir], {
-      cwd: root,
-      maxBuffer: 16 * 1024 * 1024,
-    });
-    const tarball = join(dir, stdout.trim().split('\n').at(-1) ?? '');
-    await run('tar', ['xzf', tarball, '-C', dir]);
-    // npm install would fetch the dependencies; these tests send nothing past loopback.
-    await symlink(join(root, 'node_modules'), join(dir, 'package', 'node_modules'));
-    bin = join(dir, 'package', 'bin', 'docker-watcher.js');
+    ({ dir, bin } = installed);
+    credentials = join(installed.packageDir, 'data', 'credentials.json');
 
     const readme = await readFile(join(root, 'README.md'), 'utf8');
     const base = await buildTestImage({
@@ -112,20 +182,17 @@ describe.skipIf(!hasDocker)('quickstart: a local image made live with the README
     };
     app = await serve(bin, work, env);
     env.DOCKER_WATCHER_URL = app.url;
-  }, 240_000);
+  }, 300_000);
 
   afterAll(async () => {
     await app?.stop();
     await run('docker', ['rmi', '-f', 'demo/hello:v1']).catch(() => undefined);
-    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   /** Runs one README command line in the user's directory, `npx docker-watcher` as the package bin. */
   async function user(line: string) {
     const words = line.split(' ');
-    const [file, ...args] = line.startsWith('npx docker-watcher ')
-      ? [process.execPath, bin, ...words.slice(2)]
-      : words;
+    const [file, ...args] = line.startsWith('npx docker-watcher ') ? [bin, ...words.slice(2)] : words;
     return run(file!, args, { cwd: work, env, maxBuffer: 16 * 1024 * 1024 });
   }
 
@@ -133,13 +200,13 @@ describe.skipIf(!hasDocker)('quickstart: a local image made live with the README
     const generated = app!.log.find((line) => line.msg.startsWith('generated credentials'));
     expect(generated).toMatchObject({
       variables: ['DOCKER_WATCHER_SECRET', 'DOCKER_WATCHER_TOKEN'],
-      file: join(dir, 'package', 'data', 'credentials.json'),
+      file: credentials,
     });
   });
 
   it('tells on the login page where the generated token is', async () => {
     const html = await (await fetch(`${app!.url}/login`)).text();
-    expect(html).toContain(join(dir, 'package', 'data', 'credentials.json'));
+    expect(html).toContain(credentials);
     expect(html).toContain('npx docker-watcher token');
   });
 
@@ -154,10 +221,12 @@ describe.skipIf(!hasDocker)('quickstart: a local image made live with the README
     const url = /^url=(http:\/\/127\.0\.0\.1:\d+)$/m.exec(stdout)?.[1];
     expect(url, stdout).toBeDefined();
     expect(await (await fetch(url!)).text()).toBe('hello from v1\n');
+    // No registry in the quickstart: nothing polls one (Docker Hub, for an image named demo/hello).
+    expect(app!.log.filter((line) => line.msg === 'registry poll failed')).toEqual([]);
   }, 120_000);
 
   it('prints the generated token with `docker-watcher token`, and it opens the API', async () => {
-    const saved = JSON.parse(await readFile(join(dir, 'package', 'data', 'credentials.json'), 'utf8')) as {
+    const saved = JSON.parse(await readFile(credentials, 'utf8')) as {
       DOCKER_WATCHER_TOKEN: string;
     };
     const { stdout } = await user('npx docker-watcher token');
@@ -180,11 +249,11 @@ describe.skipIf(!hasDocker)('quickstart: a local image made live with the README
 
   it('check-config of the shipped quickstart config agrees: nothing to set, the app generates both', async () => {
     const { stdout } = await user(
-      `npx docker-watcher check-config ${join(dir, 'package', 'config', 'quickstart.yaml')}`,
+      `npx docker-watcher check-config ${join(installed.packageDir, 'config', 'quickstart.yaml')}`,
     );
     expect(stdout).not.toContain('Not set here');
     expect(stdout).toContain(
-      `Generated by the app (kept in ${join(dir, 'package', 'data', 'credentials.json')}): DOCKER_WATCHER_SECRET, DOCKER_WATCHER_TOKEN`,
+      `Generated by the app (kept in ${credentials}): DOCKER_WATCHER_SECRET, DOCKER_WATCHER_TOKEN`,
     );
   });
 });
