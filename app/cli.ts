@@ -2,6 +2,7 @@ import { checkConfigCommand } from './commands/check-config.js';
 import { deployCommand } from './commands/deploy.js';
 import { healthcheckCommand } from './commands/healthcheck.js';
 import { logsCommand } from './commands/logs.js';
+import { promoteCommand } from './commands/promote.js';
 import { schemaCommand } from './commands/schema.js';
 import { serveCommand } from './commands/serve.js';
 import { teardownCommand } from './commands/teardown.js';
@@ -11,6 +12,8 @@ export interface CommandIo {
   stdout(text: string): void;
   stderr(text: string): void;
   env: NodeJS.ProcessEnv;
+  /** Asks a yes/no question on the terminal; absent when there is none (CI, a pipe). */
+  confirm?(question: string): Promise<boolean>;
 }
 
 type Command = (args: string[], io: CommandIo) => Promise<number>;
@@ -27,7 +30,11 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   schema: { run: schemaCommand, summary: 'schema                       print the config JSON Schema' },
   deploy: {
     run: deployCommand,
-    summary: 'deploy --url URL --project P --image I --tag T   send a signed deploy request',
+    summary: 'deploy --project P --tag T [--stage S] [--digest D]   send a signed deploy request, follow it',
+  },
+  promote: {
+    run: promoteCommand,
+    summary: 'promote PROJECT STAGE        deploy what is live in the promote_from stage, by digest',
   },
   logs: {
     run: logsCommand,
@@ -39,13 +46,14 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   },
   teardown: {
     run: teardownCommand,
-    summary: "teardown PROJECT STAGE [--orphan]   remove a stage's containers and proxy host",
+    summary: "teardown PROJECT STAGE [--orphan] [--yes]   remove a stage's containers and proxy host",
   },
 };
 
 function usage(): string {
   return ['Usage: docker-watcher <command> [options]', '', 'Commands:']
     .concat(Object.values(COMMANDS).map((c) => `  ${c.summary}`))
+    .concat('', 'docker-watcher <command> --help shows every option of a command.')
     .join('\n');
 }
 

@@ -25,9 +25,29 @@ export function chooseConfigPath(
   return existsSync(local) ? local : QUICKSTART_CONFIG;
 }
 
+const USAGE = `Usage: docker-watcher serve [--config FILE]
+Runs the app: the API, the dashboard, the deploy engine and the registry poller. SIGTERM or
+Ctrl-C stops taking deploys and lets running ones finish (global.shutdown_timeout_seconds); a
+second signal exits at once.
+
+  -c, --config FILE      the config (default: $DOCKER_WATCHER_CONFIG, else ./docker-watcher.yaml
+                         when present, else the quickstart config)
+  -h, --help             this text`;
+
 /** `docker-watcher serve [--config FILE]`: runs until SIGTERM/SIGINT, then shuts down gracefully. */
 export async function serveCommand(args: string[], io: CommandIo): Promise<number> {
-  const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' } } });
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+    }));
+  } catch (error) {
+    io.stderr(`docker-watcher serve: ${errorMessage(error)}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (values.help) return (io.stdout(USAGE + '\n'), 0);
   const logger = createJsonLogger({
     level: io.env.LOG_LEVEL === 'debug' ? 'debug' : 'info',
     write: (line) => io.stdout(line + '\n'),
@@ -42,10 +62,18 @@ export async function serveCommand(args: string[], io: CommandIo): Promise<numbe
       ...(io.env.DOCKER_WATCHER_FAILPOINT ? { failpoint: io.env.DOCKER_WATCHER_FAILPOINT } : {}),
     });
     await new Promise<void>((resolve) => {
+      let stopping = false;
       const stop = (signal: NodeJS.Signals) => {
-        logger.info('shutting down', { signal });
-        process.off('SIGTERM', stop);
-        process.off('SIGINT', stop);
+        if (stopping) {
+          // A second signal is a person who will not wait: say what that means, then go.
+          logger.warn(
+            `${signal} again: exiting now without waiting; a deploy still running is marked interrupted and undone on the next start`,
+            { signal },
+          );
+          process.exit(1);
+        }
+        stopping = true;
+        logger.info('shutting down: no new deploys; send the signal again to exit at once', { signal });
         running.close().then(resolve, (error: unknown) => {
           logger.error('shutdown failed', { error: errorMessage(error) });
           resolve();

@@ -4,7 +4,7 @@ import type { Clock } from '../../src/core/clock.js';
 import { silentLogger, type Logger } from '../../src/log/logger.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
-import { createApp } from '../../app/create-app.js';
+import { createApp, type AppDeps } from '../../app/create-app.js';
 import { FakeDeployService, type FakeDeployServiceOptions } from './fake-deploy-service.js';
 
 export const GLOBAL_SECRET = 'global-secret-for-tests';
@@ -46,9 +46,13 @@ export function appFixture(
     secrets?: Record<string, string>;
     storePath?: string;
     heartbeatMs?: number;
+    /** Another config than TEST_CONFIG. */
+    config?: ConfigInput;
+    /** More app dependencies (the change feed, the registry's tags). */
+    deps?: Pick<AppDeps, 'changes' | 'imageTags'>;
   } = {},
 ): AppFixture {
-  const config = configSchema.parse(TEST_CONFIG);
+  const config = configSchema.parse(options.config ?? TEST_CONFIG);
   const loaded: LoadedConfig = {
     config,
     file: '/test/docker-watcher.yaml',
@@ -69,6 +73,7 @@ export function appFixture(
     logger: options.logger ?? silentLogger,
     version: { version: '0.0.0-test' },
     ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
+    ...options.deps,
   });
   return { app, deploys, store };
 }
