@@ -139,12 +139,10 @@ function crashOf(
   }
   if (state === 'restarting' || restartCount > baselineRestarts) {
     const code = exitCode === undefined ? '' : ` exited with code ${exitCode} and`;
+    const restarts = `${restartCount} restart${restartCount === 1 ? '' : 's'}`;
     return {
       message: `container ${name}${code} restarted (restart count ${restartCount}) while being health-checked: it keeps crashing`,
-      summary:
-        exitCode === undefined
-          ? `container keeps restarting (${restartCount} restarts)`
-          : `container keeps restarting (exit ${exitCode}, ${restartCount} restarts)`,
+      summary: `container keeps restarting (${exitCode === undefined ? '' : `exit ${exitCode}, `}${restarts})`,
     };
   }
   if (state !== 'running')

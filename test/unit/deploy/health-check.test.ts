@@ -172,9 +172,12 @@ describe('waitUntilHealthy', () => {
     const { options } = setup(url, {}, {}, (n, docker, id) => {
       if (n === 1) docker.crashContainer(id, 3);
     });
-    expect((await rejection(waitUntilHealthy(options))).message).toBe(
+    const error = await rejection(waitUntilHealthy(options));
+    expect(error.message).toBe(
       'container dw-web-dev-v2 exited with code 3 and restarted (restart count 1) while being health-checked: it keeps crashing',
     );
+    // The short cause on commit statuses names the exit code too.
+    expect(error.summary).toBe('container keeps restarting (exit 3, 1 restart)');
   });
 
   it('tells about each try as it ends: what it saw and the time left', async () => {
@@ -196,6 +199,7 @@ describe('waitUntilHealthy', () => {
     const error = await rejection(waitUntilHealthy(options));
     expect(error.message).toMatch(/answered HTTP 404 at http:\/\/127\.0\.0\.1:\d+\/up for 5 s/);
     expect(error.message).toContain("check the project's healthcheck path");
+    expect(error.summary).toBe('HTTP 404 on /up for 5s');
     // Tries at 0..5 s: long before the 120 s deadline.
     expect(probes()).toBe(6);
   });
