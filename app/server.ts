@@ -8,6 +8,7 @@ import { loadConfig } from '../src/config/load-config.js';
 import type { LoadedConfig } from '../src/config/loaded-config.js';
 import { createDockerodeEngine } from '../src/docker/dockerode-engine.js';
 import { LABEL_INSTANCE, type DockerEngine } from '../src/docker/engine.js';
+import { createChangeFeed } from '../src/deploy/change-feed.js';
 import { createDeployer } from '../src/deploy/deployer.js';
 import { failpointHook } from '../src/deploy/failpoint.js';
 import { detectReach, type Reach } from '../src/deploy/probe-url.js';
@@ -28,6 +29,7 @@ import { createNotifier } from '../src/notify/notifier.js';
 import { findOrphans } from '../src/ops/orphans.js';
 import { createStageOps } from '../src/ops/stage-ops.js';
 import { createPoller } from '../src/registry/poller.js';
+import { listImageTags } from '../src/registry/image-tags.js';
 import { createRegistryClient } from '../src/registry/registry-client.js';
 import { APP_VERSION } from './package-root.js';
 import { withGeneratedCredentials, type FilledCredentials } from './quickstart-credentials.js';
@@ -113,11 +115,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     logger: logger.child({ component: 'forge' }),
   });
   const notifier = createNotifier({ loaded, clock, logger: logger.child({ component: 'notify' }) });
+  const changes = createChangeFeed();
   const routes = createRouteKeeper(
     { loaded, docker, store, router, clock, logger, instanceId },
     { checkIntervalMs: (config.global.npm?.route_check_seconds ?? 0) * 1000 },
   );
-  const observers = [metrics, reporter, notifier, routes];
+  const observers = [metrics, reporter, notifier, routes, changes];
   // Sends what the last run left in the outbox, and what reconcile reports below.
   reporter.start();
   // Reconcile lists the deploys a crash left before anything awaits, so requests that arrive
@@ -175,6 +178,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ops: createStageOps({ config, docker, store, instanceId }),
     tasks,
     postReply: (project, pr, commentId, body) => reporter.reply(project, pr, commentId, body),
+    changes,
+    imageTags: (project, signal) => listImageTags({ loaded, registry }, project, signal ? { signal } : {}),
     onRegistryPush: (push) => tasks.add(poller.onRegistryPush(push)),
     startup: () => startup,
     certificateOf: (domain) => router.certificateStatus?.(domain),
@@ -211,7 +216,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         await started;
         await poller.stop();
         await routes.stop();
+        const running = store.listDeploys({ status: ['running'], limit: 20 });
+        if (running.length > 0) {
+          const which = running.map((d) => `${d.project}/${d.stage} ${d.intent.tag} (${d.id})`).join(', ');
+          logger.info(
+            `waiting up to ${config.global.shutdown_timeout_seconds} s for ${running.length} running deploy(s) to finish: ${which}; a second signal exits at once`,
+          );
+        }
         await deployer.shutdown(config.global.shutdown_timeout_seconds * 1000);
+        // Dashboards following the change feed would otherwise hold the server open.
+        changes.close();
         await new Promise<void>((done) => server.close(() => done()));
         // Replies and notifications in flight get a short grace, then are dropped; forge reports
         // too, but those not sent stay in the outbox and go out after the next start.

@@ -10,7 +10,14 @@ import { secretRefs } from '../../src/config/secret-refs.js';
 import { ConfigError, errorMessage, type ConfigIssue } from '../../src/core/errors.js';
 import { credentialsFile, generatedCredentialNames } from '../quickstart-credentials.js';
 
-const USAGE = 'Usage: docker-watcher check-config [--require-secrets] FILE\n';
+const USAGE = `Usage: docker-watcher check-config [--require-secrets] FILE
+Lists every problem of a config file as FILE:LINE  key.path  message (exit 1), or what a valid
+file sets up (exit 0).
+
+  --require-secrets      also check what start-up checks: every named variable set, every
+                         env_file readable
+  -h, --help             this text
+`;
 
 function policy(stage: LoadedConfig['config']['projects'][string]['stages'][string]): string {
   const parts = [stage.auto_deploy ? 'auto-deploy' : 'on approval'];
@@ -109,8 +116,9 @@ export async function checkConfigCommand(args: string[], io: CommandIo): Promise
     const { values, positionals } = parseArgs({
       args,
       allowPositionals: true,
-      options: { 'require-secrets': { type: 'boolean' } },
+      options: { 'require-secrets': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     });
+    if (values.help) return (io.stdout(USAGE), 0);
     [file] = positionals;
     requireSecrets = values['require-secrets'] === true;
     if (positionals.length !== 1) throw new Error('expected exactly one FILE');

@@ -4,6 +4,7 @@ import { manualDeploySchema, type DeployAccepted } from '../../src/protocol/depl
 import { followAccepted } from '../../src/protocol/run-deploy.js';
 import { apiBase, apiFailure, apiToken, segment } from './api-client.js';
 import { reportResult } from './deploy-result.js';
+import { flagIssues, timeoutSeconds } from './flags.js';
 
 /** The flags of `deploy` this form reads. */
 export interface DeployStageFlags {
@@ -29,18 +30,13 @@ export async function deployStage(
 ): Promise<number> {
   const missing = (['project', 'stage', 'tag'] as const).filter((name) => !flags[name]);
   if (missing.length > 0) return usageError(`missing ${missing.map((name) => `--${name}`).join(', ')}`);
-  const timeout = Number(flags.timeout);
-  if (!Number.isFinite(timeout) || timeout <= 0)
-    return usageError(`--timeout "${flags.timeout}" is not a number of seconds > 0`);
-  const body = manualDeploySchema.safeParse({
-    tag: flags.tag,
-    ...(flags.digest ? { digest: flags.digest } : {}),
-  });
-  if (!body.success) {
-    return usageError(
-      body.error.issues.map((i) => `--${i.path.map(String).join('.')}: ${i.message}`).join('; '),
-    );
-  }
+  const timeout = timeoutSeconds(flags.timeout);
+  if (typeof timeout === 'string') return usageError(timeout);
+  const body = manualDeploySchema.safeParse(
+    { tag: flags.tag, ...(flags.digest ? { digest: flags.digest } : {}) },
+    { reportInput: true },
+  );
+  if (!body.success) return usageError(flagIssues(body.error));
   const token = apiToken(io);
   if (!token) {
     return usageError(

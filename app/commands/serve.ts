@@ -9,20 +9,34 @@ import { startServer } from '../server.js';
  * `docker-watcher serve [--config FILE] [--port N]`: runs until SIGTERM/SIGINT, then shuts down
  * gracefully. --port overrides global.listen.port (0: any free port; the log says which).
  */
+const USAGE = `Usage: docker-watcher serve [--config FILE] [--port N]
+Runs the app: the API, the dashboard, the deploy engine and the registry poller. SIGTERM or
+Ctrl-C stops taking deploys and lets running ones finish (global.shutdown_timeout_seconds); a
+second signal exits at once.
+
+  -c, --config FILE      the config (default: $DOCKER_WATCHER_CONFIG, else ./docker-watcher.yaml
+                         when present, else the quickstart config)
+  --port N               listen on this port instead of global.listen.port (0: any free port;
+                         the log says which)
+  -h, --help             this text`;
+
 export async function serveCommand(args: string[], io: CommandIo): Promise<number> {
   let values;
   try {
     ({ values } = parseArgs({
       args,
-      options: { config: { type: 'string', short: 'c' }, port: { type: 'string' } },
+      options: {
+        config: { type: 'string', short: 'c' },
+        port: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
       strict: true,
     }));
   } catch (error) {
-    io.stderr(
-      `docker-watcher serve: ${errorMessage(error)}\nUsage: docker-watcher serve [--config FILE] [--port N]\n`,
-    );
+    io.stderr(`docker-watcher serve: ${errorMessage(error)}\n\n${USAGE}\n`);
     return 2;
   }
+  if (values.help) return (io.stdout(USAGE + '\n'), 0);
   const port = values.port === undefined ? undefined : Number(values.port);
   if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
     io.stderr(`docker-watcher serve: --port "${values.port}" is not a port number (0-65535)\n`);
@@ -43,10 +57,18 @@ export async function serveCommand(args: string[], io: CommandIo): Promise<numbe
       ...(io.env.DOCKER_WATCHER_FAILPOINT ? { failpoint: io.env.DOCKER_WATCHER_FAILPOINT } : {}),
     });
     await new Promise<void>((resolve) => {
+      let stopping = false;
       const stop = (signal: NodeJS.Signals) => {
-        logger.info('shutting down', { signal });
-        process.off('SIGTERM', stop);
-        process.off('SIGINT', stop);
+        if (stopping) {
+          // A second signal is a person who will not wait: say what that means, then go.
+          logger.warn(
+            `${signal} again: exiting now without waiting; a deploy still running is marked interrupted and undone on the next start`,
+            { signal },
+          );
+          process.exit(1);
+        }
+        stopping = true;
+        logger.info('shutting down: no new deploys; send the signal again to exit at once', { signal });
         running.close().then(resolve, (error: unknown) => {
           logger.error('shutdown failed', { error: errorMessage(error) });
           resolve();

@@ -1,6 +1,8 @@
 import type { Context } from 'hono';
 import type { LoadedConfig } from '../../src/config/loaded-config.js';
 import type { Clock } from '../../src/core/clock.js';
+import type { ImageTagList } from '../../src/registry/image-tags.js';
+import type { ChangeFeed } from '../../src/deploy/change-feed.js';
 import type { DeployService } from '../../src/deploy/deploy-service.js';
 import type { LogFields, Logger } from '../../src/log/logger.js';
 import type { Metrics } from '../../src/metrics/metrics.js';
@@ -36,6 +38,10 @@ export interface AppDeps {
   postReply?: (project: string, pr: number, commentId: number, body: string) => void;
   /** Registry push webhooks (GitHub registry_package, Gitea package), called after verification. */
   onRegistryPush?: (push: RegistryPush) => void;
+  /** The tags of a project's image in its registry (src/registry/image-tags.ts); without it GET .../tags answers 503. */
+  imageTags?: (project: string, signal?: AbortSignal) => Promise<ImageTagList>;
+  /** Stage changes for the dashboard's live pages (GET /api/changes); without it that route answers 503. */
+  changes?: Pick<ChangeFeed, 'subscribe' | 'closed'>;
   /** Where webhook work that outlives the request is tracked; default: a set private to the app. */
   tasks?: BackgroundTasks;
   /** Wrong API tokens per client address, shared by bearer auth and the dashboard login. */
@@ -59,5 +65,14 @@ export type StartupState = 'reconciling' | 'ready' | 'reconcile-failed';
 
 /** Hono environment: routes add the deploy id, project and stage to the request's log line. */
 export interface AppEnv {
-  Variables: { logFields: LogFields };
+  Variables: { logFields: LogFields; actionForm?: ActionFormEcho };
+}
+
+/** A dashboard action's form, kept so that a refusal can show it again filled in. */
+export interface ActionFormEcho {
+  action: string;
+  /** The fields a person typed (tag, digest, stage); never the CSRF token. */
+  fields: Record<string, string>;
+  /** The dashboard page the form was sent from. */
+  back?: string;
 }

@@ -44,6 +44,10 @@ export const healthSchema = z
     interval_seconds: seconds(1, 'Pause between health probes'),
     deadline_seconds: seconds(120, 'How long a new container has to become healthy before the deploy fails'),
     healthy_after: z.int().min(1).default(1).describe('Consecutive good probes needed'),
+    client_error_grace_seconds: seconds(
+      30,
+      'How long the same 4xx answer may last before the health phase gives up early (a wrong health path does not heal)',
+    ),
   })
   .describe('Health-check timing');
 
@@ -58,6 +62,11 @@ export const projectHealthSchema = z
       .optional()
       .describe('How long a new container has to become healthy'),
     healthy_after: z.int().min(1).optional().describe('Consecutive good probes needed'),
+    client_error_grace_seconds: z
+      .number()
+      .positive()
+      .optional()
+      .describe('How long the same 4xx answer may last before the health phase gives up early'),
   })
   .describe('Health-check timing for this project; unset keys take global.health');
 

@@ -14,6 +14,7 @@ import {
   newContainerName,
   pullDecision,
 } from './plan.js';
+import { describeProbe } from './health-check.js';
 import { probeUrl } from './probe-url.js';
 import { stageRouteTarget } from './route-target.js';
 import { pullCredentials } from './pull-credentials.js';
@@ -154,7 +155,11 @@ export const SWAP_STEPS: Record<(typeof PHASES)[number], Step> = {
       publishHost: config.global.docker.publish_host,
     });
     const health = healthConfig(config, state.intent.project);
-    log(deps, state, `health-checking ${url} (deadline ${health.deadline_seconds}s)`);
+    log(
+      deps,
+      state,
+      `health-checking ${url}: up to ${health.deadline_seconds} s, a try every ${health.interval_seconds} s, ${health.healthy_after} good answer(s) needed`,
+    );
     await deps.waitUntilHealthy({
       docker: deps.docker,
       containerId: container.id,
@@ -162,6 +167,13 @@ export const SWAP_STEPS: Record<(typeof PHASES)[number], Step> = {
       health,
       clock: deps.clock,
       signal,
+      onProbe: (probe) =>
+        deps.events.emit(state.deployId, {
+          type: 'log',
+          level: probe.ok ? 'info' : 'warn',
+          phase: 'health',
+          message: describeProbe(probe),
+        }),
     });
   },
 

@@ -111,7 +111,7 @@ describe('docker-watcher deploy (CLI) against a listening app', () => {
   });
 
   it('explains missing flags and a bad tag', async () => {
-    expect((await deploy(['--url', server.url])).stderr).toContain('missing --project, --image, --tag');
+    expect((await deploy(['--url', server.url])).stderr).toContain('missing --project, --tag');
     const bad = await deploy([...base(), '--tag', '-x']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--tag');
