@@ -128,7 +128,9 @@ describe('the packed package, installed with npm install -g', () => {
     );
     expect(deploy).toMatchObject({
       code: 2,
-      stderr: expect.stringContaining('missing --url, --image') as unknown,
+      stderr: expect.stringContaining(
+        'set the signing secret in the environment variable DOCKER_WATCHER_SECRET, or give --stage S',
+      ) as unknown,
     });
   });
 });
