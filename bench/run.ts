@@ -4,6 +4,7 @@ import { apiBench } from './api-bench.js';
 import { deployBench } from './deploy-bench.js';
 import { floodBench } from './flood-bench.js';
 import { idleBench } from './idle-bench.js';
+import { scaleBench } from './scale-bench.js';
 import { trafficBench } from './traffic-bench.js';
 
 /**
@@ -22,6 +23,7 @@ const sections: Record<string, () => Promise<string>> = {
   api: apiBench,
   idle: () => idleBench(values.before),
   flood: () => floodBench(values.before),
+  scale: () => scaleBench(values.before),
 };
 
 const started = Date.now();
