@@ -2,10 +2,11 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { DatabaseSync } from 'node:sqlite';
 import type { DeployIntent } from '../src/core/deploy-types.js';
 import { newDeployId } from '../src/deploy/deploy-id.js';
-import { openSqliteStore } from '../src/store/sqlite-store.js';
+import type * as StoreModule from '../src/store/sqlite-store.js';
 import { BENCH_ROOT, BENCH_TOKEN, mb, startAppProcess, type AppProcess } from './app-process.js';
 import { startNodeOptions } from './idle-bench.js';
 import { median, ms, quantile, table } from './stats.js';
@@ -69,11 +70,14 @@ function scaleConfig(registry: { url: string; host: string }): Record<string, un
 /**
  * A database with DEPLOYS finished deploys spread over the 510 stages (a year of history, 5
  * phases each, some failed) and the newest succeeded one of each stage live. Written once per
- * run and copied into each app's data dir.
+ * run (with the schema of `schemaRoot`'s build) and copied into each app's data dir.
  */
-function historyDatabase(host: string): string {
+async function historyDatabase(host: string, schemaRoot: string): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'dw-scale-db-'));
   const file = join(dir, 'docker-watcher.db');
+  // The schema of the oldest checkout measured: a newer one migrates it when it starts.
+  const storeModule = pathToFileURL(join(schemaRoot, 'dist/src/store/sqlite-store.js')).href;
+  const { openSqliteStore } = (await import(storeModule)) as typeof StoreModule;
   openSqliteStore(file).close();
   const db = new DatabaseSync(file);
   const insertDeploy = db.prepare(
@@ -240,7 +244,7 @@ async function measure(
 export async function scaleBench(before?: string): Promise<string> {
   const registry = await startTagRegistry();
   const generated = performance.now();
-  const database = historyDatabase(registry.host);
+  const database = await historyDatabase(registry.host, before ?? BENCH_ROOT);
   const generateMs = performance.now() - generated;
   try {
     const after = await measure(BENCH_ROOT, database, registry);
