@@ -3,6 +3,8 @@ export interface CommandIo {
   stdout(text: string): void;
   stderr(text: string): void;
   env: NodeJS.ProcessEnv;
+  /** Asks a yes/no question on the terminal; absent when there is none (CI, a pipe). */
+  confirm?(question: string): Promise<boolean>;
 }
 
 type Command = (args: string[], io: CommandIo) => Promise<number>;
@@ -13,7 +15,7 @@ type Command = (args: string[], io: CommandIo) => Promise<number>;
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
   serve: {
     run: async (args, io) => (await import('./commands/serve.js')).serveCommand(args, io),
-    summary: 'serve [--config FILE]        run the app (API, dashboard, deploy engine)',
+    summary: 'serve [--config FILE] [--port N]   run the app (API, dashboard, deploy engine)',
   },
   'check-config': {
     run: async (args, io) => (await import('./commands/check-config.js')).checkConfigCommand(args, io),
@@ -25,7 +27,11 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   },
   deploy: {
     run: async (args, io) => (await import('./commands/deploy.js')).deployCommand(args, io),
-    summary: 'deploy --url URL --project P --image I --tag T   send a signed deploy request',
+    summary: 'deploy --project P --tag T [--stage S] [--digest D]   send a signed deploy request, follow it',
+  },
+  promote: {
+    run: async (args, io) => (await import('./commands/promote.js')).promoteCommand(args, io),
+    summary: 'promote PROJECT STAGE        deploy what is live in the promote_from stage, by digest',
   },
   logs: {
     run: async (args, io) => (await import('./commands/logs.js')).logsCommand(args, io),
@@ -37,13 +43,18 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   },
   teardown: {
     run: async (args, io) => (await import('./commands/teardown.js')).teardownCommand(args, io),
-    summary: "teardown PROJECT STAGE [--orphan]   remove a stage's containers and proxy host",
+    summary: "teardown PROJECT STAGE [--orphan] [--yes]   remove a stage's containers and proxy host",
+  },
+  token: {
+    run: async (args, io) => (await import('./commands/token.js')).tokenCommand(args, io),
+    summary: 'token [--config FILE]        print the dashboard/API token (set or generated)',
   },
 };
 
 function usage(): string {
   return ['Usage: docker-watcher <command> [options]', '', 'Commands:']
     .concat(Object.values(COMMANDS).map((c) => `  ${c.summary}`))
+    .concat('', 'docker-watcher <command> --help shows every option of a command.')
     .join('\n');
 }
 

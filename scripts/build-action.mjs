@@ -29,6 +29,9 @@ await build({
   sourcemap: false,
   legalComments: 'none',
   logLevel: 'warning',
+  // The bundle's path comments name node_modules/... as in a fresh clone, also where node_modules
+  // is a symlink (a git worktree sharing the main checkout's), so the committed file compares equal.
+  preserveSymlinks: true,
   plugins: [
     {
       name: 'drop-unused',

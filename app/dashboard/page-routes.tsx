@@ -38,7 +38,7 @@ export function registerPages(app: Hono<AppEnv>, deps: AppDeps): void {
     '/',
     withSession(deps, async (c, session) => {
       const orphans = await loadOrphans(deps);
-      const view = pageView(c, deps, session);
+      const view = { ...pageView(c, deps, session), live: 'page' as const };
       const page = overviewPage(c.req.query('page'), Object.keys(config.projects).length);
       return sendPage(
         c,
@@ -57,7 +57,7 @@ export function registerPages(app: Hono<AppEnv>, deps: AppDeps): void {
       }
       c.set('logFields', { project });
       const limit = historyLimit(c.req.query('limit'));
-      const view = pageView(c, deps, session);
+      const view = { ...pageView(c, deps, session), live: 'regions' as const };
       return sendPage(
         c,
         <ProjectPage config={config} store={deps.store} project={project} limit={limit} view={view} />,

@@ -5,6 +5,7 @@ import { stageDomain } from '../config/domains.js';
 import { createDeployEventHub, type DeployEventHub } from './deploy-events.js';
 import type { DeployObserver } from './deploy-observer.js';
 import type { EngineDeps } from './engine-deps.js';
+import { stageRouteTarget } from './route-target.js';
 
 /** What reconcile works with: the engine's outside systems, and the deploys' observers. */
 export interface ReconcileDeps extends EngineDeps {
@@ -117,17 +118,13 @@ async function restoreRoute(
   if (isSnapshot(deploy.proxyBefore)) {
     await deps.router.restore(deploy.proxyBefore);
   } else if (live) {
-    const port = config.projects[deploy.project]?.port ?? 0;
     const current = await deps.docker.inspectContainer(live.containerId);
-    const hostPort = current?.hostPort === undefined ? {} : { hostPort: current.hostPort };
-    await deps.router.switchTo({
-      project: deploy.project,
-      stage: deploy.stage,
-      domain,
-      containerName: live.containerName,
-      port,
-      ...hostPort,
-    });
+    await deps.router.switchTo(
+      stageRouteTarget(config, deploy.project, deploy.stage, {
+        name: live.containerName,
+        hostPort: current?.hostPort,
+      }),
+    );
   } else {
     return;
   }
