@@ -48,8 +48,11 @@ export async function startAppProcess(
   root: string,
   config: Record<string, unknown>,
   nodeOptions: string[] = [],
+  /** Fills the fresh directory (e.g. a data/ with a database) before the app starts. */
+  prepare?: (dir: string) => void,
 ): Promise<AppProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'dw-bench-'));
+  prepare?.(dir);
   const port = await freePort();
   const configFile = join(dir, 'docker-watcher.yaml');
   writeFileSync(

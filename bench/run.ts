@@ -35,6 +35,7 @@ try {
     api: async () => (await import('./api-bench.js')).apiBench(),
     idle: async () => (await import('./idle-bench.js')).idleBench(values.before),
     flood: async () => (await import('./flood-bench.js')).floodBench(values.before),
+    scale: async () => (await import('./scale-bench.js')).scaleBench(values.before),
   };
   for (const [name, run] of Object.entries(sections)) {
     if (only.length > 0 && !only.includes(name)) continue;
