@@ -29,6 +29,8 @@ export interface DeployerDeps extends EngineDeps {
   observers?: readonly DeployObserver[];
   /** Test hook run after each phase ended (the drills' failpoint, src/deploy/failpoint.ts). */
   afterPhase?: AfterPhaseHook;
+  /** Deploys wait in their queue until this settles (the app's start-up reconcile). */
+  ready?: Promise<unknown>;
 }
 
 /** How many succeeded deploys of a stage a rollback looks back through. */
@@ -52,6 +54,7 @@ export function createDeployer(deps: DeployerDeps): DeployService {
     waitUntilHealthy: deps.waitUntilHealthy ?? waitUntilHealthy,
   };
   let accepting = true;
+  const ready = (deps.ready ?? Promise.resolve()).catch(() => undefined);
 
   const finish = (id: string, status: DeployStatus, message: string) => {
     store.updateDeploy(id, { status, finishedAt: clock.now().toISOString() });
@@ -65,7 +68,10 @@ export function createDeployer(deps: DeployerDeps): DeployService {
   const enqueue = (record: DeployRecord) =>
     queue.enqueue(`${record.project}/${record.stage}`, {
       id: record.id,
-      run: (signal) => runSwap(swapDeps, record.id, signal),
+      run: async (signal) => {
+        await ready;
+        await runSwap(swapDeps, record.id, signal);
+      },
     });
 
   const assertAccepting = () => {
@@ -154,7 +160,10 @@ export function createDeployer(deps: DeployerDeps): DeployService {
       events.emit(record.id, { type: 'status', level: 'info', status: 'queued', message });
       queue.enqueue(`${project}/${stage}`, {
         id: record.id,
-        run: (signal) => runTeardown(swapDeps, record.id, signal),
+        run: async (signal) => {
+          await ready;
+          await runTeardown(swapDeps, record.id, signal);
+        },
       });
       return store.getDeploy(record.id) ?? record;
     },

@@ -13,8 +13,8 @@ import {
   type ContainerSpec,
   type RegistryCredentials,
 } from '../docker/engine.js';
-import type { RouteTarget } from '../proxy/router.js';
 import type { Reach } from './probe-url.js';
+import type { StageRoute } from './route-target.js';
 
 /**
  * Pure planning of a deploy: `deployPlan` computes from the stage's settings, the intent and
@@ -138,27 +138,6 @@ export const STRATEGY_PHASES: Record<DeployStrategy, readonly SwapPhase[]> = {
   recreate: ['resolve', 'pull', 'create', 'stop_old', 'start', 'health', 'switch', 'persist'],
 };
 
-/** What the route of a stage is made of, besides the container (StageSettings has all of it). */
-export type StageRoute = Pick<StageSettings, 'project' | 'stage' | 'domain' | 'port'>;
-
-/**
- * The route of a stage to one of its containers: what a deploy's switch, reconcile and the route
- * keeper hand the router, built in this one place so the same container gives the same route.
- */
-export function routeTarget(
-  route: StageRoute,
-  container: { name: string; hostPort?: number | undefined },
-): RouteTarget {
-  return {
-    project: route.project,
-    stage: route.stage,
-    domain: route.domain,
-    containerName: container.name,
-    port: route.port,
-    ...(container.hostPort === undefined ? {} : { hostPort: container.hostPort }),
-  };
-}
-
 /** Everything of the new container except its name, image and env_file's values. */
 export interface ContainerPlan {
   /** dw-{project}-{stage}-{tag}, bounded. */
@@ -275,7 +254,13 @@ export function deployPlan(input: PlanInput): DeployPlan {
         stopTimeoutSeconds: engine.stopTimeoutSeconds,
       },
     },
-    route: { project: stage.project, stage: stage.stage, domain: stage.domain, port: stage.port },
+    route: {
+      project: stage.project,
+      stage: stage.stage,
+      domain: stage.domain,
+      port: stage.port,
+      healthPath: stage.healthPath,
+    },
     probe: { reach, port: stage.port, path: stage.healthPath, publishHost: engine.publishHost },
     health: { ...stage.health },
     drainMs: live ? engine.drainSeconds * 1000 : 0,

@@ -5,7 +5,7 @@ import { stageDomain } from '../config/domains.js';
 import { createDeployEventHub, type DeployEventHub } from './deploy-events.js';
 import type { DeployObserver } from './deploy-observer.js';
 import type { EngineDeps } from './engine-deps.js';
-import { routeTarget } from './plan.js';
+import { stageRouteTarget } from './route-target.js';
 
 /** What reconcile works with: the engine's outside systems, and the deploys' observers. */
 export interface ReconcileDeps extends EngineDeps {
@@ -113,16 +113,18 @@ async function restoreRoute(
   live: LiveVersion | undefined,
   summary: ReconcileSummary,
 ): Promise<void> {
-  const { settings } = deps;
-  const domain = stageDomain(settings.config, deploy.project, deploy.stage);
+  const { config } = deps.settings;
+  const domain = stageDomain(config, deploy.project, deploy.stage);
   if (isSnapshot(deploy.proxyBefore)) {
     await deps.router.restore(deploy.proxyBefore);
   } else if (live) {
     const current = await deps.docker.inspectContainer(live.containerId);
-    const route = settings.hasStage(deploy.project, deploy.stage)
-      ? settings.stage(deploy.project, deploy.stage)
-      : { project: deploy.project, stage: deploy.stage, domain, port: 0 };
-    await deps.router.switchTo(routeTarget(route, { name: live.containerName, hostPort: current?.hostPort }));
+    await deps.router.switchTo(
+      stageRouteTarget(deps.settings.stage(deploy.project, deploy.stage), {
+        name: live.containerName,
+        hostPort: current?.hostPort,
+      }),
+    );
   } else {
     return;
   }

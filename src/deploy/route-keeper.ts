@@ -2,7 +2,7 @@ import { FINAL_STATUSES, type LiveVersion } from '../core/deploy-types.js';
 import { errorMessage } from '../core/errors.js';
 import type { DeployObserver } from './deploy-observer.js';
 import type { EngineDeps } from './engine-deps.js';
-import { routeTarget } from './plan.js';
+import { stageRouteTarget } from './route-target.js';
 
 /** Pause before watching the engine again after its event stream broke (e.g. dockerd restarted). */
 const RETRY_MS = [500, 1000, 2000, 5000] as const;
@@ -13,6 +13,16 @@ export interface RouteKeeper extends DeployObserver {
   stop(): Promise<void>;
   /** One pass over the live versions (also what start and every reconnect do). */
   repairAll(signal?: AbortSignal): Promise<void>;
+  /**
+   * Asks the router about every live route, even one the keeper routed itself: what the proxy
+   * lost (a host deleted, NPM's database reset) comes back. A route already right costs no write.
+   */
+  checkAll(signal?: AbortSignal): Promise<void>;
+}
+
+export interface RouteKeeperOptions {
+  /** Pause between two checkAll passes while started; default 30 s; 0 turns them off. */
+  checkIntervalMs?: number;
 }
 
 /**
@@ -22,26 +32,28 @@ export interface RouteKeeper extends DeployObserver {
  * follows the engine's events (re-connecting after the engine went away) and re-points a route
  * when the live container's port changed. Stages with a deploy running are left to that deploy.
  */
-export function createRouteKeeper(deps: EngineDeps): RouteKeeper {
+export function createRouteKeeper(deps: EngineDeps, options: RouteKeeperOptions = {}): RouteKeeper {
   const { docker, store, router, logger, clock } = deps;
+  const checkIntervalMs = options.checkIntervalMs ?? 30_000;
   const routedPort = new Map<string, number | undefined>();
   /** Repairs under way per stage: a deploy that starts on the stage cancels its repair. */
   const inflight = new Map<string, AbortController>();
   const key = (live: LiveVersion) => `${live.project}/${live.stage}`;
   let controller: AbortController | undefined;
   let loop: Promise<void> | undefined;
+  let checks: Promise<void> | undefined;
 
   const busy = (live: LiveVersion) =>
     store.listDeploys({ project: live.project, stage: live.stage, status: ['running'], limit: 1 }).length > 0;
 
-  async function repair(live: LiveVersion, outer?: AbortSignal): Promise<void> {
+  async function repair(live: LiveVersion, outer?: AbortSignal, force = false): Promise<void> {
     if (!deps.settings.hasStage(live.project, live.stage) || busy(live)) return;
     const own = new AbortController();
     inflight.get(key(live))?.abort();
     inflight.set(key(live), own);
     const signal = outer ? AbortSignal.any([outer, own.signal]) : own.signal;
     try {
-      await repairStage(live, signal);
+      await repairStage(live, signal, force);
     } catch (error) {
       if (own.signal.aborted) return; // a deploy took the stage over: its switch decides
       throw error;
@@ -50,14 +62,14 @@ export function createRouteKeeper(deps: EngineDeps): RouteKeeper {
     }
   }
 
-  async function repairStage(live: LiveVersion, signal: AbortSignal): Promise<void> {
+  async function repairStage(live: LiveVersion, signal: AbortSignal, force: boolean): Promise<void> {
     const container = await docker.inspectContainer(live.containerId, signal);
     if (container?.state !== 'running') return;
-    if (routedPort.has(key(live)) && routedPort.get(key(live)) === container.hostPort) return;
+    if (!force && routedPort.has(key(live)) && routedPort.get(key(live)) === container.hostPort) return;
     // Checked again right before the switch: a deploy that started meanwhile owns the route.
     if (busy(live)) return;
-    await router.switchTo(routeTarget(deps.settings.stage(live.project, live.stage), container), signal);
-    if (routedPort.has(key(live))) {
+    await router.switchTo(stageRouteTarget(deps.settings.stage(live.project, live.stage), container), signal);
+    if (routedPort.has(key(live)) && routedPort.get(key(live)) !== container.hostPort) {
       logger.warn('live container came back on another port: proxy route re-pointed', {
         project: live.project,
         stage: live.stage,
@@ -68,10 +80,10 @@ export function createRouteKeeper(deps: EngineDeps): RouteKeeper {
     routedPort.set(key(live), container.hostPort);
   }
 
-  async function repairAll(signal?: AbortSignal): Promise<void> {
+  async function repairAll(signal?: AbortSignal, force = false): Promise<void> {
     for (const live of store.listLive()) {
       try {
-        await repair(live, signal);
+        await repair(live, signal, force);
       } catch (error) {
         if (signal?.aborted) return;
         logger.error('could not check the route of a live version', {
@@ -109,6 +121,13 @@ export function createRouteKeeper(deps: EngineDeps): RouteKeeper {
     }
   }
 
+  async function checkEvery(intervalMs: number, signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      await clock.sleep(intervalMs, signal).catch(() => undefined);
+      if (!signal.aborted) await repairAll(signal, true);
+    }
+  }
+
   return {
     // While a deploy runs its stage is left alone; when it ends without success, the route is
     // asserted again: the engine may have moved the live container meanwhile, or the deploy's
@@ -140,11 +159,13 @@ export function createRouteKeeper(deps: EngineDeps): RouteKeeper {
     start() {
       controller = new AbortController();
       loop = follow(controller.signal);
+      if (checkIntervalMs > 0) checks = checkEvery(checkIntervalMs, controller.signal);
     },
     async stop() {
       controller?.abort();
-      await loop;
+      await Promise.all([loop, checks]);
     },
-    repairAll,
+    repairAll: (signal) => repairAll(signal),
+    checkAll: (signal) => repairAll(signal, true),
   };
 }

@@ -21,10 +21,13 @@ export async function stopPrevious(
   if (previous && previous.containerId !== current.id) {
     state.stoppingOld = true;
     if (plan.strategy === 'recreate') state.downSince = deps.clock.now().getTime();
-    await deps.docker.stopContainer(previous.containerId, {
-      timeoutSeconds: plan.stopTimeoutSeconds,
-      signal,
+    const timeoutSeconds = plan.stopTimeoutSeconds;
+    deps.events.emit(state.deployId, {
+      type: 'log',
+      level: 'info',
+      message: `stopping ${previous.containerName} (${previous.tag}): waiting up to ${timeoutSeconds} s for it to exit on SIGTERM, then it is killed`,
     });
+    await deps.docker.stopContainer(previous.containerId, { timeoutSeconds, signal });
     const why =
       plan.strategy === 'recreate'
         ? 'before the new version starts (strategy recreate)'

@@ -1,16 +1,10 @@
 import type { PHASES } from '../core/deploy-types.js';
 import { DeployError } from '../core/errors.js';
 import { LABEL_INSTANCE } from '../docker/engine.js';
-import {
-  containerSpec,
-  digestFor,
-  imageReference,
-  pullFor,
-  routeTarget,
-  stageUrl,
-  type DeployPlan,
-} from './plan.js';
+import { containerSpec, digestFor, imageReference, pullFor, stageUrl, type DeployPlan } from './plan.js';
+import { describeProbe } from './health-check.js';
 import { probeUrl } from './probe-url.js';
+import { stageRouteTarget } from './route-target.js';
 import type { SwapDeps, SwapState } from './swap-context.js';
 import { stopPrevious } from './stop-previous.js';
 
@@ -129,7 +123,12 @@ export const SWAP_STEPS: Record<(typeof PHASES)[number], Step> = {
   async health(deps, plan, state, signal) {
     const container = mustHaveContainer(state, 'health');
     const url = probeUrl({ ...plan.probe, container });
-    log(deps, state, `health-checking ${url} (deadline ${plan.health.deadline_seconds}s)`);
+    const { health } = plan;
+    log(
+      deps,
+      state,
+      `health-checking ${url}: up to ${health.deadline_seconds} s, a try every ${health.interval_seconds} s, ${health.healthy_after} good answer(s) needed`,
+    );
     await deps.waitUntilHealthy({
       docker: deps.docker,
       containerId: container.id,
@@ -137,13 +136,23 @@ export const SWAP_STEPS: Record<(typeof PHASES)[number], Step> = {
       health: plan.health,
       clock: deps.clock,
       signal,
+      onProbe: (probe) =>
+        deps.events.emit(state.deployId, {
+          type: 'log',
+          level: probe.ok ? 'info' : 'warn',
+          phase: 'health',
+          message: describeProbe(probe),
+        }),
     });
   },
 
   async switch(deps, plan, state, signal) {
     const container = mustHaveContainer(state, 'switch');
-    state.snapshot = await deps.router.switchTo(routeTarget(plan.route, container), signal);
+    const target = stageRouteTarget(plan.route, container);
+    state.snapshot = await deps.router.switchTo(target, signal);
     deps.store.updateDeploy(state.deployId, { proxyBefore: state.snapshot });
+    // NPM answers before nginx serves the change: the deploy is live once the proxy serves it.
+    log(deps, state, await deps.router.confirm(target, signal));
     if (state.downSince !== undefined) {
       const downtimeMs = Math.max(0, deps.clock.now().getTime() - state.downSince);
       deps.store.updateDeploy(state.deployId, { downtimeMs });

@@ -4,7 +4,7 @@ import { npmSchema } from '../../src/config/schema.js';
 import { systemClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { createNpmClient, type NpmClient } from '../../src/proxy/npm/npm-client.js';
-import { createNpmRouter, type OwnershipStore } from '../../src/proxy/npm/npm-router.js';
+import { createNpmRouter } from '../../src/proxy/npm/npm-router.js';
 import { startFakeNpm, type FakeNpm } from '../fakes/npm/fake-npm-server.js';
 import { routerContract, type RouterUnderTest } from './router.contract.js';
 
@@ -24,13 +24,8 @@ beforeAll(async () => {
     clock: systemClock,
     logger: silentLogger,
   });
-  const state = new Map<string, string>();
-  const ownership: OwnershipStore = {
-    getState: (k) => state.get(k),
-    setState: (k, v) => void state.set(k, v),
-  };
   subject = {
-    router: createNpmRouter({ npm: config, client, ownership, logger: silentLogger }),
+    router: createNpmRouter({ npm: config, client, instanceId: 'contract', logger: silentLogger }),
     routeOf: async (domain) => npm.hosts().find((h) => h.domain_names.includes(domain))?.forward_host,
     prefix: `npm-${randomBytes(3).toString('hex')}`,
   };

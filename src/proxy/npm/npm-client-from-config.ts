@@ -5,12 +5,16 @@ import { ConfigError } from '../../core/errors.js';
 import type { Logger } from '../../log/logger.js';
 import { createNpmClient, type NpmClient } from './npm-client.js';
 
-/** global.npm of a loaded config, and a client logged in with the password its env var holds. */
+/**
+ * global.npm of a loaded config, a client logged in with the password its env var holds, and the
+ * DNS provider's credentials for certificates (global.npm.certificate_dns.credentials_env): the
+ * secrets the NPM router needs, resolved by the composition root.
+ */
 export function npmClientFromConfig(
   loaded: LoadedConfig,
   clock: Clock,
   logger: Logger,
-): { npm: NpmConfig; client: NpmClient } {
+): { npm: NpmConfig; client: NpmClient; dnsCredentials?: string } {
   const npm = loaded.config.global.npm;
   if (!npm) {
     throw new ConfigError('the Nginx Proxy Manager router needs global.npm in the config', [
@@ -34,5 +38,7 @@ export function npmClientFromConfig(
     clock,
     logger,
   });
-  return { npm, client };
+  const dnsCredentials =
+    npm.certificate_dns === undefined ? undefined : loaded.secrets[npm.certificate_dns.credentials_env];
+  return { npm, client, ...(dnsCredentials === undefined ? {} : { dnsCredentials }) };
 }

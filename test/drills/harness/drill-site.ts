@@ -25,6 +25,8 @@ export interface DrillConfig {
   githubApiUrl?: string;
   /** Where notifications (json format) go. */
   notificationUrl?: string;
+  /** global.npm.route_check_seconds (default 30). */
+  routeCheckSeconds?: number;
 }
 
 /** Everything one drill file deploys against: images, nginx, the fake NPM, a config, the app. */
@@ -196,6 +198,8 @@ function configYaml(site: DrillSite, port: number, config: DrillConfig): string 
     '    forward: host',
     '    forward_host: 127.0.0.1',
     '    certificate: none',
+    `    probe_url: http://127.0.0.1:${site.nginx.port}`,
+    `    route_check_seconds: ${config.routeCheckSeconds ?? 30}`,
     ...(config.githubApiUrl
       ? [
           'forges:',

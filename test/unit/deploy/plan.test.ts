@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { LoadedConfig } from '../../../src/config/loaded-config.js';
 import { configSchema, type ConfigInput } from '../../../src/config/schema.js';
 import { resolveDeploySettings } from '../../../src/config/deploy-settings.js';
+import { stageRouteTarget } from '../../../src/deploy/route-target.js';
 import {
   containerName,
   containerSpec,
@@ -14,7 +15,6 @@ import {
   pullDecision,
   pullFor,
   resolveVolume,
-  routeTarget,
   stageUrl,
   type PlanInput,
 } from '../../../src/deploy/plan.js';
@@ -140,9 +140,21 @@ describe('deployPlan', () => {
           stopTimeoutSeconds: 10,
         },
       },
-      route: { project: 'web', stage: 'dev', domain: 'stage-dev-web.example.com', port: 3000 },
+      route: {
+        project: 'web',
+        stage: 'dev',
+        domain: 'stage-dev-web.example.com',
+        port: 3000,
+        healthPath: '/up',
+      },
       probe: { reach: 'host', port: 3000, path: '/up', publishHost: '127.0.0.1' },
-      health: { timeout_seconds: 5, interval_seconds: 1, deadline_seconds: 30, healthy_after: 1 },
+      health: {
+        timeout_seconds: 5,
+        interval_seconds: 1,
+        deadline_seconds: 30,
+        healthy_after: 1,
+        client_error_grace_seconds: 30,
+      },
       drainMs: 3000,
       stopTimeoutSeconds: 10,
       keepVersions: 4,
@@ -206,15 +218,16 @@ describe('deployPlan', () => {
 
   it('builds the route target of any container in one place', () => {
     const plan = deployPlan(planInput({ projects: { web } }, 'dev-42'));
-    expect(routeTarget(plan.route, { name: 'dw-web-dev-dev-42', hostPort: 32770 })).toEqual({
+    expect(stageRouteTarget(plan.route, { name: 'dw-web-dev-dev-42', hostPort: 32770 })).toEqual({
       project: 'web',
       stage: 'dev',
       domain: 'stage-dev-web.localhost',
       containerName: 'dw-web-dev-dev-42',
       port: 3000,
+      healthPath: '/',
       hostPort: 32770,
     });
-    expect(routeTarget(plan.route, { name: 'c' })).not.toHaveProperty('hostPort');
+    expect(stageRouteTarget(plan.route, { name: 'c' })).not.toHaveProperty('hostPort');
   });
 });
 
@@ -305,6 +318,7 @@ describe('small planning functions', () => {
       interval_seconds: 1,
       deadline_seconds: 30,
       healthy_after: 1,
+      client_error_grace_seconds: 30,
     });
   });
 });
