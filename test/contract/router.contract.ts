@@ -62,6 +62,16 @@ export function routerContract(name: string, setup: () => RouterUnderTest): void
       expect(await rt.router.remove(domain)).toBe(false);
     });
 
+    it('confirms a switched route with a line for the deploy log, and refuses a domain it never routed', async () => {
+      const rt = setup();
+      const domain = domainOf(rt);
+      const routed = target(domain, 'dw-web-dev-blue');
+      await rt.router.switchTo(routed);
+      expect(await rt.router.confirm(routed)).toEqual(expect.any(String));
+      await expect(rt.router.confirm(target(domainOf(rt), 'x'))).rejects.toThrow();
+      await rt.router.remove(domain);
+    });
+
     it('keeps routes of different domains apart', async () => {
       const rt = setup();
       const [a, b] = [domainOf(rt), domainOf(rt)];

@@ -48,6 +48,8 @@ export class FakeRouter implements ProxyRouter {
 
   async confirm(target: RouteTarget): Promise<string> {
     this.#maybeFail('confirm');
+    // Like NPM (test/contract): a domain that has no route after the switch is not served.
+    if (!this.routes.has(target.domain)) throw new Error(`fake router has no route for ${target.domain}`);
     this.confirmed.push(target.domain);
     return `fake proxy serves ${target.containerName}`;
   }
