@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DeployError } from '../../../src/core/errors.js';
-import { baseConfig, deployerFixture } from './deployer-fixture.js';
+import { reconcile } from '../../../src/deploy/reconcile.js';
+import { silentLogger } from '../../../src/log/logger.js';
+import { baseConfig, deployerFixture, INSTANCE } from './deployer-fixture.js';
 
 const recreateConfig = {
   ...baseConfig,
@@ -86,5 +88,35 @@ describe('deployer: strategy recreate', () => {
     expect(fx.docker.container('dw-web-dev-v1').details.state).toBe('running');
     expect(fx.store.getLive('web', 'dev')?.deployId).toBe(first.id);
     expect(failed.downtimeMs).toBe(700);
+  });
+
+  it('after a crash between the stop of the old container and the health check, reconcile removes the new one first, then starts the old one', async () => {
+    const fx = deployerFixture({ config: recreateConfig });
+    fx.publish('v1');
+    fx.publish('v2');
+    const first = await fx.deploy('v1');
+    let reached!: () => void;
+    const inHealth = new Promise<void>((resolve) => (reached = resolve));
+    fx.health = () => {
+      reached();
+      return new Promise(() => {}); // the process "dies" here
+    };
+    const cut = fx.deployer.submit(fx.intent('v2'));
+    await inHealth;
+    expect(fx.docker.container('dw-web-dev-v1').details.state).toBe('exited');
+    const from = fx.docker.calls.length;
+    const newId = fx.docker.container('dw-web-dev-v2').details.id;
+
+    const summary = await reconcile({ ...fx, logger: silentLogger, instanceId: INSTANCE });
+    expect(summary).toMatchObject({
+      interrupted: [cut.id],
+      removedContainers: ['dw-web-dev-v2'],
+      restartedContainers: ['dw-web-dev-v1'],
+    });
+    expect(lifecycle(fx, from, { [newId]: 'dw-web-dev-v2' })).toEqual([
+      'removeContainer dw-web-dev-v2',
+      'startContainer dw-web-dev-v1',
+    ]);
+    expect(fx.store.getLive('web', 'dev')?.deployId).toBe(first.id);
   });
 });
