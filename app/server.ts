@@ -11,8 +11,8 @@ import { LABEL_INSTANCE, type DockerEngine } from '../src/docker/engine.js';
 import { createDeployer } from '../src/deploy/deployer.js';
 import { failpointHook } from '../src/deploy/failpoint.js';
 import { detectReach, type Reach } from '../src/deploy/probe-url.js';
-import { reconcile } from '../src/deploy/reconcile.js';
 import { createRouteKeeper } from '../src/deploy/route-keeper.js';
+import { StageQueue } from '../src/deploy/stage-queue.js';
 import type { Logger } from '../src/log/logger.js';
 import { createNpmRouter } from '../src/proxy/npm/npm-router.js';
 import { noProxyRouter, type ProxyRouter } from '../src/proxy/router.js';
@@ -107,7 +107,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     logger: logger.child({ component: 'forge' }),
   });
   const notifier = createNotifier({ loaded, clock, logger: logger.child({ component: 'notify' }) });
-  const routes = createRouteKeeper({ loaded, docker, store, router, clock, logger, instanceId });
+  // One queue per stage, shared: deploys, teardowns and the route keeper's repairs take turns.
+  const stages = new StageQueue();
+  const routes = createRouteKeeper({ loaded, docker, store, router, clock, logger, instanceId, stages });
   const observers = [metrics, reporter, notifier, routes];
   // Sends what the last run left in the outbox, and what reconcile reports below.
   reporter.start();
@@ -121,9 +123,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     instanceId,
     reach,
     observers,
+    stages,
     ...afterPhase,
   });
-  const summary = await reconcile({ loaded, docker, store, router, clock, logger, instanceId, observers });
+  const summary = await deployer.recover();
   logger.info('reconciled', { ...summary });
   await findOrphans({ config, docker, instanceId, logger }).catch((error: unknown) =>
     logger.warn('could not look for orphaned containers', { error: errorMessage(error) }),

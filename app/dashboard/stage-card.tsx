@@ -43,9 +43,9 @@ export function StageCard(props: { stage: StageView; view: PageView & { csrf: st
       </div>
       {last && (
         <div>
-          {last.intent.trigger === 'teardown' ? 'torn down' : 'last deploy'}{' '}
+          {last.kind === 'teardown' ? 'torn down' : 'last deploy'}{' '}
           <a href={paths.deploy(last.id)} class="mono">
-            {last.intent.trigger === 'teardown' ? 'history' : last.intent.tag}
+            {last.kind === 'teardown' ? 'history' : last.intent.tag}
           </a>{' '}
           <StatusBadge status={last.status} /> <When iso={last.finishedAt ?? last.createdAt} now={view.now} />
         </div>

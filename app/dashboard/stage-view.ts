@@ -36,9 +36,7 @@ export function stageView(config: Config, store: Store, project: string, stage: 
     ...(lastDeploy ? { lastDeploy } : {}),
     awaiting,
     // A teardown is recorded as a succeeded run but is no version to go back to.
-    canRollBack: succeeded.some(
-      (record) => record.id !== live?.deployId && record.intent.trigger !== 'teardown',
-    ),
+    canRollBack: succeeded.some((record) => record.id !== live?.deployId && record.kind !== 'teardown'),
   };
 }
 

@@ -174,7 +174,7 @@ export const SWAP_STEPS: Record<(typeof PHASES)[number], Step> = {
       { project, stage, domain, containerName: container.name, port: projectConfig.port, ...hostPort },
       signal,
     );
-    deps.store.updateDeploy(state.deployId, { proxyBefore: state.snapshot });
+    deps.store.updateDeploy(state.deployId, { routeBefore: state.snapshot });
   },
 
   async persist(deps, state) {

@@ -16,14 +16,10 @@ export interface RouteTarget {
   hostPort?: number;
 }
 
-/**
- * Serializable description of how a domain was routed before a switch, stored with the deploy
- * so that a failure (or a crash) after the switch can put it back. `undefined` state: no route.
- */
-export interface RouteSnapshot {
-  domain: string;
-  state?: unknown;
-}
+import type { RouteSnapshot } from '../core/deploy-types.js';
+
+/** Stored with the deploy (core/deploy-types.ts), so a failure or crash after a switch can put it back. */
+export type { RouteSnapshot };
 
 export interface ProxyRouter {
   /** Points the domain at the target; returns what it was before. */

@@ -111,6 +111,24 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 4,
+    description:
+      'honest deploy records: kind (deploy or teardown), domain, route snapshot, attempt; ' +
+      'teardowns of nothing live lose their made-up image and tag',
+    sql: `
+      ALTER TABLE deploys ADD COLUMN kind TEXT NOT NULL DEFAULT 'deploy' CHECK (kind IN ('deploy', 'teardown'));
+      ALTER TABLE deploys ADD COLUMN domain TEXT;
+      ALTER TABLE deploys ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1;
+      ALTER TABLE deploys RENAME COLUMN proxy_before TO route_before;
+      UPDATE deploys SET kind = 'teardown' WHERE json_extract(intent, '$.trigger') = 'teardown';
+      -- A teardown with nothing live was stored as image '' (or the project's) and tag 'none'.
+      UPDATE deploys SET intent = json_remove(intent, '$.image', '$.tag', '$.digest')
+        WHERE kind = 'teardown' AND json_extract(intent, '$.tag') = 'none';
+      UPDATE deploys SET domain = json_extract(route_before, '$.domain')
+        WHERE route_before IS NOT NULL AND json_type(route_before, '$.domain') = 'text';
+    `,
+  },
 ];
 
 /**

@@ -5,6 +5,7 @@ import type {
   DeployStatus,
   LiveVersion,
   Phase,
+  TeardownIntent,
 } from '../core/deploy-types.js';
 
 /**
@@ -30,24 +31,32 @@ export interface DeployQuery {
   limit?: number;
 }
 
-/** Fields of a deploy that the engine changes as it goes. */
+/** Fields of a deploy that the engine changes as it goes (the status only through transitionDeploy). */
 export type DeployPatch = Partial<
   Pick<
     DeployRecord,
-    | 'status'
     | 'imageRef'
     | 'digest'
     | 'containerId'
     | 'containerName'
     | 'previousContainerId'
-    | 'proxyBefore'
+    | 'routeBefore'
     | 'url'
     | 'error'
     | 'startedAt'
     | 'finishedAt'
     | 'approvedBy'
+    | 'attempt'
   >
 >;
+
+/** A new history entry: a deploy of a version, or a teardown. */
+export type NewDeploy = {
+  id: string;
+  status: DeployStatus;
+  createdAt: string;
+  domain?: string;
+} & ({ kind: 'deploy'; intent: DeployIntent } | { kind: 'teardown'; intent: TeardownIntent });
 
 /**
  * Deploy history and state. The SQLite adapter implements it (with migrations); tests may use
@@ -55,14 +64,20 @@ export type DeployPatch = Partial<
  * and the engine must write a phase's intent before the side effect, with nothing in between.
  */
 export interface Store {
-  createDeploy(input: {
-    id: string;
-    intent: DeployIntent;
-    status: DeployStatus;
-    createdAt: string;
-  }): DeployRecord;
+  createDeploy(input: NewDeploy): DeployRecord;
   getDeploy(id: string): DeployRecord | undefined;
   updateDeploy(id: string, patch: DeployPatch): DeployRecord;
+  /**
+   * Sets the status to `to` (with `patch`) only while it is `from`, in one statement; returns
+   * the record, or undefined when the status was no longer `from`. The deploy lifecycle
+   * (src/deploy/lifecycle.ts) is its one caller: it checks the transition is allowed.
+   */
+  transitionDeploy(
+    id: string,
+    from: DeployStatus,
+    to: DeployStatus,
+    patch?: DeployPatch,
+  ): DeployRecord | undefined;
   /** Newest first. */
   listDeploys(query?: DeployQuery): DeployRecord[];
   /** Records that a phase is about to run (before its side effect). */

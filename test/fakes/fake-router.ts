@@ -9,6 +9,7 @@ export class FakeRouter implements ProxyRouter {
   readonly calls: { method: 'switchTo' | 'restore' | 'remove'; domain: string; containerName?: string }[] =
     [];
   #failures: Partial<Record<'switchTo' | 'restore' | 'remove', Error[]>> = {};
+  #held: Promise<void> | undefined;
 
   /** The next call of `method` rejects with `error`. */
   failNext(
@@ -18,6 +19,13 @@ export class FakeRouter implements ProxyRouter {
     (this.#failures[method] ??= []).push(error);
   }
 
+  /** The next switchTo is recorded at once but takes effect only after `release()` (a slow proxy). */
+  holdNextSwitch(): { release(): void } {
+    let release!: () => void;
+    this.#held = new Promise<void>((resolve) => (release = resolve));
+    return { release };
+  }
+
   /** Container name the domain forwards to, if any. */
   targetOf(domain: string): string | undefined {
     return this.routes.get(domain)?.containerName;
@@ -25,6 +33,9 @@ export class FakeRouter implements ProxyRouter {
 
   async switchTo(target: RouteTarget): Promise<RouteSnapshot> {
     this.calls.push({ method: 'switchTo', domain: target.domain, containerName: target.containerName });
+    const held = this.#held;
+    this.#held = undefined;
+    if (held) await held;
     this.#maybeFail('switchTo');
     const before = this.routes.get(target.domain);
     this.routes.set(target.domain, { ...target });

@@ -216,6 +216,7 @@ describe('dashboard pages', () => {
     const cookie = await login(app);
     const hostile = '<script>alert(1)</script>';
     const record = store.createDeploy({
+      kind: 'deploy',
       id: 'd-hostile',
       status: 'failed',
       createdAt: new Date().toISOString(),
