@@ -1,3 +1,4 @@
+import { findProject, hasStage } from '../config/config-lookup.js';
 import { stageDomain } from '../config/domains.js';
 import { FINAL_STATUSES, type LiveVersion } from '../core/deploy-types.js';
 import { errorMessage } from '../core/errors.js';
@@ -45,9 +46,8 @@ export function createRouteKeeper(deps: RouteKeeperDeps): RouteKeeper {
       const signal = outer ? AbortSignal.any([outer, own]) : own;
       // Read in its turn: a deploy that ran before it may have changed what is live.
       const live = store.getLive(stage.project, stage.stage);
-      const project = live && deps.loaded.config.projects[live.project];
-      if (!live || !project?.stages[live.stage]) return;
-      await repairStage(live, project.port, signal);
+      if (!live || !hasStage(deps.loaded.config, live.project, live.stage)) return;
+      await repairStage(live, findProject(deps.loaded.config, live.project).port, signal);
     });
   }
 

@@ -9,6 +9,12 @@ export interface FollowAuth {
 }
 
 /**
+ * How a follower retries by default: long enough for the app to restart (1 + 2 + ... + 32 s), so
+ * a CI step keeps following a deploy that the restarted app resumes or tries again.
+ */
+const FOLLOW_RETRIES: RetryOptions = { retries: 6 };
+
+/**
  * Follows a deploy's event stream until the app sends `end` with the final record, and returns
  * that record. A dropped connection is resumed with Last-Event-ID, so no event is shown twice.
  * Aborting `signal` (e.g. the action's timeout) rejects with the signal's reason.
@@ -24,7 +30,7 @@ export async function followDeploy(
   const base = appUrl.endsWith('/') ? appUrl : appUrl + '/';
   const url = new URL(`api/deploys/${encodeURIComponent(deployId)}/events`, base).toString();
   let lastSeq = 0;
-  return withRetries({ ...options, signal }, async () => {
+  return withRetries({ ...FOLLOW_RETRIES, ...options, signal }, async () => {
     const headers: Record<string, string> = {
       accept: 'text/event-stream',
       authorization: `Bearer ${auth.token}`,

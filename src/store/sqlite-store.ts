@@ -13,7 +13,7 @@ import {
   toPhaseTiming,
   type Row,
 } from './sqlite-rows.js';
-import type { DeployPatch, DeployQuery, NewDeploy, OutboxEntry, Store } from './store.js';
+import type { ClaimScope, DeployPatch, DeployQuery, NewDeploy, OutboxEntry, Store } from './store.js';
 
 /** How long a write waits for another connection's lock before failing. */
 const BUSY_TIMEOUT_MS = 5000;
@@ -206,12 +206,27 @@ class SqliteStore implements Store {
     return this.statement('SELECT * FROM live_versions ORDER BY project, stage').all().map(toLiveVersion);
   }
 
-  rememberDelivery(id: string, at: string): boolean {
-    return this.run('INSERT OR IGNORE INTO deliveries (id, seen_at) VALUES (?, ?)', id, at) === 1;
+  claimOnce(scope: ClaimScope, key: string, ttlMs: number, now: Date, value = ''): boolean {
+    // A claim past its expiry is taken over as if it were not there.
+    const sql = `INSERT INTO claims (scope, key, value, expires_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (scope, key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at
+                 WHERE claims.expires_at <= ?5`;
+    const expiresAt = new Date(now.getTime() + ttlMs).toISOString();
+    return this.run(sql, scope, key, value, expiresAt, now.toISOString()) === 1;
   }
 
-  pruneDeliveries(before: string): void {
-    this.run('DELETE FROM deliveries WHERE seen_at < ?', before);
+  claimed(scope: ClaimScope, key: string, now: Date): string | undefined {
+    const sql = 'SELECT value FROM claims WHERE scope = ? AND key = ? AND expires_at > ?';
+    const value = this.statement(sql).get(scope, key, now.toISOString())?.['value'];
+    return typeof value === 'string' ? value : undefined;
+  }
+
+  setClaimValue(scope: ClaimScope, key: string, value: string): void {
+    this.run('UPDATE claims SET value = ? WHERE scope = ? AND key = ?', value, scope, key);
+  }
+
+  pruneClaims(now: Date): number {
+    return this.run('DELETE FROM claims WHERE expires_at <= ?', now.toISOString());
   }
 
   getState(key: string): string | undefined {

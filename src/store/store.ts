@@ -24,6 +24,12 @@ export interface OutboxEntry {
   lastError?: string;
 }
 
+/**
+ * What a claim is for: `delivery`, a signed request's or a forge webhook's delivery id (used
+ * once); `comment`, a command comment (run once); `logged-out-session`, a dashboard session id.
+ */
+export type ClaimScope = 'delivery' | 'comment' | 'logged-out-session';
+
 export interface DeployQuery {
   project?: string;
   stage?: string;
@@ -93,10 +99,19 @@ export interface Store {
   clearLive(project: string, stage: string): void;
   listLive(): LiveVersion[];
 
-  /** Remembers a signed request's delivery id; false when it was seen before (replay). */
-  rememberDelivery(id: string, at: string): boolean;
-  /** Forgets delivery ids older than `before` (they fail the timestamp check anyway). */
-  pruneDeliveries(before: string): void;
+  /**
+   * Claims `key` of `scope` for `ttlMs` from `now`: true the first time, false while an earlier
+   * claim holds (a replayed delivery, a comment delivered again, a session already logged out).
+   * One statement, so two requests racing for the same key cannot both win. `value` is kept
+   * with the claim (which deploy a delivery started).
+   */
+  claimOnce(scope: ClaimScope, key: string, ttlMs: number, now: Date, value?: string): boolean;
+  /** The value of a claim that still holds ('' when it was claimed without one), else undefined. */
+  claimed(scope: ClaimScope, key: string, now: Date): string | undefined;
+  /** Sets the value of a claim (it keeps its expiry). */
+  setClaimValue(scope: ClaimScope, key: string, value: string): void;
+  /** Removes claims that have expired; returns how many went. */
+  pruneClaims(now: Date): number;
 
   /**
    * Small key/value state for adapters (poller cursors, NPM host ownership, ...). A value with

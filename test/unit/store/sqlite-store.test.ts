@@ -192,10 +192,19 @@ describe('openSqliteStore', () => {
     store.setState('cursor', 'b');
     expect(store.getState('cursor')).toBe('b');
 
-    expect(store.rememberDelivery('x', '2025-01-01T00:00:00.000Z')).toBe(true);
-    expect(store.rememberDelivery('x', '2025-01-01T00:00:01.000Z')).toBe(false);
-    store.pruneDeliveries('2025-01-02T00:00:00.000Z');
-    expect(store.rememberDelivery('x', '2025-01-03T00:00:00.000Z')).toBe(true);
+    const at = (time: string) => new Date(`2025-01-01T${time}.000Z`);
+    expect(store.claimOnce('delivery', 'x', 60_000, at('00:00:00'), 'd1')).toBe(true);
+    expect(store.claimOnce('delivery', 'x', 60_000, at('00:00:01'))).toBe(false);
+    // Scopes are apart: the same key in another scope is another claim.
+    expect(store.claimOnce('comment', 'x', 60_000, at('00:00:01'))).toBe(true);
+    expect(store.claimed('delivery', 'x', at('00:00:30'))).toBe('d1');
+    store.setClaimValue('delivery', 'x', 'd2');
+    expect(store.claimed('delivery', 'x', at('00:00:30'))).toBe('d2');
+    // Past its expiry a claim is as good as gone, before and after the prune.
+    expect(store.claimed('delivery', 'x', at('00:01:00'))).toBeUndefined();
+    expect(store.claimOnce('delivery', 'x', 60_000, at('00:01:00'))).toBe(true);
+    expect(store.pruneClaims(at('00:03:00'))).toBe(2);
+    expect(store.claimOnce('delivery', 'x', 60_000, at('00:03:00'))).toBe(true);
   });
 
   it('prunes state records past their expiry and keeps the rest', () => {
@@ -224,12 +233,12 @@ describe('openSqliteStore', () => {
       createdAt: 't',
     });
     first.appendEvent({ deployId: 'd1', at: 't', type: 'log', level: 'info', message: 'one' });
-    expect(first.rememberDelivery('delivery-1', 't')).toBe(true);
+    expect(first.claimOnce('delivery', 'delivery-1', 60_000, new Date(0))).toBe(true);
     first.close();
 
     const second = openAt(path);
     expect(second.getDeploy('d1')?.status).toBe('queued');
-    expect(second.rememberDelivery('delivery-1', 't')).toBe(false);
+    expect(second.claimOnce('delivery', 'delivery-1', 60_000, new Date(0))).toBe(false);
     expect(
       second.appendEvent({ deployId: 'd1', at: 't', type: 'log', level: 'info', message: 'two' }).seq,
     ).toBe(2);
@@ -276,6 +285,30 @@ describe('transitionDeploy', () => {
 });
 
 describe('migrate', () => {
+  it('version 5 moves deliveries, comment and logout records into claims, with their expiry', () => {
+    const path = join(dir, 'v4.sqlite');
+    const v4 = new DatabaseSync(path);
+    expect(migrate(v4, path, MIGRATIONS.slice(0, 4))).toBe(4);
+    v4.exec(`
+      INSERT INTO deliveries (id, seen_at) VALUES ('del-1', '2025-01-01T00:00:00.000Z'), ('github-webhook:g1', '2025-01-01T00:05:00.000Z');
+      INSERT INTO kv_state (key, value, expires_at) VALUES
+        ('delivery-deploy:del-1', 'd7', '2025-01-01T00:10:00.000Z'),
+        ('webhook-comment:gh:acme/web:42', 't', '2025-02-01T00:00:00.000Z'),
+        ('dashboard-logout:s1', '2025-01-02T00:00:00.000Z', '2025-01-02T00:00:00.000Z'),
+        ('poller:cursor:web', '{}', NULL);
+    `);
+    v4.close();
+    const store = openAt(path);
+    const at = (iso: string) => new Date(iso);
+    expect(store.claimed('delivery', 'del-1', at('2025-01-01T00:09:59.000Z'))).toBe('d7');
+    expect(store.claimed('delivery', 'del-1', at('2025-01-01T00:10:00.000Z'))).toBeUndefined();
+    expect(store.claimOnce('delivery', 'github-webhook:g1', 1, at('2025-01-01T00:14:59.000Z'))).toBe(false);
+    expect(store.claimOnce('comment', 'gh:acme/web:42', 1, at('2025-01-31T00:00:00.000Z'))).toBe(false);
+    expect(store.claimed('logged-out-session', 's1', at('2025-01-01T12:00:00.000Z'))).toBe('');
+    expect(store.getState('poller:cursor:web')).toBe('{}');
+    expect(store.getState('webhook-comment:gh:acme/web:42')).toBeUndefined();
+  });
+
   it('version 4 converts the deploys of an older database, losing nothing', () => {
     const path = join(dir, 'v3.sqlite');
     const v3 = new DatabaseSync(path);
