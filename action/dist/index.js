@@ -51195,11 +51195,12 @@ var SseParser = class {
 };
 
 // src/protocol/follow-deploy.ts
+var FOLLOW_RETRIES = { retries: 6 };
 async function followDeploy(appUrl, deployId, auth, onEvent, signal, options = {}) {
   const base = appUrl.endsWith("/") ? appUrl : appUrl + "/";
   const url2 = new URL(`api/deploys/${encodeURIComponent(deployId)}/events`, base).toString();
   let lastSeq = 0;
-  return withRetries({ ...options, signal }, async () => {
+  return withRetries({ ...FOLLOW_RETRIES, ...options, signal }, async () => {
     const headers = {
       accept: "text/event-stream",
       authorization: `Bearer ${auth.token}`
