@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { createInterface } from 'node:readline/promises';
 import { runCli } from './cli.js';
 
 /** How long a finished command's process may linger for its output to drain before it exits. */
@@ -9,7 +10,17 @@ process.exitCode = await runCli(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   env: process.env,
+  ...(process.stdin.isTTY ? { confirm: askOnTerminal } : {}),
 });
 // The command is done (serve: after `stopped`, every loop of ours closed). A timer a library
 // still holds, such as Octokit's retry limiter, must not keep a stopped app alive.
 setTimeout(() => process.exit(), EXIT_GRACE_MS).unref();
+
+async function askOnTerminal(question: string): Promise<boolean> {
+  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await prompt.question(question)).trim());
+  } finally {
+    prompt.close();
+  }
+}

@@ -8,17 +8,18 @@ import { loadConfig } from '../src/config/load-config.js';
 import type { LoadedConfig } from '../src/config/loaded-config.js';
 import { createDockerodeEngine } from '../src/docker/dockerode-engine.js';
 import { LABEL_INSTANCE, type DockerEngine } from '../src/docker/engine.js';
+import { createChangeFeed } from '../src/deploy/change-feed.js';
 import { createDeployer } from '../src/deploy/deployer.js';
 import { failpointHook } from '../src/deploy/failpoint.js';
 import { detectReach, type Reach } from '../src/deploy/probe-url.js';
 import { createRouteKeeper } from '../src/deploy/route-keeper.js';
 import { StageQueue } from '../src/deploy/stage-queue.js';
 import type { Logger } from '../src/log/logger.js';
-import { createNpmRouter } from '../src/proxy/npm/npm-router.js';
 import { noProxyRouter, type ProxyRouter } from '../src/proxy/router.js';
 import { openSqliteStore } from '../src/store/sqlite-store.js';
 import type { Store } from '../src/store/store.js';
 import { createApp } from './create-app.js';
+import type { StartupState } from './http/app-env.js';
 import { createBackgroundTasks } from './http/background-tasks.js';
 import { errorMessage } from '../src/core/errors.js';
 import { createDeployReporter } from '../src/forge/deploy-reporter.js';
@@ -28,9 +29,10 @@ import { createNotifier } from '../src/notify/notifier.js';
 import { findOrphans } from '../src/ops/orphans.js';
 import { createStageOps } from '../src/ops/stage-ops.js';
 import { createPoller } from '../src/registry/poller.js';
+import { listImageTags } from '../src/registry/image-tags.js';
 import { createRegistryClient } from '../src/registry/registry-client.js';
 import { APP_VERSION } from './package-root.js';
-import { withGeneratedCredentials } from './quickstart-credentials.js';
+import { withGeneratedCredentials, type FilledCredentials } from './quickstart-credentials.js';
 
 export interface ServerOptions {
   configPath: string;
@@ -63,8 +65,8 @@ export interface RunningServer {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { logger } = options;
   const clock = options.clock ?? systemClock;
-  const env = withGeneratedCredentials(options.configPath, options.env, logger);
-  const loaded = loadConfig(options.configPath, env, { requireSecrets: true });
+  const credentials = withGeneratedCredentials(options.configPath, options.env, logger);
+  const loaded = loadConfig(options.configPath, credentials.env, { requireSecrets: true });
   const { config } = loaded;
   for (const warning of configWarnings(config, loaded.dir)) {
     logger.warn('config warning', { path: warning.path, message: warning.message });
@@ -91,8 +93,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     );
   }
 
+  // Loaded only when configured: the NPM adapter brings undici, which an app without NPM skips.
   const router: ProxyRouter = config.global.npm
-    ? createNpmRouter({ loaded, store, logger: logger.child({ component: 'npm' }) })
+    ? (await import('../src/proxy/npm/npm-router.js')).createNpmRouter({
+        loaded,
+        instanceId,
+        clock,
+        logger: logger.child({ component: 'npm' }),
+      })
     : noProxyRouter;
   const reach = await resolveReach(config.global.docker.reach, docker);
   const afterPhase =
@@ -107,10 +115,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     logger: logger.child({ component: 'forge' }),
   });
   const notifier = createNotifier({ loaded, clock, logger: logger.child({ component: 'notify' }) });
+  const changes = createChangeFeed();
   // One queue per stage, shared: deploys, teardowns and the route keeper's repairs take turns.
   const stages = new StageQueue();
-  const routes = createRouteKeeper({ loaded, docker, store, router, clock, logger, instanceId, stages });
-  const observers = [metrics, reporter, notifier, routes];
+  const routes = createRouteKeeper(
+    { loaded, docker, store, router, clock, logger, instanceId, stages },
+    { checkIntervalMs: (config.global.npm?.route_check_seconds ?? 0) * 1000 },
+  );
+  const observers = [metrics, reporter, notifier, routes, changes];
   // Sends what the last run left in the outbox, and what reconcile reports below.
   reporter.start();
   const deployer = createDeployer({
@@ -126,13 +138,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     stages,
     ...afterPhase,
   });
-  const summary = await deployer.recover();
-  logger.info('reconciled', { ...summary });
-  await findOrphans({ config, docker, instanceId, logger }).catch((error: unknown) =>
-    logger.warn('could not look for orphaned containers', { error: errorMessage(error) }),
+  // Reconcile lists the deploys a crash left before anything awaits, so requests that arrive
+  // while it repairs (stopping a container can take its stop timeout) are queued, not undone;
+  // the deploys it leaves queued or tries again run once it is done.
+  let startup: StartupState = 'reconciling';
+  const reconciled = deployer.recover().then(
+    (summary) => {
+      logger.info('reconciled', { ...summary });
+      startup = 'ready';
+    },
+    (error: unknown) => {
+      logger.error('reconcile failed; deploys go ahead, check the stages', { error: errorMessage(error) });
+      startup = 'reconcile-failed';
+    },
   );
-
-  routes.start();
 
   const registry = createRegistryClient({ clock, logger: logger.child({ component: 'registry' }) });
   const poller = createPoller({
@@ -149,7 +168,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     'Failed registry polls in a row, per project',
     () => poller.status().map((s) => ({ labels: { project: s.project }, value: s.consecutiveFailures })),
   );
-  poller.start();
 
   const tasks = createBackgroundTasks();
   const app = createApp({
@@ -163,7 +181,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ops: createStageOps({ config, docker, store, instanceId }),
     tasks,
     postReply: (project, pr, commentId, body) => reporter.reply(project, pr, commentId, body),
+    changes,
+    imageTags: (project, signal) => listImageTags({ loaded, registry }, project, signal ? { signal } : {}),
     onRegistryPush: (push) => tasks.add(poller.onRegistryPush(push)),
+    startup: () => startup,
+    certificateOf: (domain) => router.certificateStatus?.(domain),
+    ...loginHint(credentials, config.global.api_token_env),
   });
   const { host, port } = config.global.listen;
   const server = await new Promise<ReturnType<typeof serve>>((resolveListen) => {
@@ -178,6 +201,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     projects: Object.keys(config.projects).length,
     proxy: config.global.npm ? 'nginx-proxy-manager' : 'none',
   });
+  const started = reconciled.then(async () => {
+    await findOrphans({ config, docker, instanceId, logger }).catch((error: unknown) =>
+      logger.warn('could not look for orphaned containers', { error: errorMessage(error) }),
+    );
+    routes.start();
+    poller.start();
+  });
 
   let closing: Promise<void> | undefined;
   return {
@@ -186,9 +216,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     store,
     close: () =>
       (closing ??= (async () => {
+        await started;
         await poller.stop();
         await routes.stop();
+        const running = store.listDeploys({ status: ['running'], limit: 20 });
+        if (running.length > 0) {
+          const which = running.map((d) => `${d.project}/${d.stage} ${d.intent.tag} (${d.id})`).join(', ');
+          logger.info(
+            `waiting up to ${config.global.shutdown_timeout_seconds} s for ${running.length} running deploy(s) to finish: ${which}; a second signal exits at once`,
+          );
+        }
         await deployer.shutdown(config.global.shutdown_timeout_seconds * 1000);
+        // Dashboards following the change feed would otherwise hold the server open.
+        changes.close();
         await new Promise<void>((done) => server.close(() => done()));
         // Replies and notifications in flight get a short grace, then are dropped; forge reports
         // too, but those not sent stay in the outbox and go out after the next start.
@@ -201,6 +241,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         store.close();
         logger.info('stopped');
       })()),
+  };
+}
+
+/** Tells the login page where a token the app generated is kept (nothing when the token was set). */
+function loginHint(credentials: FilledCredentials, tokenEnv: string): { loginHint?: string } {
+  if (!credentials.file || !credentials.fromFile.includes(tokenEnv)) return {};
+  return {
+    loginHint:
+      `No ${tokenEnv} was set, so the app generated a token: it is "${tokenEnv}" in ${credentials.file} ` +
+      '(or run `npx docker-watcher token`). Set the variable to choose your own.',
   };
 }
 

@@ -1,26 +1,50 @@
+import { parseArgs } from 'node:util';
+import {
+  AUTH_REGISTRY_ENV,
+  missingBinaries,
+  OPEN_REGISTRY_ENV,
+  startTestServices,
+} from '../test/helpers/test-services.js';
 import { cleanupBench } from './bench-env.js';
-import { apiBench } from './api-bench.js';
-import { deployBench } from './deploy-bench.js';
-import { trafficBench } from './traffic-bench.js';
 
 /**
- * `npm run bench`: real deploys on the local Docker engine and registry (start them with
- * `bash .ci/services.sh`), printed as Markdown tables. Everything it creates is removed at the end.
+ * `npm run bench [-- SECTION... [--before DIR]]`: real deploys on the local Docker engine,
+ * printed as Markdown tables. Like `npm test`, it starts its own registries on free loopback
+ * ports (test/helpers/test-services.ts) and nginx, and stops them at the end; everything it
+ * creates on the engine is removed too. `--before DIR` names a checkout (its dist/ built) that
+ * the sections starting the app as a process also measure, in the same run, as the "before"
+ * column.
  */
-const sections: Record<string, () => Promise<string>> = {
-  deploy: deployBench,
-  traffic: trafficBench,
-  api: apiBench,
-};
+const { values, positionals: only } = parseArgs({
+  options: { before: { type: 'string' } },
+  allowPositionals: true,
+});
+const missing = missingBinaries();
+if (missing !== undefined) throw new Error(`bench: ${missing}`);
+const services = await startTestServices();
+// test/helpers/test-images.ts reads the registry addresses when it is first imported: the
+// sections are imported only now, after these are set.
+process.env[OPEN_REGISTRY_ENV] = services.openRegistry;
+process.env[AUTH_REGISTRY_ENV] = services.authRegistry;
 
-const only = process.argv.slice(2);
 const started = Date.now();
 try {
+  const sections: Record<string, () => Promise<string>> = {
+    deploy: async () => (await import('./deploy-bench.js')).deployBench(),
+    traffic: async () => (await import('./traffic-bench.js')).trafficBench(),
+    api: async () => (await import('./api-bench.js')).apiBench(),
+    idle: async () => (await import('./idle-bench.js')).idleBench(values.before),
+    flood: async () => (await import('./flood-bench.js')).floodBench(values.before),
+    scale: async () => (await import('./scale-bench.js')).scaleBench(values.before),
+  };
   for (const [name, run] of Object.entries(sections)) {
     if (only.length > 0 && !only.includes(name)) continue;
     process.stdout.write((await run()) + '\n\n');
   }
-  process.stdout.write(`bench finished in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  process.stdout.write(
+    `bench finished in ${((Date.now() - started) / 1000).toFixed(1)} s (registry ${services.openRegistry})\n`,
+  );
 } finally {
   await cleanupBench();
+  await services.stop();
 }

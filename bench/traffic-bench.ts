@@ -1,136 +1,217 @@
-import { request } from 'node:http';
+import { Agent, request } from 'node:http';
+import { configSchema } from '../src/config/schema.js';
 import { stageDomain } from '../src/config/domains.js';
-import { LABEL_INSTANCE } from '../src/docker/engine.js';
+import { systemClock } from '../src/core/clock.js';
 import { silentLogger } from '../src/log/logger.js';
+import { createNpmClient, type NpmClient } from '../src/proxy/npm/npm-client.js';
 import { createNpmRouter } from '../src/proxy/npm/npm-router.js';
+import type { ProxyRouter, RouteTarget } from '../src/proxy/router.js';
 import { openSqliteStore } from '../src/store/sqlite-store.js';
-import { startFakeNpm } from '../test/fakes/npm/fake-npm-server.js';
+import { startFakeNpm, type FakeNpm } from '../test/fakes/npm/fake-npm-server.js';
 import { startNginx } from '../test/helpers/nginx-instance.js';
 import { buildTestImage, OPEN_REGISTRY } from '../test/helpers/test-images.js';
-import { benchDeployer, benchDocker, benchGlobal, benchInstance } from './bench-env.js';
+import { benchDeployer, benchGlobal, benchInstance } from './bench-env.js';
 import { ms, table } from './stats.js';
 
-const RATE = 250; // requests per second, paced
+const RATES = [200, 400, 800] as const; // requests per second, paced
+const NEEDLESS_WRITES = 30;
 const NPM_PASSWORD = 'bench-npm-password';
 
 interface Sample {
   at: number;
   ok: boolean;
+  error?: string;
   version?: string | undefined;
 }
 
 /**
- * Issue "Nginx Proxy Manager" benchmark: continuous load through a real nginx (configured by
- * the fake NPM from the proxy hosts docker-watcher writes) while a new version is deployed, for
- * docker-watcher's blue-green swap and, in the same run, for a stop-then-start recreate (what
- * Watchtower does) as the baseline.
+ * Issue 22's benchmark: paced load (kept-alive connections, as browsers and load balancers keep
+ * them) through a real nginx that the fake NPM configures from the proxy hosts docker-watcher
+ * writes (NPM's reload lag included), while a new version is deployed blue-green. Per rate:
+ * failed requests during the swap and the time from "healthy" to "every answer from the new
+ * container", with the needless write docker-watcher used to send (the same host PUT again,
+ * as on every start and after a failed deploy: one more nginx reload) and without it (now: a
+ * host already right gets no write). Then 30 re-applies of an unchanged route under load, as
+ * PUTs (before) and through the router (after: no write). Recreate (stop, then start) is not a
+ * docker-watcher strategy yet, so only blue-green is measured.
  */
 export async function trafficBench(): Promise<string> {
   const repository = `${benchInstance}/traffic`;
-  for (const tag of ['t-1', 't-2', 't-3']) {
+  const tags = Array.from({ length: 2 * RATES.length + 1 }, (_, i) => `t-${i + 1}`);
+  for (const tag of tags) {
     await buildTestImage({ repository, tag, behaviour: 'healthy', instanceId: benchInstance });
   }
   const image = `${OPEN_REGISTRY}/${repository}`;
   const nginx = await startNginx();
   const npm = await startFakeNpm({ nginx, password: NPM_PASSWORD });
   const store = openSqliteStore(':memory:');
-  try {
-    const config = {
-      global: benchGlobal({
-        domain: 'bench.test',
-        npm: {
-          url: npm.url,
-          email: 'admin@example.com',
-          password_env: 'NPM_PASSWORD',
-          forward: 'host' as const,
-          forward_host: '127.0.0.1',
-          certificate: 'none' as const,
-        },
-      }),
-      projects: {
-        web: {
-          image,
-          port: 8080,
-          healthcheck: '/health',
-          stages: { dev: { tag_pattern: 't-*', auto_deploy: true } },
-        },
+  const config = configSchema.parse({
+    global: benchGlobal({
+      domain: 'bench.test',
+      // The default drain: nginx workers of the configuration before the reload still serve
+      // their kept-alive connections with the old upstream for a moment.
+      docker: { drain_seconds: 2, stop_timeout_seconds: 2, publish_host: '127.0.0.1', reach: 'host' },
+      npm: {
+        url: npm.url,
+        email: npm.email,
+        password_env: 'NPM_PASSWORD',
+        forward: 'host' as const,
+        forward_host: '127.0.0.1',
+        certificate: 'none' as const,
+        probe_url: `http://127.0.0.1:${nginx.port}`,
       },
-    };
-    const secrets = { NPM_PASSWORD };
-    const probe = benchDeployer(config, { store, secrets });
-    const router = createNpmRouter({ loaded: probe.loaded, store, logger: silentLogger });
-    const bench = benchDeployer(config, { router, store, secrets });
-    const domain = stageDomain(bench.loaded.config, 'web', 'dev');
-
-    await bench.deploy({ project: 'web', stage: 'dev', image, tag: 't-1' });
-    const load = paceLoad(nginx.port, domain);
-    await sleep(1000);
-    const record = await bench.deploy({ project: 'web', stage: 'dev', image, tag: 't-2' });
-    await sleep(1000);
-    const ours = await load.stop();
-    const healthyAt = Date.parse(record.phases.find((p) => p.phase === 'health')?.finishedAt ?? '');
-    const switchMs = allOnNewAfter(ours, 'version t-2') - healthyAt;
-
-    // Baseline: Watchtower's recreate. The same nginx and proxy host point at a fixed host port;
-    // the old container is stopped and removed, then the new one is created and started on it.
-    const port = 20000 + Math.floor(Math.random() * 20000);
-    const first = await runFixed(`${image}:t-2`, port, 'a');
-    await router.switchTo({
+    }),
+    projects: {
+      web: {
+        image,
+        port: 8080,
+        healthcheck: '/health',
+        stages: { dev: { tag_pattern: 't-*', auto_deploy: true } },
+      },
+    },
+  });
+  const client = createNpmClient({
+    url: npm.url,
+    email: npm.email,
+    password: NPM_PASSWORD,
+    clock: systemClock,
+    logger: silentLogger,
+  });
+  const router = createNpmRouter({
+    npm: config.global.npm!,
+    client,
+    instanceId: benchInstance,
+    logger: silentLogger,
+  });
+  let needless = false;
+  /** Before: the same host written once more after the switch (one more reload). */
+  const withNeedlessWrite: ProxyRouter = {
+    ...router,
+    async switchTo(target, signal) {
+      const snapshot = await router.switchTo(target, signal);
+      if (needless) await rewrite(client, npm, target);
+      return snapshot;
+    },
+  };
+  const bench = benchDeployer(config, { router: withNeedlessWrite, store, secrets: { NPM_PASSWORD } });
+  const domain = stageDomain(bench.loaded.config, 'web', 'dev');
+  const swaps: (string | number)[][] = [];
+  const steady: (string | number)[][] = [];
+  try {
+    let next = 0;
+    await bench.deploy({ project: 'web', stage: 'dev', image, tag: tags[next++]! });
+    for (const rate of RATES) {
+      for (const variant of ['before', 'after'] as const) {
+        needless = variant === 'before';
+        const tag = tags[next++]!;
+        const load = paceLoad(nginx.port, domain, rate);
+        await sleep(1000);
+        const record = await bench.deploy({ project: 'web', stage: 'dev', image, tag });
+        await sleep(1000);
+        const samples = await load.stop();
+        const healthyAt = Date.parse(record.phases.find((p) => p.phase === 'health')?.finishedAt ?? '');
+        const failed = samples.filter((s) => !s.ok);
+        swaps.push([
+          rate,
+          variant === 'before' ? 'before: + the same host PUT again' : 'after: no needless write',
+          samples.length,
+          failed.length,
+          errorsOf(failed),
+          ms(allOnNewAfter(samples, `version ${tag}`) - healthyAt),
+        ]);
+      }
+    }
+    needless = false;
+    const live = store.getLive('web', 'dev')!;
+    const inspected = await bench.docker.inspectContainer(live.containerId);
+    const target: RouteTarget = {
       project: 'web',
       stage: 'dev',
       domain,
-      containerName: 'fixed',
+      containerName: live.containerName,
       port: 8080,
-      hostPort: port,
-    });
-    await waitHealthy(port);
-    const baselineLoad = paceLoad(nginx.port, domain);
-    await sleep(1000);
-    await first.stop({ t: 2 });
-    await first.remove({ force: true });
-    const second = await runFixed(`${image}:t-3`, port, 'b');
-    await sleep(1500);
-    const baseline = await baselineLoad.stop();
-    await second.remove({ force: true });
-
-    await bench.deployer.shutdown(30_000);
-    const row = (name: string, s: Sample[]) => {
-      const seconds = (s.at(-1)!.at - s[0]!.at) / 1000;
-      return [name, s.length, (s.length / seconds).toFixed(0), s.filter((x) => !x.ok).length];
+      healthPath: '/health',
+      ...(inspected?.hostPort === undefined ? {} : { hostPort: inspected.hostPort }),
     };
-    return [
-      `### Traffic during a deploy: ${RATE} req/s paced through a real nginx configured via the (fake) NPM API`,
-      '',
-      table(
-        ['strategy', 'requests', 'req/s', 'failed'],
-        [row('docker-watcher blue-green', ours), row('stop-then-start recreate (Watchtower)', baseline)],
-      ),
-      '',
-      table(
-        ['measure', 'value', 'target'],
-        [
-          ['failed requests, blue-green', ours.filter((x) => !x.ok).length, '0'],
-          ['healthy -> all traffic on the new container', ms(switchMs), ''],
-        ],
-      ),
-    ].join('\n');
+    for (const variant of ['before', 'after'] as const) {
+      const puts = () => npm.requests.filter((r) => r.method === 'PUT').length;
+      const putsBefore = puts();
+      const load = paceLoad(nginx.port, domain, 400);
+      await sleep(500);
+      for (let i = 0; i < NEEDLESS_WRITES; i++) {
+        if (variant === 'before') await rewrite(client, npm, target);
+        else await router.switchTo(target);
+        await sleep(100);
+      }
+      await npm.settled();
+      await sleep(500);
+      const samples = await load.stop();
+      const failed = samples.filter((s) => !s.ok);
+      steady.push([
+        variant === 'before'
+          ? `before: ${NEEDLESS_WRITES} PUTs of the unchanged host`
+          : `after: ${NEEDLESS_WRITES} re-applies through the router`,
+        puts() - putsBefore,
+        samples.length,
+        failed.length,
+        errorsOf(failed),
+      ]);
+    }
+    await bench.deployer.shutdown(30_000);
   } finally {
     store.close();
+    await client.close();
     await npm.close();
     await nginx.stop();
   }
+  return [
+    `### NPM: blue-green swap through a real nginx driven by the (fake) NPM, paced load on kept-alive connections`,
+    '',
+    'Recreate (stop, then start) is not a docker-watcher strategy yet: only blue-green is measured.',
+    '',
+    table(['req/s', 'needless write', 'requests', 'failed', 'errors', 'healthy -> all on new'], swaps),
+    '',
+    `### NPM: ${NEEDLESS_WRITES} re-applies of an unchanged route at 400 req/s`,
+    '',
+    table(['variant', 'PUTs (nginx reloads)', 'requests', 'failed', 'errors'], steady),
+  ].join('\n');
 }
 
-/** Sends RATE requests per second (each on a fresh connection) until stopped. */
-function paceLoad(port: number, host: string) {
+/** The same host written again, changing nothing: NPM still reloads nginx. */
+async function rewrite(client: NpmClient, npm: FakeNpm, target: RouteTarget): Promise<void> {
+  const host = await client.findProxyHost(target.domain);
+  if (!host) return;
+  await client.updateProxyHost(host.id, { forward_port: host.forward_port });
+  await npm.settled();
+}
+
+function errorsOf(failed: Sample[]): string {
+  const counts = new Map<string, number>();
+  for (const s of failed) counts.set(s.error ?? '?', (counts.get(s.error ?? '?') ?? 0) + 1);
+  return [...counts].map(([e, n]) => `${n}× ${e}`).join(', ') || '-';
+}
+
+/** Sends `rate` requests per second over a pool of kept-alive connections until stopped. */
+function paceLoad(port: number, host: string, rate: number) {
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   const samples: Sample[] = [];
   const pending = new Set<Promise<void>>();
+  const perTick = rate / 50;
+  let owed = 0;
   const timer = setInterval(() => {
-    for (let i = 0; i < RATE / 50; i++) {
+    owed += perTick;
+    for (; owed >= 1; owed--) {
       const at = Date.now();
-      const p = get(port, host).then(
-        (r) => void samples.push({ at, ok: r.status === 200, version: /version (\S+)/.exec(r.body)?.[0] }),
-        () => void samples.push({ at, ok: false }),
+      const p = get(agent, port, host).then(
+        (r) =>
+          void samples.push({
+            at,
+            ok: r.status === 200,
+            ...(r.status === 200 ? {} : { error: `HTTP ${r.status}` }),
+            version: /version (\S+)/.exec(r.body)?.[0],
+          }),
+        (error: unknown) =>
+          void samples.push({ at, ok: false, error: (error as NodeJS.ErrnoException).code ?? String(error) }),
       );
       pending.add(p);
       void p.finally(() => pending.delete(p));
@@ -140,6 +221,7 @@ function paceLoad(port: number, host: string) {
     async stop(): Promise<Sample[]> {
       clearInterval(timer);
       await Promise.all(pending);
+      agent.destroy();
       return samples.sort((a, b) => a.at - b.at);
     },
   };
@@ -155,10 +237,10 @@ function allOnNewAfter(samples: Sample[], version: string): number {
   return last;
 }
 
-function get(port: number, host: string): Promise<{ status: number; body: string }> {
+function get(agent: Agent, port: number, host: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port, path: '/', headers: { host }, agent: false, timeout: 5000 },
+      { host: '127.0.0.1', port, path: '/', headers: { host }, agent, timeout: 5000 },
       (res) => {
         let body = '';
         res.on('data', (c: Buffer) => (body += c.toString()));
@@ -170,30 +252,6 @@ function get(port: number, host: string): Promise<{ status: number; body: string
     req.on('error', reject);
     req.end();
   });
-}
-
-async function runFixed(imageRef: string, port: number, suffix: string) {
-  const container = await benchDocker.createContainer({
-    Image: imageRef,
-    name: `${benchInstance}-recreate-${suffix}`,
-    Labels: { [LABEL_INSTANCE]: benchInstance },
-    ExposedPorts: { '8080/tcp': {} },
-    HostConfig: { PortBindings: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] } },
-  });
-  await container.start();
-  return container;
-}
-
-async function waitHealthy(port: number): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const ok = await fetch(`http://127.0.0.1:${port}/health`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return;
-    await sleep(100);
-  }
-  throw new Error(`baseline container on port ${port} never answered`);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

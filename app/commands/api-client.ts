@@ -1,11 +1,19 @@
 import type { CommandIo } from '../cli.js';
+import { savedCredential } from '../quickstart-credentials.js';
+import { chooseConfigPath } from '../config-path.js';
 
 /** Where the CLI finds the app when --url is not given: $DOCKER_WATCHER_URL, else the default listener. */
 export const DEFAULT_URL = 'http://127.0.0.1:8080';
 
-/** The API token for commands that read or act on the app; never a flag (flags show in ps). */
+/**
+ * The API token for commands that read or act on the app; never a flag (flags show in ps):
+ * $DOCKER_WATCHER_TOKEN, else the token the app generated for the config it runs with (the
+ * quickstart's credentials file; see `docker-watcher token`).
+ */
 export function apiToken(io: CommandIo): string | undefined {
-  return io.env.DOCKER_WATCHER_TOKEN || undefined;
+  if (io.env.DOCKER_WATCHER_TOKEN) return io.env.DOCKER_WATCHER_TOKEN;
+  const configPath = chooseConfigPath(undefined, io.env);
+  return savedCredential(configPath, io.env, (config) => config.global.api_token_env)?.value;
 }
 
 /** --url, else $DOCKER_WATCHER_URL, else DEFAULT_URL; without a trailing slash. */

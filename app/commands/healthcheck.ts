@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import type { CommandIo } from '../cli.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { errorMessage } from '../../src/core/errors.js';
-import { chooseConfigPath } from './serve.js';
+import { chooseConfigPath } from '../config-path.js';
 
 const USAGE = `Usage: docker-watcher healthcheck [--config FILE] [--url URL] [--timeout SECONDS]
 Asks the running app for GET /healthz and exits 0 when it answers 200, else 1. The address

@@ -4,13 +4,33 @@ import type { DeployRecord } from '../../src/core/deploy-types.js';
 import { findStage } from '../../src/config/config-lookup.js';
 import { ValidationError } from '../../src/core/errors.js';
 import { intakeDeploy } from '../../src/deploy/intake.js';
+import { promotionRequest } from '../../src/deploy/promotion.js';
 import { manualDeploySchema, zodIssues } from '../../src/protocol/deploy-request.js';
-import type { AppDeps, AppEnv } from '../http/app-env.js';
+import type { ActionFormEcho, AppDeps, AppEnv } from '../http/app-env.js';
 import { findDeploy } from '../routes/deploys.js';
 import { paths } from './components.js';
-import { readForm } from './form-body.js';
+import { readForm, safeNext } from './form-body.js';
 import { dashboardToken, isSameOrigin, readSession } from './session-cookie.js';
 import { checkCsrf } from './session.js';
+
+/** Fields of a dashboard form a refusal shows again (never the CSRF token). */
+const ECHOED_FIELDS = ['tag', 'digest', 'stage'];
+
+function echoOf(c: Context<AppEnv>, form: URLSearchParams): ActionFormEcho {
+  const fields: Record<string, string> = {};
+  for (const name of ECHOED_FIELDS) {
+    const value = form.get(name);
+    if (value !== null) fields[name] = value.slice(0, 200);
+  }
+  let back: string | undefined;
+  try {
+    const referer = new URL(c.req.header('referer') ?? '');
+    if (referer.origin === new URL(c.req.url).origin) back = safeNext(referer.pathname + referer.search);
+  } catch {
+    // No usable Referer: the refusal links to the overview.
+  }
+  return { action: c.req.path, fields, ...(back ? { back } : {}) };
+}
 
 /** Who the engine records for actions taken on the dashboard. */
 export const DASHBOARD_ACTOR = 'dashboard';
@@ -32,24 +52,30 @@ export async function runAction(
   if (!checkCsrf(dashboardToken(deps)!, session.id, form.get('csrf'))) {
     throw new HTTPException(403, { message: refused });
   }
+  c.set('actionForm', echoOf(c, form));
   const record = await act(form);
   c.set('logFields', { deployId: record.id, project: record.project, stage: record.stage });
   return c.redirect(paths.deploy(record.id), 303);
 }
 
-/** POST /dashboard-actions/...: deploy a version, roll back a stage, approve a deploy. */
+/** POST /dashboard-actions/...: deploy a version, promote, roll back a stage, approve a deploy. */
 export function registerActions(app: Hono<AppEnv>, deps: AppDeps): void {
   app.post('/dashboard-actions/projects/:project/deploy', (c) =>
     runAction(c, deps, (form) => {
       const project = c.req.param('project');
-      const parsed = manualDeploySchema.safeParse({ tag: (form.get('tag') ?? '').trim() });
+      const digest = (form.get('digest') ?? '').trim();
+      const parsed = manualDeploySchema.safeParse({
+        tag: (form.get('tag') ?? '').trim(),
+        ...(digest ? { digest } : {}),
+      });
       if (!parsed.success)
-        throw new ValidationError('the tag is not a valid Docker tag', zodIssues(parsed.error));
+        throw new ValidationError('the tag or digest is not valid', zodIssues(parsed.error));
       const stage = form.get('stage') || undefined;
       return intakeDeploy(deps.loaded.config, deps.deploys, {
         project,
         ...(stage ? { stage } : {}),
         tag: parsed.data.tag,
+        ...(parsed.data.digest ? { digest: parsed.data.digest } : {}),
         trigger: 'manual',
         requestedBy: DASHBOARD_ACTOR,
       });
@@ -61,6 +87,15 @@ export function registerActions(app: Hono<AppEnv>, deps: AppDeps): void {
       const { project, stage } = c.req.param();
       findStage(deps.loaded.config, project, stage);
       return deps.deploys.rollback(project, stage, DASHBOARD_ACTOR);
+    }),
+  );
+
+  app.post('/dashboard-actions/projects/:project/stages/:stage/promote', (c) =>
+    runAction(c, deps, () => {
+      const { project, stage } = c.req.param();
+      findStage(deps.loaded.config, project, stage);
+      const request = promotionRequest(deps.loaded.config, deps.store, project, stage, DASHBOARD_ACTOR);
+      return intakeDeploy(deps.loaded.config, deps.deploys, request);
     }),
   );
 

@@ -1,7 +1,8 @@
 /**
  * The dashboard's only JavaScript, inline and static (data comes from escaped attributes):
- * confirm() before an action form is sent, and the live log of a running deploy over SSE,
- * which ends by swapping in the final details without reloading the page.
+ * confirm() before an action form is sent, and the live log of a running deploy over SSE; each
+ * phase or status change swaps in the page's details again (phases, timings, status, error)
+ * without reloading the page.
  */
 export const CLIENT_SCRIPT = `
 document.addEventListener('submit', function (event) {
@@ -31,6 +32,26 @@ document.addEventListener('submit', function (event) {
     span.textContent = text;
     return span;
   }
+  // Phases, timings and status come from the page itself, fetched again as they change.
+  var refreshing = false;
+  var pending = false;
+  function refreshDetails() {
+    if (refreshing) return void (pending = true);
+    refreshing = true;
+    fetch(location.href, { credentials: 'same-origin' })
+      .then(function (response) { return response.text(); })
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, 'text/html').getElementById('deploy-details');
+        var current = document.getElementById('deploy-details');
+        if (fresh && current) current.replaceWith(document.adoptNode(fresh));
+      })
+      .catch(function () {})
+      .then(function () {
+        refreshing = false;
+        if (pending) { pending = false; refreshDetails(); }
+      });
+  }
+  function label(phase) { return phase === 'rollback' ? 'undo' : phase; }
   source.onmessage = function (message) {
     var event = JSON.parse(message.data);
     if (event.seq <= last) return;
@@ -41,27 +62,22 @@ document.addEventListener('submit', function (event) {
     item.className = 'lvl-' + event.level;
     item.appendChild(cell('t', event.at.slice(11, 19)));
     var text = cell('m', '');
-    if (event.phase) text.append(cell('p', '[' + event.phase + ']'), ' ');
+    if (event.phase) text.append(cell('p', '[' + label(event.phase) + ']'), ' ');
     text.append(event.message);
     item.appendChild(text);
     var atBottom = log.scrollTop + log.clientHeight >= log.scrollHeight - 8;
     log.appendChild(item);
     if (atBottom) log.scrollTop = log.scrollHeight;
     if (event.status) setStatus(event.status);
-    if (event.phase && phase) phase.textContent = event.phase;
+    if (event.phase && phase) phase.textContent = label(event.phase);
+    if (event.type !== 'log') refreshDetails();
   };
   source.addEventListener('end', function (message) {
     source.close();
     log.setAttribute('data-final', 'true');
     setStatus(JSON.parse(message.data).status);
     if (phase) phase.textContent = '';
-    fetch(location.href, { credentials: 'same-origin' })
-      .then(function (response) { return response.text(); })
-      .then(function (html) {
-        var fresh = new DOMParser().parseFromString(html, 'text/html').getElementById('deploy-details');
-        var current = document.getElementById('deploy-details');
-        if (fresh && current) current.replaceWith(document.adoptNode(fresh));
-      });
+    refreshDetails();
   });
 })();
 `;

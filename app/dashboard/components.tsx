@@ -10,11 +10,11 @@ export function StatusBadge(props: { status: string; id?: string }) {
   );
 }
 
-/** A time as `3 min ago`, with the exact UTC time on hover and for machines. */
+/** A time as `3 min ago` (ticking in the browser), with the exact UTC time on hover and for machines. */
 export function When(props: { iso: string | undefined; now: Date }) {
   if (!props.iso) return <span class="muted">–</span>;
   return (
-    <time datetime={props.iso} title={formatTime(props.iso)}>
+    <time datetime={props.iso} title={formatTime(props.iso)} data-ago="">
       {timeAgo(props.iso, props.now)}
     </time>
   );
@@ -50,6 +50,9 @@ export const paths = {
   deployAction: (project: string) => `/dashboard-actions/projects/${encodeURIComponent(project)}/deploy`,
   rollbackAction: (project: string, stage: string) =>
     `/dashboard-actions/projects/${encodeURIComponent(project)}/stages/${encodeURIComponent(stage)}/rollback`,
+  imageTags: (project: string) => `/api/projects/${encodeURIComponent(project)}/tags`,
+  promoteAction: (project: string, stage: string) =>
+    `/dashboard-actions/projects/${encodeURIComponent(project)}/stages/${encodeURIComponent(stage)}/promote`,
   approveAction: (id: string) => `/dashboard-actions/deploys/${encodeURIComponent(id)}/approve`,
   stage: (project: string, stage: string) =>
     `/projects/${encodeURIComponent(project)}/stages/${encodeURIComponent(stage)}`,

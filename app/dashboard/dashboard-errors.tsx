@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ConflictError, NotFoundError, ValidationError } from '../../src/core/errors.js';
-import type { AppDeps } from '../http/app-env.js';
+import type { AppDeps, AppEnv } from '../http/app-env.js';
 import { ErrorPage } from './login-page.js';
 import { pageView, sendPage } from './page-response.js';
 import { readSession } from './session-cookie.js';
@@ -32,6 +32,7 @@ export function dashboardErrorHandler(deps: AppDeps) {
     if (status >= 500) deps.logger.error('dashboard request failed', { path: c.req.path, error });
     const view = pageView(c, deps, readSession(c, deps));
     const text = message ?? 'The app log has the details.';
-    return sendPage(c, <ErrorPage view={view} title={title} message={text} />, status);
+    const form = (c as Context<AppEnv>).get('actionForm');
+    return sendPage(c, <ErrorPage view={view} title={title} message={text} form={form} />, status);
   };
 }

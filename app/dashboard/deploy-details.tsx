@@ -1,6 +1,6 @@
 import type { DeployRecord } from '../../src/core/deploy-types.js';
 import { paths, When } from './components.js';
-import { formatDuration, formatTime, safeHref, sourceLinks } from './format.js';
+import { formatDuration, formatTime, phaseLabel, safeHref, sourceLinks, tookOrRan } from './format.js';
 
 function Source(props: { deploy: DeployRecord }) {
   const source = props.deploy.intent.source;
@@ -35,6 +35,19 @@ function Source(props: { deploy: DeployRecord }) {
       </dd>
     </>
   );
+}
+
+/**
+ * How a phase ended. The undo after a failure is never a green "ok": it is "undone" when it put
+ * everything back, red "had problems" when it could not.
+ */
+function PhaseResult(props: { phase: string; ok: boolean | undefined }) {
+  const { phase, ok } = props;
+  if (ok === undefined) return <span class="badge st-running">running</span>;
+  if (phase === 'rollback') {
+    return ok ? <span class="badge">undone</span> : <span class="badge st-failed">had problems</span>;
+  }
+  return ok ? <span class="badge st-succeeded">ok</span> : <span class="badge st-failed">failed</span>;
 }
 
 /** The request, phase timings and error of a deploy. */
@@ -79,8 +92,8 @@ export function DeployDetails(props: { deploy: DeployRecord; now: Date }) {
           </dd>
           {deploy.finishedAt && (
             <>
-              <dt>Took</dt>
-              <dd>{formatDuration(deploy.startedAt ?? deploy.createdAt, deploy.finishedAt)}</dd>
+              <dt>{deploy.status === 'interrupted' ? 'Ran' : 'Took'}</dt>
+              <dd>{tookOrRan(deploy, deploy.startedAt ?? deploy.createdAt)}</dd>
             </>
           )}
           {url && (
@@ -126,18 +139,12 @@ export function DeployDetails(props: { deploy: DeployRecord; now: Date }) {
               </thead>
               <tbody>
                 {deploy.phases.map((phase) => (
-                  <tr>
-                    <td class="mono">{phase.phase}</td>
+                  <tr data-phase={phase.phase}>
+                    <td class="mono">{phaseLabel(phase.phase)}</td>
                     <td>{formatTime(phase.startedAt).slice(11)}</td>
                     <td>{formatDuration(phase.startedAt, phase.finishedAt)}</td>
                     <td>
-                      {phase.ok === undefined ? (
-                        <span class="badge st-running">running</span>
-                      ) : phase.ok ? (
-                        <span class="badge st-succeeded">ok</span>
-                      ) : (
-                        <span class="badge st-failed">failed</span>
-                      )}
+                      <PhaseResult phase={phase.phase} ok={phase.ok} />
                     </td>
                   </tr>
                 ))}

@@ -1,6 +1,7 @@
 import { FINAL_STATUSES, type DeployEvent, type DeployRecord } from '../../src/core/deploy-types.js';
 import { ActionForm, paths, StatusBadge } from './components.js';
 import { DeployDetails } from './deploy-details.js';
+import { phaseLabel } from './format.js';
 import { Layout, type PageView } from './layout.js';
 
 /** GET /deploys/:id: what was asked, how it went phase by phase, and its log, live while it runs. */
@@ -61,7 +62,7 @@ export function DeployPage(props: {
             <li class={`lvl-${event.level}`}>
               <span class="t">{event.at.slice(11, 19)}</span>
               <span class="m">
-                {event.phase && <span class="p">{`[${event.phase}]`} </span>}
+                {event.phase && <span class="p">{`[${phaseLabel(event.phase)}]`} </span>}
                 {event.message}
               </span>
             </li>

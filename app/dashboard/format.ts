@@ -33,6 +33,19 @@ export function formatDuration(startIso: string | undefined, endIso: string | un
   return seconds < 60 ? `${seconds} s` : `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
 }
 
+/**
+ * How long a deploy took, in words that fit how it ended: `12 s`, or `ran 25 s, then interrupted`
+ * for one the app's restart or shutdown cut short (it did not "take" that long).
+ */
+export function tookOrRan(
+  deploy: { status: string; startedAt?: string | undefined; finishedAt?: string | undefined },
+  start = deploy.startedAt,
+): string {
+  const span = formatDuration(start, deploy.finishedAt);
+  if (!span || deploy.status !== 'interrupted') return span;
+  return `ran ${span}, then interrupted`;
+}
+
 /** The first 12 hex digits of a `sha256:` digest. */
 export function shortDigest(digest: string | undefined): string {
   if (!digest) return '';
@@ -66,6 +79,14 @@ export function sourceLinks(source: DeploySource): { commit?: string; pr?: strin
   const run = safeHref(source.runUrl);
   if (run) links.run = run;
   return links;
+}
+
+/**
+ * A phase for people: the `rollback` phase is the undo after a failure (new container removed,
+ * the previous version put back), not a rollback to an older version, so it is called `undo`.
+ */
+export function phaseLabel(phase: string): string {
+  return phase === 'rollback' ? 'undo' : phase;
 }
 
 /** A status for people: `awaiting_approval` -> `awaiting approval`. */

@@ -1,5 +1,7 @@
 import type { Child } from 'hono/jsx';
 import { CLIENT_SCRIPT } from './client-script.js';
+import { LIVE_PAGE_SCRIPT } from './live-page-script.js';
+import { TAG_PICKER_SCRIPT } from './tag-picker-script.js';
 import { STYLES } from './styles.js';
 
 /** What every dashboard page gets: the CSP nonce and, when logged in, the CSRF token. */
@@ -7,6 +9,13 @@ export interface PageView {
   nonce: string;
   csrf?: string;
   now: Date;
+  /** On pages shown without a session: where the quickstart's generated token is kept. */
+  loginHint?: string;
+  /**
+   * The page refreshes when something changes (GET /api/changes): `page` swaps the whole of
+   * <main>, `regions` only the page's own `data-live-region` elements (pages with forms or streams).
+   */
+  live?: 'page' | 'regions';
 }
 
 /** The page frame: head with the inline stylesheet, header with navigation and logout. */
@@ -21,7 +30,7 @@ export function Layout(props: { title: string; view: PageView; children?: Child 
         <title>{`${props.title} · docker-watcher`}</title>
         <style nonce={view.nonce} dangerouslySetInnerHTML={{ __html: STYLES }} />
       </head>
-      <body>
+      <body data-now={view.now.toISOString()} data-changes={view.live ? '/api/changes' : undefined}>
         <header>
           <a class="brand" href="/">
             docker-watcher
@@ -36,8 +45,12 @@ export function Layout(props: { title: string; view: PageView; children?: Child 
             </form>
           )}
         </header>
-        <main>{props.children}</main>
+        <main id="main" data-live-region={view.live === 'page' ? '' : undefined}>
+          {props.children}
+        </main>
         <script nonce={view.nonce} dangerouslySetInnerHTML={{ __html: CLIENT_SCRIPT }} />
+        <script nonce={view.nonce} dangerouslySetInnerHTML={{ __html: LIVE_PAGE_SCRIPT }} />
+        <script nonce={view.nonce} dangerouslySetInnerHTML={{ __html: TAG_PICKER_SCRIPT }} />
       </body>
     </html>
   );

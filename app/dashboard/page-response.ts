@@ -28,6 +28,7 @@ export function pageView<S extends Session | undefined>(
   const token = dashboardToken(deps);
   const view: PageView = { nonce, now: deps.clock.now() };
   if (session && token) view.csrf = csrfToken(token, session.id);
+  if (!session && deps.loginHint) view.loginHint = deps.loginHint;
   return view as S extends Session ? PageView & { csrf: string } : PageView;
 }
 

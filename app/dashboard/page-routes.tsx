@@ -3,7 +3,7 @@ import { NotFoundError } from '../../src/core/errors.js';
 import type { AppDeps, AppEnv } from '../http/app-env.js';
 import { findDeploy } from '../routes/deploys.js';
 import { DeployPage } from './deploy-page.js';
-import { OverviewPage } from './overview-page.js';
+import { OverviewPage, overviewPage } from './overview-page.js';
 import { pageView, sendPage } from './page-response.js';
 import { HISTORY_DEFAULT, HISTORY_MAX, ProjectPage } from './project-page.js';
 import { readSession } from './session-cookie.js';
@@ -38,8 +38,12 @@ export function registerPages(app: Hono<AppEnv>, deps: AppDeps): void {
     '/',
     withSession(deps, async (c, session) => {
       const orphans = await loadOrphans(deps);
-      const view = pageView(c, deps, session);
-      return sendPage(c, <OverviewPage config={config} store={deps.store} view={view} orphans={orphans} />);
+      const view = { ...pageView(c, deps, session), live: 'page' as const };
+      const page = overviewPage(c.req.query('page'), Object.keys(config.projects).length);
+      return sendPage(
+        c,
+        <OverviewPage config={config} store={deps.store} view={view} page={page} orphans={orphans} />,
+      );
     }),
   );
 
@@ -53,7 +57,7 @@ export function registerPages(app: Hono<AppEnv>, deps: AppDeps): void {
       }
       c.set('logFields', { project });
       const limit = historyLimit(c.req.query('limit'));
-      const view = pageView(c, deps, session);
+      const view = { ...pageView(c, deps, session), live: 'regions' as const };
       return sendPage(
         c,
         <ProjectPage config={config} store={deps.store} project={project} limit={limit} view={view} />,

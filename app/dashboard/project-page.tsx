@@ -1,6 +1,7 @@
 import type { Config } from '../../src/config/schema.js';
 import type { Store } from '../../src/store/store.js';
-import { ActionForm, paths } from './components.js';
+import { paths } from './components.js';
+import { DeployForm } from './deploy-form.js';
 import { HistoryTable } from './history-table.js';
 import { Layout, type PageView } from './layout.js';
 import { StageCard } from './stage-card.js';
@@ -27,38 +28,12 @@ export function ProjectPage(props: {
       <section class="card">
         <p class="muted mono">{projectConfig.image}</p>
         <h2>Deploy a version</h2>
-        <ActionForm
-          action={paths.deployAction(project)}
-          csrf={view.csrf}
-          confirm={`Deploy ${project}:{tag} to {stage}?`}
-          label="Deploy"
-        >
-          <label>
-            Tag
-            <input
-              name="tag"
-              required
-              maxlength={128}
-              pattern="[A-Za-z0-9_][A-Za-z0-9_.\-]{0,127}"
-              placeholder="e.g. v1.4.2"
-              autocomplete="off"
-            />
-          </label>
-          <label>
-            Stage
-            <select name="stage">
-              <option value="">by tag pattern</option>
-              {stages.map((stage) => (
-                <option value={stage.stage}>{`${stage.stage} (${stage.tagPattern})`}</option>
-              ))}
-            </select>
-          </label>
-        </ActionForm>
+        <DeployForm project={project} stages={stages} csrf={view.csrf} />
       </section>
       {stages.map((stage) => {
         const history = store.listDeploys({ project, stage: stage.stage, limit });
         return (
-          <section class="card" id={`stage-${stage.stage}`}>
+          <section class="card" id={`stage-${stage.stage}`} data-live-region="">
             <StageCard stage={stage} view={view} />
             <h3>History</h3>
             <HistoryTable deploys={history} now={view.now} />

@@ -1,4 +1,7 @@
+import type { DeployRecord } from '../../src/core/deploy-types.js';
 import type { LogLine } from '../../src/docker/engine.js';
+import { DeployForm } from './deploy-form.js';
+import { HistoryTable } from './history-table.js';
 import { ActionForm, paths } from './components.js';
 import { Layout, type PageView } from './layout.js';
 import { StageCard } from './stage-card.js';
@@ -57,14 +60,15 @@ function LogPanel(props: { stage: StageView; log: StageLog }) {
   );
 }
 
-/** GET /projects/:project/stages/:stage: the stage's live version, resource use, log and teardown. */
+/** GET /projects/:project/stages/:stage: the stage's live version, resource use, deploy form, history, log and teardown. */
 export function StagePage(props: {
   stage: StageView;
   usage: StageUsage;
   log: StageLog;
+  history: DeployRecord[];
   view: PageView & { csrf: string };
 }) {
-  const { stage, usage, log, view } = props;
+  const { stage, usage, log, history, view } = props;
   const name = `${stage.project}/${stage.stage}`;
   return (
     <Layout title={name} view={view}>
@@ -74,12 +78,22 @@ export function StagePage(props: {
           <a href={paths.project(stage.project)}>{stage.project}</a> / {stage.stage}
         </span>
       </h1>
-      <div class="summary">
+      <div class="summary" id="stage-summary" data-live-region="">
         <StageCard stage={stage} view={view} />
       </div>
-      <section class="card">
+      <section class="card" id="stage-usage" data-live-region="">
         <h2>Resource use</h2>
         <StageUsagePanel usage={usage} />
+      </section>
+      {!stage.promoteFrom && (
+        <section class="card">
+          <h2>Deploy a version</h2>
+          <DeployForm project={stage.project} stages={[stage]} stage={stage.stage} csrf={view.csrf} />
+        </section>
+      )}
+      <section class="card" id="stage-history" data-live-region="">
+        <h2>History</h2>
+        <HistoryTable deploys={history} now={view.now} />
       </section>
       <LogPanel stage={stage} log={log} />
       <section class="card danger-zone">

@@ -9,6 +9,9 @@ import { loadStageLog, loadStageUsage } from './stage-ops-data.js';
 import { StagePage } from './stage-page.js';
 import { stageView } from './stage-view.js';
 
+/** Deploys the stage page lists (the project page shows more on request). */
+const STAGE_HISTORY = 20;
+
 /**
  * GET /projects/:project/stages/:stage (log, resource use, teardown) and the two teardown
  * actions: of a stage in the config, and of an orphan (a stage the config no longer lists).
@@ -22,9 +25,13 @@ export function registerStageRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
         loadStageUsage(deps, project, stage),
         loadStageLog(deps, project, stage),
       ]);
-      const view = pageView(c, deps, session);
-      const stageState = stageView(deps.loaded.config, deps.store, project, stage);
-      return sendPage(c, <StagePage stage={stageState} usage={usage} log={log} view={view} />);
+      const view = { ...pageView(c, deps, session), live: 'regions' as const };
+      const stageState = stageView(deps.loaded.config, deps.store, project, stage, deps.certificateOf);
+      const history = deps.store.listDeploys({ project, stage, limit: STAGE_HISTORY });
+      return sendPage(
+        c,
+        <StagePage stage={stageState} usage={usage} log={log} history={history} view={view} />,
+      );
     }),
   );
 

@@ -1,13 +1,18 @@
 import { stageDomain } from '../../src/config/domains.js';
-import type { DeployRecord, LiveVersion } from '../../src/core/deploy-types.js';
+import type { DeployRecord, LiveVersion, VersionDeployRecord } from '../../src/core/deploy-types.js';
 import type { Store } from '../../src/store/store.js';
 import type { Config } from '../../src/config/schema.js';
+import type { CertificateStatus } from '../../src/proxy/router.js';
+import { rollbackTarget } from '../../src/deploy/deploy-policy.js';
+import { promotionOffer, type PromotionOffer } from '../../src/deploy/promotion.js';
 
 /** What the dashboard shows of one stage. */
 export interface StageView {
   project: string;
   stage: string;
   tagPattern: string;
+  /** The stage this one takes its versions from. */
+  promoteFrom?: string;
   domain: string;
   live?: LiveVersion;
   /** URL of the live version, as its deploy recorded it. */
@@ -16,27 +21,65 @@ export interface StageView {
   awaiting: DeployRecord[];
   /** Whether a succeeded deploy other than the live one exists to roll back to. */
   canRollBack: boolean;
+  /** The certificate docker-watcher asked NPM for (certificate: request), if it asked. */
+  certificate?: CertificateStatus;
+  /** The deploy a rollback would restore (the deployer's rule, rollbackTarget). */
+  rollbackTo?: VersionDeployRecord;
+  /** With promote_from: what a promotion would deploy, when something is live there. */
+  promotion?: PromotionOffer;
+}
+
+/** How many succeeded deploys the view looks through for the rollback target. */
+const ROLLBACK_LOOKBACK = 20;
+
+function rollbackOf(store: Store, live: LiveVersion | undefined): VersionDeployRecord | undefined {
+  if (!live) return undefined;
+  const history = store
+    .listDeploys({
+      project: live.project,
+      stage: live.stage,
+      status: ['succeeded'],
+      limit: ROLLBACK_LOOKBACK,
+    })
+    .filter((record): record is VersionDeployRecord => record.kind === 'deploy');
+  try {
+    return rollbackTarget(live, history);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Reads a stage's live version, last deploy and waiting approvals from the store. */
-export function stageView(config: Config, store: Store, project: string, stage: string): StageView {
+export function stageView(
+  config: Config,
+  store: Store,
+  project: string,
+  stage: string,
+  certificateOf?: (domain: string) => CertificateStatus | undefined,
+): StageView {
   const stageConfig = config.projects[project]!.stages[stage]!;
   const live = store.getLive(project, stage);
   const lastDeploy = store.listDeploys({ project, stage, limit: 1 })[0];
   const awaiting = store.listDeploys({ project, stage, status: ['awaiting_approval'], limit: 20 });
-  const succeeded = store.listDeploys({ project, stage, status: ['succeeded'], limit: 3 });
+  const rollbackTo = rollbackOf(store, live);
+  const offer = promotionOffer(config, store, project, stage);
   const liveUrl = live ? store.getDeploy(live.deployId)?.url : undefined;
+  const domain = stageDomain(config, project, stage);
+  const certificate = certificateOf?.(domain);
   return {
     project,
     stage,
     tagPattern: stageConfig.tag_pattern,
-    domain: stageDomain(config, project, stage),
+    domain,
+    ...(certificate ? { certificate } : {}),
+    ...(stageConfig.promote_from ? { promoteFrom: stageConfig.promote_from } : {}),
     ...(live ? { live } : {}),
     ...(liveUrl ? { liveUrl } : {}),
     ...(lastDeploy ? { lastDeploy } : {}),
     awaiting,
-    // A teardown is recorded as a succeeded run but is no version to go back to.
-    canRollBack: succeeded.some((record) => record.id !== live?.deployId && record.kind !== 'teardown'),
+    canRollBack: rollbackTo !== undefined,
+    ...(rollbackTo ? { rollbackTo } : {}),
+    ...('refused' in offer ? {} : { promotion: offer }),
   };
 }
 

@@ -27,7 +27,14 @@ h3{font-size:1rem;margin:1rem 0 .4rem}
 .st-failed,.st-interrupted{background:var(--bad-bg);color:var(--bad)}
 .st-running,.st-queued{background:var(--run-bg);color:var(--run)}
 .st-awaiting_approval,.attention{background:var(--warn-bg);color:var(--warn)}
-.scroll{overflow-x:auto;-webkit-overflow-scrolling:touch}
+.scroll{overflow-x:auto;-webkit-overflow-scrolling:touch;background:linear-gradient(to right,var(--card) 30%,transparent),linear-gradient(to left,var(--card) 30%,transparent) right,radial-gradient(farthest-side at 0 50%,rgba(0,0,0,.25),transparent),radial-gradient(farthest-side at 100% 50%,rgba(0,0,0,.25),transparent) right;background-repeat:no-repeat;background-size:2.5rem 100%,2.5rem 100%,.8rem 100%,.8rem 100%;background-attachment:local,local,scroll,scroll}
+.scroll-hint{display:none;font-size:.8rem;margin:.2rem 0}
+.actions label.wide{flex:1 1 22rem;max-width:40rem}.actions label.wide input{width:100%}
+.tag-picker{flex-basis:100%;font-size:.9rem}
+.tag-picker p{margin:.2rem 0}
+.tag-list{list-style:none;margin:.3rem 0 0;padding:0;display:flex;flex-direction:column;gap:.25rem;max-height:15rem;overflow-y:auto}
+.tag-choice{display:flex;flex-wrap:wrap;gap:.3rem .8rem;align-items:center;width:100%;text-align:left;font-weight:400;min-height:2.2rem;padding:.25rem .6rem;border-color:var(--line);color:var(--fg)}
+.tag-choice[aria-pressed=true]{border-color:var(--accent);background:var(--run-bg)}
 table{border-collapse:collapse;width:100%;min-width:34rem}
 table.compact{min-width:0}
 th,td{text-align:left;padding:.4rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}
@@ -52,5 +59,5 @@ ol.log .t{color:var(--muted)}ol.log .p{color:var(--run)}ol.log .m{overflow-wrap:
 ol.log .lvl-warn .m{color:var(--warn)}ol.log .lvl-error .m{color:var(--bad)}
 .login{max-width:24rem;margin:12vh auto}
 .login form{display:flex;flex-direction:column;gap:.8rem}
-@media (max-width:40rem){main{padding:.6rem}.card{padding:.8rem}dl{grid-template-columns:1fr}dt{margin-top:.3rem}}
+@media (max-width:40rem){main{padding:.6rem}.card{padding:.8rem}dl{grid-template-columns:1fr}dt{margin-top:.3rem}.scroll-hint{display:block}}
 `;

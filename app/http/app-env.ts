@@ -1,9 +1,12 @@
 import type { Context } from 'hono';
 import type { LoadedConfig } from '../../src/config/loaded-config.js';
 import type { Clock } from '../../src/core/clock.js';
+import type { ImageTagList } from '../../src/registry/image-tags.js';
+import type { ChangeFeed } from '../../src/deploy/change-feed.js';
 import type { DeployService } from '../../src/deploy/deploy-service.js';
 import type { LogFields, Logger } from '../../src/log/logger.js';
 import type { Metrics } from '../../src/metrics/metrics.js';
+import type { CertificateStatus } from '../../src/proxy/router.js';
 import type { Store } from '../../src/store/store.js';
 import type { StageOps } from '../../src/ops/stage-ops.js';
 import type { ProjectForge } from '../../src/forge/forge-for.js';
@@ -35,19 +38,41 @@ export interface AppDeps {
   postReply?: (project: string, pr: number, commentId: number, body: string) => void;
   /** Registry push webhooks (GitHub registry_package, Gitea package), called after verification. */
   onRegistryPush?: (push: RegistryPush) => void;
+  /** The tags of a project's image in its registry (src/registry/image-tags.ts); without it GET .../tags answers 503. */
+  imageTags?: (project: string, signal?: AbortSignal) => Promise<ImageTagList>;
+  /** Stage changes for the dashboard's live pages (GET /api/changes); without it that route answers 503. */
+  changes?: Pick<ChangeFeed, 'subscribe' | 'closed'>;
   /** Where webhook work that outlives the request is tracked; default: a set private to the app. */
   tasks?: BackgroundTasks;
   /** Wrong API tokens per client address, shared by bearer auth and the dashboard login. */
   throttle: LoginThrottle;
   /** The client address of a request (global.trusted_proxies decides when X-Forwarded-For counts). */
   clientOf: (c: Context) => string;
+  /** The certificate the proxy asked for a domain (NPM with certificate: request), for the dashboard. */
+  certificateOf?: (domain: string) => CertificateStatus | undefined;
+  /** Where start-up stands: deploys wait while reconcile repairs what a crash left; default ready. */
+  startup?: () => StartupState;
+  /** Shown on the login page: where to find a token the app generated (the quickstart). */
+  loginHint?: string;
 }
 
 /** What createApp takes: AppDeps, with the throttle and the client address filled in when absent. */
 export type AppOptions = Omit<AppDeps, 'throttle' | 'clientOf'> &
   Partial<Pick<AppDeps, 'throttle' | 'clientOf'>>;
 
+/** Start-up as /healthz reports it: reconcile still running, done, or failed (logged). */
+export type StartupState = 'reconciling' | 'ready' | 'reconcile-failed';
+
 /** Hono environment: routes add the deploy id, project and stage to the request's log line. */
 export interface AppEnv {
-  Variables: { logFields: LogFields };
+  Variables: { logFields: LogFields; actionForm?: ActionFormEcho };
+}
+
+/** A dashboard action's form, kept so that a refusal can show it again filled in. */
+export interface ActionFormEcho {
+  action: string;
+  /** The fields a person typed (tag, digest, stage); never the CSRF token. */
+  fields: Record<string, string>;
+  /** The dashboard page the form was sent from. */
+  back?: string;
 }

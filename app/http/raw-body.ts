@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 
@@ -8,37 +9,81 @@ const EMPTY = new Uint8Array(0);
 
 /**
  * Reads the raw request body, stopping as soon as it grows past `limit`: Content-Length is
- * only a shortcut for the refusal, never trusted as the size.
+ * only a shortcut for the refusal, never trusted as the size. On Node (@hono/node-server puts
+ * the IncomingMessage in `c.env.incoming`) the bytes come straight from the socket's stream,
+ * without the web ReadableStream around it, which cost most of a refused request's time in a
+ * flood; elsewhere (`app.request()` in tests) from the Request's body.
  */
 export async function readRawBody(c: Context, limit = MAX_BODY_BYTES): Promise<Uint8Array> {
-  const tooLarge = () =>
-    new HTTPException(413, {
-      message: `the request body is larger than ${limit} bytes; send a smaller body`,
-    });
   const declared = Number(c.req.header('content-length'));
-  if (Number.isFinite(declared) && declared > limit) throw tooLarge();
+  if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
+  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  const chunks = incoming ? await readNodeStream(incoming, limit) : await readWebStream(c, limit);
+  if (chunks.length === 1) return chunks[0]!;
+  return chunks.length === 0 ? EMPTY : Buffer.concat(chunks);
+}
+
+function tooLarge(limit: number): HTTPException {
+  return new HTTPException(413, {
+    message: `the request body is larger than ${limit} bytes; send a smaller body`,
+  });
+}
+
+function readNodeStream(incoming: IncomingMessage, limit: number): Promise<Uint8Array[]> {
+  if (incoming.readableEnded) return Promise.resolve([]);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stop = () => {
+      incoming.off('data', onData);
+      incoming.off('end', onEnd);
+      incoming.off('error', onError);
+      incoming.off('aborted', onAborted);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.byteLength;
+      if (size > limit) {
+        // Not read further: Node discards the rest once the 413 is sent.
+        stop();
+        incoming.pause();
+        reject(tooLarge(limit));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      stop();
+      resolve(chunks);
+    };
+    const onError = (error: Error) => {
+      stop();
+      reject(error);
+    };
+    const onAborted = () =>
+      onError(new Error('the client closed the connection before sending the whole body'));
+    incoming.on('data', onData);
+    incoming.on('end', onEnd);
+    incoming.on('error', onError);
+    incoming.on('aborted', onAborted);
+  });
+}
+
+async function readWebStream(c: Context, limit: number): Promise<Uint8Array[]> {
   const stream = c.req.raw.body;
-  if (!stream) return EMPTY;
+  if (!stream) return [];
   const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
     const { done, value } = await reader.read();
-    if (done) break;
+    if (done) return chunks;
     size += value.byteLength;
     if (size > limit) {
       await reader.cancel();
-      throw tooLarge();
+      throw tooLarge(limit);
     }
     chunks.push(value);
   }
-  const body = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return body;
 }
 
 /** Refuses a body that is not JSON (415), so nothing else gets parsed as if it were. */

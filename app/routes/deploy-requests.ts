@@ -49,12 +49,12 @@ export function registerDeployRequests(app: Hono<AppEnv>, deps: AppDeps): void {
     const record = intakeDeploy(deps.loaded.config, deps.deploys, {
       project: request.project,
       ...(request.stage ? { stage: request.stage } : {}),
-      image: request.image,
+      ...(request.image ? { image: request.image } : {}),
       tag: request.tag,
       ...(request.digest ? { digest: request.digest } : {}),
       trigger: 'ci',
-      source: toDeploySource(request.source),
-      ...(request.source.actor ? { requestedBy: request.source.actor } : {}),
+      ...(request.source ? { source: toDeploySource(request.source) } : {}),
+      ...(request.source?.actor ? { requestedBy: request.source.actor } : {}),
     });
     const stage = record.stage;
     // Which deploy a delivery started, for the answer to a replay; kept as long as the claim.

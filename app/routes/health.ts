@@ -8,7 +8,11 @@ export function registerHealth(app: Hono<AppEnv>, deps: AppDeps): void {
   app.get('/healthz', (c) => {
     try {
       deps.store.getState('healthz');
-      return c.json({ status: 'ok', store: 'ok' });
+      // Listening while reconcile runs is healthy: deploys are accepted and wait for it.
+      const startup = deps.startup?.() ?? 'ready';
+      if (startup === 'ready') return c.json({ status: 'ok', store: 'ok' });
+      if (startup === 'reconciling') return c.json({ status: 'reconciling', store: 'ok' });
+      return c.json({ status: 'degraded', store: 'ok', reconcile: 'failed' }, 503);
     } catch (error) {
       deps.logger.error('health check: store failed', { error: errorMessage(error) });
       return c.json({ status: 'degraded', store: 'failing' }, 503);

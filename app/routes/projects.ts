@@ -3,6 +3,7 @@ import { stageDomain } from '../../src/config/domains.js';
 import { findProject } from '../../src/config/config-lookup.js';
 import { ValidationError } from '../../src/core/errors.js';
 import { intakeDeploy } from '../../src/deploy/intake.js';
+import { promotionRequest } from '../../src/deploy/promotion.js';
 import { manualDeploySchema, zodIssues } from '../../src/protocol/deploy-request.js';
 import type { AppDeps, AppEnv } from '../http/app-env.js';
 import { authorize, principalName } from '../http/auth.js';
@@ -43,7 +44,7 @@ async function readActionBody(c: Context): Promise<Uint8Array> {
   return readRawBody(c);
 }
 
-/** Project and stage views, manual deploys and rollbacks. */
+/** Project and stage views, manual deploys, promotions and rollbacks. */
 export function registerProjects(app: Hono<AppEnv>, deps: AppDeps): void {
   app.get('/api/projects', (c) => {
     authorize(c, deps, { action: 'read-all' });
@@ -89,6 +90,24 @@ export function registerProjects(app: Hono<AppEnv>, deps: AppDeps): void {
       trigger: principal.decision === 'policy' ? 'ci' : 'manual',
       requestedBy: principalName(principal),
     });
+    c.set('logFields', { deployId: record.id, project, stage });
+    return c.json(acceptedBody(c, deps, record), 202);
+  });
+
+  // A promotion is a person's decision, like an approval: an operator, never a CI signature
+  // (the permission table's `promote` row).
+  app.post('/api/projects/:project/stages/:stage/promote', async (c) => {
+    const { project, stage } = c.req.param();
+    c.set('logFields', { project, stage });
+    const principal = authorize(c, deps, { action: 'promote', project, stage }, await readActionBody(c));
+    const request = promotionRequest(
+      deps.loaded.config,
+      deps.store,
+      project,
+      stage,
+      principalName(principal),
+    );
+    const record = intakeDeploy(deps.loaded.config, deps.deploys, request);
     c.set('logFields', { deployId: record.id, project, stage });
     return c.json(acceptedBody(c, deps, record), 202);
   });

@@ -1,6 +1,7 @@
 import type { Config, StageConfig } from '../config/schema.js';
 import type { DeployRecord, VersionDeployRecord } from '../core/deploy-types.js';
 import { intakeDeploy } from '../deploy/intake.js';
+import { promotionOffer, promotionRequest } from '../deploy/promotion.js';
 import { sameLogin } from './command-access.js';
 import {
   commandSource,
@@ -104,28 +105,22 @@ export function deployCommand(ctx: ActionContext, stage: string, tag: string | u
 export function promoteCommand(ctx: ActionContext, stage: string): CommandResult {
   const stageConfig = stageOrRefusal(ctx, stage);
   if ('ok' in stageConfig) return stageConfig;
-  const from = stageConfig.promote_from;
-  if (from === undefined) {
+  if (stageConfig.promote_from === undefined) {
     return refused(
       `stage ${stage} has no promote_from, so there is nothing to promote into it; use ${USAGE.deploy}.`,
     );
   }
   const self = selfApprovalRefusal(ctx, `a promotion to ${stage}`);
   if (self) return self;
-  const live = ctx.deps.store.getLive(ctx.project, from);
-  if (!live) return refused(`nothing is live in ${from} to promote to ${stage}; deploy to ${from} first.`);
+  const offer = promotionOffer(ctx.deps.config, ctx.deps.store, ctx.project, stage);
+  if ('refused' in offer) return refused(`${offer.refused}.`);
   const busy = busyRefusal(ctx, stage);
   if (busy) return busy;
   const record = intakeDeploy(ctx.deps.config, ctx.deps.deploys, {
-    project: ctx.project,
-    stage,
-    tag: live.tag,
-    ...(live.digest === undefined ? {} : { digest: live.digest }),
-    trigger: 'promote',
+    ...promotionRequest(ctx.deps.config, ctx.deps.store, ctx.project, stage, ctx.event.commenter),
     source: commandSource(ctx.event, ctx.pullRequest),
-    requestedBy: ctx.event.commenter,
   });
-  return accepted(ctx, record, `promoting ${ctx.project} ${live.tag} from ${from} to ${stage}`);
+  return accepted(ctx, record, `promoting ${ctx.project} ${offer.live.tag} from ${offer.from} to ${stage}`);
 }
 
 /** /rollback <stage>: the previous successful version, through the normal deploy path. */

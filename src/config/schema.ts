@@ -44,6 +44,10 @@ export const healthSchema = z
     interval_seconds: seconds(1, 'Pause between health probes'),
     deadline_seconds: seconds(120, 'How long a new container has to become healthy before the deploy fails'),
     healthy_after: z.int().min(1).default(1).describe('Consecutive good probes needed'),
+    client_error_grace_seconds: seconds(
+      30,
+      'How long the same 4xx answer may last before the health phase gives up early (a wrong health path does not heal)',
+    ),
   })
   .describe('Health-check timing');
 
@@ -58,6 +62,11 @@ export const projectHealthSchema = z
       .optional()
       .describe('How long a new container has to become healthy'),
     healthy_after: z.int().min(1).optional().describe('Consecutive good probes needed'),
+    client_error_grace_seconds: z
+      .number()
+      .positive()
+      .optional()
+      .describe('How long the same 4xx answer may last before the health phase gives up early'),
   })
   .describe('Health-check timing for this project; unset keys take global.health');
 
@@ -98,10 +107,40 @@ export const npmSchema = z
       .optional()
       .describe('With forward: host, the address NPM uses to reach the Docker host'),
     certificate: z
-      .union([z.literal('auto'), z.literal('none'), z.int().positive()])
+      .union([z.literal('auto'), z.literal('none'), z.literal('request'), z.int().positive()])
       .default('auto')
       .describe(
-        '`auto`: an existing certificate that covers the domain (wildcards too); `none`; or a certificate id',
+        "`auto`: an existing certificate that covers the domain (wildcards too); `request`: the same, and when none covers it NPM is asked for a Let's Encrypt certificate in the background (HTTP until NPM has it); `none`; or a certificate id",
+      ),
+    certificate_dns: z
+      .strictObject({
+        provider: z
+          .string()
+          .min(1)
+          .describe(
+            "NPM's name of the DNS provider, e.g. cloudflare (GET /api/nginx/certificates/dns-providers)",
+          ),
+        credentials_env: envName.describe(
+          "Environment variable holding the provider's credentials file content, e.g. dns_cloudflare_api_token=...",
+        ),
+        propagation_seconds: z
+          .int()
+          .min(0)
+          .max(3600)
+          .optional()
+          .describe('Seconds certbot waits for the DNS record to propagate'),
+      })
+      .optional()
+      .describe(
+        'With certificate: request, ask for the certificate with a DNS challenge through this provider; left out: the HTTP challenge (the domain must reach NPM on port 80)',
+      ),
+    certificate_retry_seconds: z
+      .number()
+      .positive()
+      .max(86_400)
+      .default(300)
+      .describe(
+        'With certificate: request, the pause before a failed certificate request is sent again; it doubles after each failure, up to 6 hours',
       ),
     ssl_forced: z.boolean().default(true).describe('Redirect HTTP to HTTPS when a certificate is set'),
     http2: z.boolean().default(true).describe('HTTP/2 support when a certificate is set'),
@@ -112,6 +151,27 @@ export const npmSchema = z
       .default(false)
       .describe(
         'Take over a proxy host that a person created for the same domain (otherwise the deploy refuses)',
+      ),
+    probe_url: z
+      .url()
+      .optional()
+      .describe(
+        "NPM's HTTP (or HTTPS) port as docker-watcher reaches it, e.g. http://npm:80; the switch then waits until a request there for the stage's domain reaches the new container",
+      ),
+    live_timeout_seconds: z
+      .number()
+      .positive()
+      .max(300)
+      .default(15)
+      .describe(
+        'How long the switch waits for NPM to report the host online (and, with probe_url, for the proxy to serve the new container) before it fails and puts the old target back',
+      ),
+    route_check_seconds: z
+      .number()
+      .min(0)
+      .default(30)
+      .describe(
+        "How often each live stage's proxy host is checked and re-created when it is missing (a host already right gets no write); 0 turns the checks off",
       ),
   })
   .describe(

@@ -22,6 +22,12 @@ export function secretRefs(config: Config): SecretRef[] {
     if (name !== undefined) refs.push({ name, path });
   };
   add(config.global.npm?.password_env, ['global', 'npm', 'password_env']);
+  add(config.global.npm?.certificate_dns?.credentials_env, [
+    'global',
+    'npm',
+    'certificate_dns',
+    'credentials_env',
+  ]);
   add(config.global.notification_token_env, ['global', 'notification_token_env']);
   for (const [name, registry] of Object.entries(config.registries)) {
     add(registry.username_env, ['registries', name, 'username_env']);

@@ -18,7 +18,6 @@ import type { HealthWaiter, SwapDeps } from './swap-context.js';
 import type { EngineDeps } from './engine-deps.js';
 import { runSwap } from './swap.js';
 import { runTeardown, teardownDomain, teardownIntent } from './teardown.js';
-import type { Store } from '../store/store.js';
 
 /** Everything the deployer uses; the composition root (app) passes the real adapters. */
 export interface DeployerDeps extends EngineDeps {
@@ -198,15 +197,15 @@ export function createDeployer(deps: DeployerDeps): Deployer {
       const reconciled = reconcile({ ...deps, lifecycle });
       queue.holdUntil(reconciled);
       try {
-        const summary = await reconciled;
-        for (const id of [...summary.retried, ...summary.resumed].sort(byCreation(store))) {
-          const record = store.getDeploy(id);
-          if (record?.status === 'queued') queueNow(record);
-        }
-        return summary;
+        return await reconciled;
       } finally {
         parked = undefined;
-        for (const record of accepted) queueNow(record);
+        // Oldest first: what the crash left queued (resumed, or undone to be tried again), then
+        // what was accepted meanwhile. Also when reconcile failed: deploys go ahead then.
+        const meanwhile = new Set(accepted.map((record) => record.id));
+        const left = store.listDeploys({ status: ['queued'] }).reverse();
+        for (const record of left) if (!meanwhile.has(record.id)) queueNow(record);
+        for (const record of accepted) if (store.getDeploy(record.id)?.status === 'queued') queueNow(record);
       }
     },
 
@@ -240,10 +239,4 @@ export function createDeployer(deps: DeployerDeps): Deployer {
       }
     },
   };
-}
-
-/** Orders deploy ids by creation, oldest first (ids sort by time too, but a test may name its own). */
-function byCreation(store: Store): (a: string, b: string) => number {
-  const created = (id: string) => store.getDeploy(id)?.createdAt ?? '';
-  return (a, b) => created(a).localeCompare(created(b)) || a.localeCompare(b);
 }

@@ -16,19 +16,41 @@ export interface HealthCheckOptions {
   fetch?: typeof fetch;
   /** Log lines of the container attached to a failure (default 50; 0 for none). */
   logTail?: number;
+  /** Told about each try as it ends: what it saw and how long the deadline leaves. */
+  onProbe?: (probe: HealthProbe) => void;
+}
+
+/** One health probe as people follow it in the deploy log. */
+export interface HealthProbe {
+  /** 1 for the first try. */
+  attempt: number;
+  ok: boolean;
+  /** What the probe saw: "HTTP 404", "connection refused", "no answer within 5s (timeout)". */
+  seen: string;
+  /** Time left before the deadline, in ms. */
+  remainingMs: number;
 }
 
 interface ProbeResult {
   ok: boolean;
   /** What the probe saw, for the failure message: "HTTP 500", "connection refused", ... */
   seen: string;
+  /** The HTTP status when there was an answer. */
+  status?: number;
+}
+
+/** A log line for a probe: `try 3: HTTP 404, 112 s left`. */
+export function describeProbe(probe: HealthProbe): string {
+  const left = Math.max(0, Math.round(probe.remainingMs / 1000));
+  return `try ${probe.attempt}: ${probe.seen}${probe.ok ? ' (healthy)' : ''}, ${left} s left`;
 }
 
 /**
  * Resolves once the container answers `healthy_after` consecutive 2xx probes (and its Docker
  * HEALTHCHECK, if it has one, says healthy) before the deadline, like kamal-proxy's
  * health_check.go. Between probes it inspects the container and fails at once when it has
- * exited, restarts or turns unhealthy, instead of waiting out the deadline. Rejects with
+ * exited, restarts or turns unhealthy, or answers the same 4xx for longer than
+ * client_error_grace_seconds, instead of waiting out the deadline. Rejects with
  * DeployError('health') carrying the container's last log lines, or with the signal's reason.
  */
 export async function waitUntilHealthy(options: HealthCheckOptions): Promise<void> {
@@ -39,6 +61,8 @@ export async function waitUntilHealthy(options: HealthCheckOptions): Promise<voi
   let probes = 0;
   let last = 'no probe ran';
   let name = containerId;
+  // The same 4xx since when: an app that answers 404 on its health path will not heal by waiting.
+  let clientError: { status: number; since: number } | undefined;
 
   for (;;) {
     signal?.throwIfAborted();
@@ -69,11 +93,35 @@ export async function waitUntilHealthy(options: HealthCheckOptions): Promise<voi
         `${dockerNote ? 'Docker HEALTHCHECK still starting' : last} on ${pathOf(url)} (${health.deadline_seconds}s)`,
       );
     }
+    const startedAt = clock.now().getTime();
     const result = await probe(url, Math.min(health.timeout_seconds * 1000, Math.max(remaining, 1)), options);
     probes += 1;
     successes = result.ok ? successes + 1 : 0;
     last = result.seen;
+    const now = clock.now().getTime();
+    options.onProbe?.({ attempt: probes, ok: result.ok, seen: result.seen, remainingMs: deadline - now });
+    clientError = sameClientError(clientError, result.status, startedAt);
+    if (clientError && now - clientError.since >= health.client_error_grace_seconds * 1000) {
+      const seconds = Math.round((now - clientError.since) / 1000);
+      throw await failure(
+        options,
+        `container ${name} answered HTTP ${clientError.status} at ${url} for ${seconds} s ` +
+          `(health.client_error_grace_seconds ${health.client_error_grace_seconds}): a 4xx does not turn healthy by waiting; ` +
+          "check the project's healthcheck path",
+        `HTTP ${clientError.status} on ${pathOf(url)} for ${seconds}s`,
+      );
+    }
   }
+}
+
+/** The run of identical 4xx answers `status` continues or starts, or undefined when it breaks. */
+function sameClientError(
+  run: { status: number; since: number } | undefined,
+  status: number | undefined,
+  at: number,
+): { status: number; since: number } | undefined {
+  if (status === undefined || status < 400 || status >= 500) return undefined;
+  return run?.status === status ? run : { status, since: at };
 }
 
 /** Why a container that should be starting up has failed, or undefined while it is fine. */
@@ -90,9 +138,11 @@ function crashOf(
     };
   }
   if (state === 'restarting' || restartCount > baselineRestarts) {
+    const code = exitCode === undefined ? '' : ` exited with code ${exitCode} and`;
+    const restarts = `${restartCount} restart${restartCount === 1 ? '' : 's'}`;
     return {
-      message: `container ${name} restarted (restart count ${restartCount}) while being health-checked: it keeps crashing`,
-      summary: `container keeps restarting (${restartCount} restarts)`,
+      message: `container ${name}${code} restarted (restart count ${restartCount}) while being health-checked: it keeps crashing`,
+      summary: `container keeps restarting (${exitCode === undefined ? '' : `exit ${exitCode}, `}${restarts})`,
     };
   }
   if (state !== 'running')
@@ -129,7 +179,11 @@ async function probe(url: string, timeoutMs: number, options: HealthCheckOptions
       signal: signal ? AbortSignal.any([signal, perTry]) : perTry,
     });
     await response.body?.cancel();
-    return { ok: response.status >= 200 && response.status < 300, seen: `HTTP ${response.status}` };
+    return {
+      ok: response.status >= 200 && response.status < 300,
+      seen: `HTTP ${response.status}`,
+      status: response.status,
+    };
   } catch (error) {
     signal?.throwIfAborted();
     if (perTry.aborted) return { ok: false, seen: `no answer within ${timeoutMs / 1000}s (timeout)` };

@@ -11,8 +11,8 @@ export type IntakeRequest = Omit<DeployIntent, 'stage' | 'image'> & { stage?: st
 /**
  * The one way in for every trigger, so that the same rules apply whatever asked: the project
  * must exist, the image must be the project's own (a valid signature or a comment does not let
- * anyone run an arbitrary image), the tag picks the stage, and the deploy service applies the
- * stage's policy (auto_deploy, confirm, promote_from).
+ * anyone run an arbitrary image), the tag picks the stage (a promotion names its stage), and the
+ * deploy service applies the stage's policy (auto_deploy, confirm, promote_from).
  */
 export function intakeDeploy(config: Config, deploys: DeployService, request: IntakeRequest): DeployRecord {
   const project = findProject(config, request.project);
@@ -21,6 +21,13 @@ export function intakeDeploy(config: Config, deploys: DeployService, request: In
       `image "${request.image}" is not the image of project "${request.project}" ("${project.image}"); push and send that image`,
     );
   }
-  const stage = resolveStage(config, request.project, request.tag, request.stage);
+  // A promotion takes what is live in the source stage whatever its tag (dev-7 may go to a v*
+  // prod): the deploy policy pins it to that digest, so the stage's tag_pattern has no say.
+  const promoted =
+    request.trigger === 'promote' &&
+    request.stage !== undefined &&
+    Object.hasOwn(project.stages, request.stage) &&
+    project.stages[request.stage]!.promote_from !== undefined;
+  const stage = promoted ? request.stage! : resolveStage(config, request.project, request.tag, request.stage);
   return deploys.submit({ ...request, stage, image: project.image });
 }

@@ -3,6 +3,7 @@ import { LABEL_DEPLOY, LABEL_TAG, type ContainerDetails } from '../docker/engine
 import { stageDomain } from '../config/domains.js';
 import type { EngineDeps } from './engine-deps.js';
 import type { DeployLifecycle } from './lifecycle.js';
+import { stageRouteTarget } from './route-target.js';
 
 /**
  * What reconcile works with: the engine's outside systems, and the deploys' lifecycle, so that
@@ -144,17 +145,13 @@ async function restoreRoute(
   if (deploy.routeBefore) {
     await deps.router.restore(deploy.routeBefore);
   } else if (live) {
-    const port = config.projects[deploy.project]?.port ?? 0;
     const current = await deps.docker.inspectContainer(live.containerId);
-    const hostPort = current?.hostPort === undefined ? {} : { hostPort: current.hostPort };
-    await deps.router.switchTo({
-      project: deploy.project,
-      stage: deploy.stage,
-      domain,
-      containerName: live.containerName,
-      port,
-      ...hostPort,
-    });
+    await deps.router.switchTo(
+      stageRouteTarget(config, deploy.project, deploy.stage, {
+        name: live.containerName,
+        hostPort: current?.hostPort,
+      }),
+    );
   } else {
     return;
   }

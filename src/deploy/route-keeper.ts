@@ -1,9 +1,9 @@
-import { findProject, hasStage } from '../config/config-lookup.js';
-import { stageDomain } from '../config/domains.js';
+import { hasStage } from '../config/config-lookup.js';
 import { FINAL_STATUSES, type LiveVersion } from '../core/deploy-types.js';
 import { errorMessage } from '../core/errors.js';
 import type { DeployObserver } from './deploy-observer.js';
 import type { EngineDeps } from './engine-deps.js';
+import { stageRouteTarget } from './route-target.js';
 import type { StageQueue } from './stage-queue.js';
 
 /** Pause before watching the engine again after its event stream broke (e.g. dockerd restarted). */
@@ -15,6 +15,16 @@ export interface RouteKeeper extends DeployObserver {
   stop(): Promise<void>;
   /** One pass over the live versions (also what start and every reconnect do). */
   repairAll(signal?: AbortSignal): Promise<void>;
+  /**
+   * Asks the router about every live route, even one the keeper routed itself: what the proxy
+   * lost (a host deleted, NPM's database reset) comes back. A route already right costs no write.
+   */
+  checkAll(signal?: AbortSignal): Promise<void>;
+}
+
+export interface RouteKeeperOptions {
+  /** Pause between two checkAll passes while started; default 30 s; 0 turns them off. */
+  checkIntervalMs?: number;
 }
 
 /** What the route keeper works with: the engine, and the stages' queues it repairs in. */
@@ -32,41 +42,41 @@ export interface RouteKeeperDeps extends EngineDeps {
  * one writer of a stage's route: it waits for a deploy of the stage to end and a deploy waits
  * for it, and it reads the live version only once its turn came.
  */
-export function createRouteKeeper(deps: RouteKeeperDeps): RouteKeeper {
+export function createRouteKeeper(deps: RouteKeeperDeps, options: RouteKeeperOptions = {}): RouteKeeper {
   const { docker, store, router, logger, clock, stages } = deps;
+  const checkIntervalMs = options.checkIntervalMs ?? 30_000;
   const routedPort = new Map<string, number | undefined>();
   const stageKey = (project: string, stage: string) => `${project}/${stage}`;
   const key = (live: LiveVersion) => stageKey(live.project, live.stage);
   let controller: AbortController | undefined;
   let loop: Promise<void> | undefined;
+  let checks: Promise<void> | undefined;
 
-  async function repair(stage: { project: string; stage: string }, outer?: AbortSignal): Promise<void> {
+  async function repair(
+    stage: { project: string; stage: string },
+    outer?: AbortSignal,
+    force = false,
+  ): Promise<void> {
     const where = stageKey(stage.project, stage.stage);
-    await stages.exclusive(where, `route-repair:${where}`, async (own) => {
+    const chore = `${force ? 'route-check' : 'route-repair'}:${where}`;
+    const turn = stages.exclusive(where, chore, async (own) => {
+      if (outer?.aborted) return;
       const signal = outer ? AbortSignal.any([outer, own]) : own;
       // Read in its turn: a deploy that ran before it may have changed what is live.
       const live = store.getLive(stage.project, stage.stage);
       if (!live || !hasStage(deps.loaded.config, live.project, live.stage)) return;
-      await repairStage(live, findProject(deps.loaded.config, live.project).port, signal);
+      await repairStage(live, signal, force);
     });
+    // Stopping the keeper does not wait for a turn behind a long deploy: the chore then does nothing.
+    await (outer ? Promise.race([turn, aborted(outer)]) : turn);
   }
 
-  async function repairStage(live: LiveVersion, port: number, signal: AbortSignal): Promise<void> {
+  async function repairStage(live: LiveVersion, signal: AbortSignal, force: boolean): Promise<void> {
     const container = await docker.inspectContainer(live.containerId, signal);
     if (container?.state !== 'running') return;
-    if (routedPort.has(key(live)) && routedPort.get(key(live)) === container.hostPort) return;
-    await router.switchTo(
-      {
-        project: live.project,
-        stage: live.stage,
-        domain: stageDomain(deps.loaded.config, live.project, live.stage),
-        containerName: container.name,
-        port,
-        ...(container.hostPort === undefined ? {} : { hostPort: container.hostPort }),
-      },
-      signal,
-    );
-    if (routedPort.has(key(live))) {
+    if (!force && routedPort.has(key(live)) && routedPort.get(key(live)) === container.hostPort) return;
+    await router.switchTo(stageRouteTarget(deps.loaded.config, live.project, live.stage, container), signal);
+    if (routedPort.has(key(live)) && routedPort.get(key(live)) !== container.hostPort) {
       logger.warn('live container came back on another port: proxy route re-pointed', {
         project: live.project,
         stage: live.stage,
@@ -78,11 +88,11 @@ export function createRouteKeeper(deps: RouteKeeperDeps): RouteKeeper {
   }
 
   /** Every stage at once: a stage whose deploy is running does not hold up the others. */
-  async function repairAll(signal?: AbortSignal): Promise<void> {
+  async function repairAll(signal?: AbortSignal, force = false): Promise<void> {
     await Promise.all(
       store.listLive().map(async (live) => {
         try {
-          await repair(live, signal);
+          await repair(live, signal, force);
         } catch (error) {
           if (signal?.aborted) return;
           logger.error('could not check the route of a live version', {
@@ -121,6 +131,13 @@ export function createRouteKeeper(deps: RouteKeeperDeps): RouteKeeper {
     }
   }
 
+  async function checkEvery(intervalMs: number, signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      await clock.sleep(intervalMs, signal).catch(() => undefined);
+      if (!signal.aborted) await repairAll(signal, true);
+    }
+  }
+
   return {
     // When a deploy ends without success the route is asserted again: the engine may have moved
     // the live container meanwhile, or the deploy's own restore may not have reached a slow
@@ -147,11 +164,19 @@ export function createRouteKeeper(deps: RouteKeeperDeps): RouteKeeper {
     start() {
       controller = new AbortController();
       loop = follow(controller.signal);
+      if (checkIntervalMs > 0) checks = checkEvery(checkIntervalMs, controller.signal);
     },
     async stop() {
       controller?.abort();
-      await loop;
+      await Promise.all([loop, checks]);
     },
-    repairAll,
+    repairAll: (signal) => repairAll(signal),
+    checkAll: (signal) => repairAll(signal, true),
   };
+}
+
+/** Resolves once `signal` is aborted. */
+function aborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 }

@@ -19,6 +19,11 @@ export async function stopPrevious(
   if (previous && previous.containerId !== current.id) {
     state.stoppingOld = true;
     const timeoutSeconds = config.global.docker.stop_timeout_seconds;
+    deps.events.emit(deployId, {
+      type: 'log',
+      level: 'info',
+      message: `stopping ${previous.containerName} (${previous.tag}): waiting up to ${timeoutSeconds} s for it to exit on SIGTERM, then it is killed`,
+    });
     await deps.docker.stopContainer(previous.containerId, { timeoutSeconds, signal });
     deps.events.emit(deployId, {
       type: 'log',

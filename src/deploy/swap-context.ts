@@ -1,4 +1,5 @@
 import type { EngineDeps } from './engine-deps.js';
+import type { HealthProbe } from './health-check.js';
 import type { HealthConfig } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
 import type { DeployIntent, LiveVersion } from '../core/deploy-types.js';
@@ -18,6 +19,8 @@ export interface HealthWaitOptions {
   health: HealthConfig;
   clock: Clock;
   signal: AbortSignal;
+  /** Told about each probe as it ends (the health phase streams them into the deploy log). */
+  onProbe?: (probe: HealthProbe) => void;
 }
 
 /** Resolves when the container is healthy; rejects (preferably with DeployError('health')) otherwise. */

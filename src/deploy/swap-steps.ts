@@ -14,7 +14,9 @@ import {
   newContainerName,
   pullDecision,
 } from './plan.js';
+import { describeProbe } from './health-check.js';
 import { probeUrl } from './probe-url.js';
+import { stageRouteTarget } from './route-target.js';
 import { pullCredentials } from './pull-credentials.js';
 import type { SwapDeps, SwapState } from './swap-context.js';
 import { stopPrevious } from './stop-previous.js';
@@ -153,7 +155,11 @@ export const SWAP_STEPS: Record<(typeof PHASES)[number], Step> = {
       publishHost: config.global.docker.publish_host,
     });
     const health = healthConfig(config, state.intent.project);
-    log(deps, state, `health-checking ${url} (deadline ${health.deadline_seconds}s)`);
+    log(
+      deps,
+      state,
+      `health-checking ${url}: up to ${health.deadline_seconds} s, a try every ${health.interval_seconds} s, ${health.healthy_after} good answer(s) needed`,
+    );
     await deps.waitUntilHealthy({
       docker: deps.docker,
       containerId: container.id,
@@ -161,20 +167,24 @@ export const SWAP_STEPS: Record<(typeof PHASES)[number], Step> = {
       health,
       clock: deps.clock,
       signal,
+      onProbe: (probe) =>
+        deps.events.emit(state.deployId, {
+          type: 'log',
+          level: probe.ok ? 'info' : 'warn',
+          phase: 'health',
+          message: describeProbe(probe),
+        }),
     });
   },
 
   async switch(deps, state, signal) {
     const container = mustHaveContainer(state, 'switch');
     const { project, stage } = state.intent;
-    const { projectConfig } = findStage(deps.loaded.config, project, stage);
-    const domain = stageDomain(deps.loaded.config, project, stage);
-    const hostPort = container.hostPort === undefined ? {} : { hostPort: container.hostPort };
-    state.snapshot = await deps.router.switchTo(
-      { project, stage, domain, containerName: container.name, port: projectConfig.port, ...hostPort },
-      signal,
-    );
+    const target = stageRouteTarget(deps.loaded.config, project, stage, container);
+    state.snapshot = await deps.router.switchTo(target, signal);
     deps.store.updateDeploy(state.deployId, { routeBefore: state.snapshot });
+    // NPM answers before nginx serves the change: the deploy is live once the proxy serves it.
+    log(deps, state, await deps.router.confirm(target, signal));
   },
 
   async persist(deps, state) {

@@ -89,7 +89,7 @@ async function undoSwap(
     type: 'phase',
     level: 'warn',
     phase: 'rollback',
-    message: `${failure.phase} failed: ${failure.message}; rolling back`,
+    message: `${failure.phase} failed: ${failure.message}; undoing: the new container goes, what was live stays`,
   });
   const problems: string[] = [];
   const attempt = async (what: string, action: () => Promise<void>) => {
@@ -132,9 +132,7 @@ async function undoSwap(
 
   const status = aborted ? 'interrupted' : 'failed';
   const message =
-    problems.length === 0
-      ? failure.message
-      : `${failure.message} (rollback problems: ${problems.join('; ')})`;
+    problems.length === 0 ? failure.message : `${failure.message} (undo problems: ${problems.join('; ')})`;
   const serving = previous ? `${previous.tag} still serves` : 'nothing was live before';
   deps.lifecycle.move(deployId, status, {
     level: 'error',

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { ExternalError } from '../core/errors.js';
 import { containerCreateOptions, toContainerDetails, toImageDetails } from './container-options.js';
 import { toContainerStats } from './container-stats.js';
@@ -7,6 +7,7 @@ import { dockerCall, dockerCallOrMissing, dockerError, dockerStatus } from './do
 import { readEvents } from './docker-events.js';
 import { networkEnsurer } from './ensure-network.js';
 import { LABEL_INSTANCE, LABEL_PROJECT, LABEL_STAGE } from './engine.js';
+import { Dockerode } from './lean-dockerode.js';
 import type { ContainerDetails, DockerEngine, ListFilter } from './engine.js';
 import { logLines } from './log-frames.js';
 import { pullImage } from './pull-image.js';
@@ -21,7 +22,7 @@ export interface DockerodeEngineOptions {
 
 /** The DockerEngine on a real engine, through dockerode. No dockerode type leaves this module. */
 export function createDockerodeEngine(options: DockerodeEngineOptions = {}): DockerEngine {
-  const docker = new Docker({ socketPath: options.socketPath ?? '/var/run/docker.sock' });
+  const docker = new Dockerode({ socketPath: options.socketPath ?? '/var/run/docker.sock' });
   const signalOption = (signal: AbortSignal | undefined): { abortSignal?: AbortSignal } =>
     signal === undefined ? {} : { abortSignal: signal };
   // dockerode takes { abortSignal } on every call; @types/dockerode lacks these overloads.

@@ -5,7 +5,7 @@ import type { DeploySource } from '../core/deploy-types.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 import { parseRepo, type ForgeClient, type RepoRef } from './forge.js';
 import { createGiteaClient } from './gitea-client.js';
-import { createGitHubClient } from './github-client.js';
+import { createLazyGitHubClient } from './lazy-github-client.js';
 
 /** A project's forge client and the repository it reports to. */
 export interface ProjectForge {
@@ -97,7 +97,7 @@ function createClient(
   const logger = (options.logger ?? silentLogger).child({ forge: name });
   const apiUrl = forgeApiUrl(name, forge);
   if (forge.type === 'github') {
-    return createGitHubClient({
+    return createLazyGitHubClient({
       baseUrl: apiUrl,
       token,
       logger,

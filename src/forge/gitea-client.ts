@@ -1,4 +1,3 @@
-import { request } from 'undici';
 import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../log/logger.js';
 import { forgeError, statusDescription, toPermission, withMarker } from './forge-common.js';
@@ -38,6 +37,8 @@ export function createGiteaClient(options: GiteaClientOptions): ForgeClient {
     const url = `${base}/repos/${encodeURIComponent(repo.owner)}/${encodeURIComponent(repo.repo)}${path}`;
     let response;
     try {
+      // Loaded on the first request: an app without a Gitea forge never pays for undici here.
+      const { request } = await import('undici');
       response = await request(url, {
         method,
         headers: {

@@ -8,6 +8,8 @@ import { signRequest } from './signature.js';
 export interface RetryOptions {
   retries?: number;
   baseDelayMs?: number;
+  /** Upper bound of one pause between tries (default: unbounded doubling). */
+  maxDelayMs?: number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Told about each retry, e.g. to print it into the job log. */
   onRetry?: (attempt: number, reason: string, delayMs: number) => void;
@@ -57,7 +59,7 @@ export async function withRetries<T>(
     if (tryNumber > retries) {
       throw new DeployRequestError(`${result.reason} (gave up after ${tryNumber} tries)`);
     }
-    const delay = base * 2 ** (tryNumber - 1);
+    const delay = Math.min(base * 2 ** (tryNumber - 1), options.maxDelayMs ?? Infinity);
     options.onRetry?.(tryNumber, result.reason, delay);
     await sleep(delay, options.signal);
   }

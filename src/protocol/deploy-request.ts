@@ -22,7 +22,7 @@ export const deploySourceSchema = z.strictObject({
   forge: z.enum(['github', 'gitea']),
   serverUrl: httpUrl,
   repository: z.string().refine(isRepositoryName, REPOSITORY_EXPECTED),
-  sha: z.string().regex(/^[0-9a-f]{7,64}$/i, 'a commit sha (hex)'),
+  sha: z.string().regex(/^[0-9a-f]{7,64}$/i, 'a commit sha of 7 to 64 hex digits'),
   ref: z.string().min(1).max(500).optional(),
   pr: z.int().positive().optional(),
   runUrl: httpUrl.optional(),
@@ -31,7 +31,8 @@ export const deploySourceSchema = z.strictObject({
 
 /**
  * The body of a signed `POST /api/deploys`. The signature covers the raw bytes of this JSON;
- * the app verifies it before it trusts any field.
+ * the app verifies it before it trusts any field. Without `image` the project's configured image
+ * is deployed; when given it must be that image.
  */
 export const deployRequestSchema = z.strictObject({
   project: name('project'),
@@ -46,16 +47,18 @@ export const deployRequestSchema = z.strictObject({
     )
     .refine((image) => !(image.split('/').at(-1) ?? '').includes(':'), {
       message: 'an image repository without a tag: send the tag in "tag"',
-    }),
+    })
+    .optional(),
   tag: z.string().regex(TAG_REGEX, 'a Docker tag: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}'),
   digest: z.string().regex(DIGEST_REGEX, 'sha256:<64 lowercase hex digits>').optional(),
-  source: deploySourceSchema,
+  /** The commit and CI run; absent for a deploy sent by hand (the CLI outside CI). */
+  source: deploySourceSchema.optional(),
 });
 
 export type DeployRequest = z.infer<typeof deployRequestSchema>;
 
 /** The request's source as the deploy domain types it (absent fields left out, not undefined). */
-export function toDeploySource(source: DeployRequest['source']): DeploySource {
+export function toDeploySource(source: NonNullable<DeployRequest['source']>): DeploySource {
   return Object.fromEntries(
     Object.entries(source).filter(([, value]) => value !== undefined),
   ) as unknown as DeploySource;

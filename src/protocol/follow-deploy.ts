@@ -8,11 +8,18 @@ export interface FollowAuth {
   token: string;
 }
 
-/**
- * How a follower retries by default: long enough for the app to restart (1 + 2 + ... + 32 s), so
- * a CI step keeps following a deploy that the restarted app resumes or tries again.
- */
-const FOLLOW_RETRIES: RetryOptions = { retries: 6 };
+/** How a follower retries: by default long enough for the app to restart (about 95 s). */
+export interface FollowOptions extends RetryOptions {
+  /** Told when a stream opens again after a drop, with the last event seen before it. */
+  onResumed?: (lastSeq: number) => void;
+}
+
+const FOLLOW_RETRIES = { retries: 12, maxDelayMs: 10_000 };
+
+/** What a follower prints when the stream dropped (the app restarting, a proxy timeout). */
+export function reconnectingMessage(reason: string, delayMs: number): string {
+  return `lost the event stream (${reason}); the app may be restarting: reconnecting in ${delayMs / 1000} s`;
+}
 
 /**
  * Follows a deploy's event stream until the app sends `end` with the final record, and returns
@@ -25,12 +32,12 @@ export async function followDeploy(
   auth: FollowAuth,
   onEvent: (event: DeployEvent) => void,
   signal?: AbortSignal,
-  options: RetryOptions = {},
+  options: FollowOptions = {},
 ): Promise<DeployRecord> {
   const base = appUrl.endsWith('/') ? appUrl : appUrl + '/';
   const url = new URL(`api/deploys/${encodeURIComponent(deployId)}/events`, base).toString();
   let lastSeq = 0;
-  return withRetries({ ...FOLLOW_RETRIES, ...options, signal }, async () => {
+  return withRetries({ ...FOLLOW_RETRIES, ...options, signal }, async (tryNumber) => {
     const headers: Record<string, string> = {
       accept: 'text/event-stream',
       authorization: `Bearer ${auth.token}`,
@@ -63,6 +70,7 @@ export async function followDeploy(
       }
       throw appError(response.statusCode, json, 'following the deploy');
     }
+    if (tryNumber > 1) options.onResumed?.(lastSeq);
     const parser = new SseParser();
     const decoder = new TextDecoder();
     try {

@@ -1,7 +1,7 @@
 import type { DeployEvent, DeployRecord, Phase } from '../core/deploy-types.js';
 import { sendDeployRequest, type RetryOptions } from './client.js';
-import type { DeployRequest } from './deploy-request.js';
-import { followDeploy } from './follow-deploy.js';
+import type { DeployAccepted, DeployRequest } from './deploy-request.js';
+import { followDeploy, reconnectingMessage } from './follow-deploy.js';
 
 export interface DeployRunOptions {
   url: string;
@@ -32,7 +32,8 @@ export interface DeployRunResult {
 
 /** One line of the job log for a deploy event. */
 export function formatEvent(event: DeployEvent): string {
-  const label = event.phase ?? event.status ?? event.type;
+  // The `rollback` phase is the undo after a failure, not a rollback to an older version.
+  const label = event.phase === 'rollback' ? 'undo' : (event.phase ?? event.status ?? event.type);
   const level = event.level === 'info' ? '' : `${event.level}: `;
   return `[${label}] ${level}${event.message}`;
 }
@@ -49,13 +50,25 @@ export async function runDeploy(
 ): Promise<DeployRunResult> {
   const { request } = options;
   print(
-    `docker-watcher: deploying ${request.image}:${request.tag} of project "${request.project}" via ${options.url}`,
+    `docker-watcher: deploying ${request.image ?? 'the image'}:${request.tag} of project "${request.project}" via ${options.url}`,
   );
   const accepted = await sendDeployRequest(options.url, options.secret, request, {
     ...options.retry,
     onRetry: (attempt, reason, delayMs) =>
       print(`retrying in ${delayMs / 1000} s (try ${attempt} failed: ${reason})`),
   });
+  return followAccepted(options, accepted, print);
+}
+
+/**
+ * After a deploy was accepted (by a signed request, or a manual deploy with the API token):
+ * print where it went and, with `wait`, follow it to the end, printing each phase.
+ */
+export async function followAccepted(
+  options: Pick<DeployRunOptions, 'url' | 'wait' | 'timeoutMs' | 'token' | 'retry'>,
+  accepted: DeployAccepted,
+  print: (line: string) => void,
+): Promise<DeployRunResult> {
   print(
     `accepted: deploy ${accepted.id} to stage "${accepted.stage}" (${accepted.status}); ${accepted.urls.dashboard}`,
   );
@@ -85,7 +98,13 @@ export async function runDeploy(
         print(formatEvent(event));
       },
       timeout,
-      options.retry,
+      {
+        // The send's retry count is not the follower's: following outlasts an app restart.
+        ...(options.retry?.baseDelayMs === undefined ? {} : { baseDelayMs: options.retry.baseDelayMs }),
+        ...(options.retry?.sleep ? { sleep: options.retry.sleep } : {}),
+        onRetry: (_attempt, reason, delayMs) => print(reconnectingMessage(reason, delayMs)),
+        onResumed: (seq) => print(`reconnected: following deploy ${accepted.id} again after event ${seq}`),
+      },
     );
   } catch (error) {
     if (!timeout.aborted) throw error;

@@ -14,12 +14,20 @@ export interface RouteTarget {
   port: number;
   /** Port published on the Docker host. */
   hostPort?: number;
+  /** The container's health path; a proxy that can probe the route asks it through the proxy. */
+  healthPath?: string;
 }
 
 import type { RouteSnapshot } from '../core/deploy-types.js';
 
 /** Stored with the deploy (core/deploy-types.ts), so a failure or crash after a switch can put it back. */
 export type { RouteSnapshot };
+
+/** Where a certificate the router asked for stands (`global.npm.certificate: request`). */
+export type CertificateStatus =
+  | { state: 'requesting'; since: string; attempts: number }
+  | { state: 'issued'; certificateId: number; attempts: number }
+  | { state: 'failed'; error: string; attempts: number; retryAt: string };
 
 export interface ProxyRouter {
   /** Points the domain at the target; returns what it was before. */
@@ -28,6 +36,13 @@ export interface ProxyRouter {
   restore(snapshot: RouteSnapshot, signal?: AbortSignal): Promise<void>;
   /** Removes the route of a domain if docker-watcher owns it; returns whether it did. */
   remove(domain: string, signal?: AbortSignal): Promise<boolean>;
+  /**
+   * After switchTo: waits (bounded) until the proxy serves the target, and resolves a line for
+   * the deploy log; rejects when the proxy cannot serve it (the switch then fails and is undone).
+   */
+  confirm(target: RouteTarget, signal?: AbortSignal): Promise<string>;
+  /** The certificate the router asked for the domain, if it asked for one. */
+  certificateStatus?(domain: string): CertificateStatus | undefined;
 }
 
 /** Router for set-ups without a proxy: traffic reaches containers through their published ports. */
@@ -35,4 +50,5 @@ export const noProxyRouter: ProxyRouter = {
   switchTo: async (target) => ({ domain: target.domain }),
   restore: async () => {},
   remove: async () => false,
+  confirm: async () => 'no proxy: the container is reached at its published port',
 };

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { Dispatcher } from 'undici';
 import type { Clock } from '../core/clock.js';
 import { ExternalError } from '../core/errors.js';
 import type { Logger } from '../log/logger.js';
@@ -37,8 +36,8 @@ export interface RegistryClient {
 export interface RegistryClientOptions {
   clock: Clock;
   logger: Logger;
-  /** undici dispatcher (tests, proxies); default a private Agent. */
-  dispatcher?: Dispatcher;
+  /** The fetch requests go through (tests, proxies); default the global one. */
+  fetch?: typeof fetch;
   /** Tags per page asked for with `n`; default: the registry's own page size. */
   pageSize?: number;
   timeoutMs?: number;
@@ -47,11 +46,11 @@ export interface RegistryClientOptions {
 const MAX_PAGES = 1000;
 const CREATED_CACHE_SIZE = 2000;
 
-/** Creates a registry client over undici. */
+/** Creates a registry client over fetch. */
 export function createRegistryClient(options: RegistryClientOptions): RegistryClient {
   const http = createRegistryHttp({
     clock: options.clock,
-    ...(options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher }),
+    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
   });
   // Content under a digest never changes, so its creation time can be kept.

@@ -1,4 +1,3 @@
-import { Agent, request, type Dispatcher } from 'undici';
 import type { Clock } from '../core/clock.js';
 import { ExternalError, errorMessage } from '../core/errors.js';
 import { basicAuthorization, parseChallenge, parseTokenResponse, TokenCache } from './registry-auth.js';
@@ -13,7 +12,8 @@ export interface RegistryResponse {
 
 export interface RegistryHttpOptions {
   clock: Clock;
-  dispatcher?: Dispatcher;
+  /** The fetch requests go through; default the global one (Node's own undici). */
+  fetch?: typeof fetch;
   /** Per-request timeout; default 15 s. */
   timeoutMs?: number;
 }
@@ -36,9 +36,9 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
  */
 export function createRegistryHttp(options: RegistryHttpOptions) {
   const timeoutMs = options.timeoutMs ?? 15_000;
-  const ownAgent =
-    options.dispatcher === undefined ? new Agent({ connect: { timeout: timeoutMs } }) : undefined;
-  const dispatcher = options.dispatcher ?? ownAgent!;
+  // The global fetch, not the undici package: the HTTP server already loaded Node's fetch
+  // classes, so polling a registry costs no memory of its own (the package cost about 12 MB).
+  const send = options.fetch ?? fetch;
   const schemes = new Map<string, KnownAuth>();
   const tokens = new TokenCache();
   const pendingTokens = new Map<string, Promise<string>>();
@@ -52,9 +52,10 @@ export function createRegistryHttp(options: RegistryHttpOptions) {
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = call.signal ? AbortSignal.any([call.signal, timeout]) : timeout;
     try {
-      const res = await request(url, { method, headers, signal, dispatcher });
-      const body = Buffer.from(await res.body.arrayBuffer());
-      return { status: res.statusCode, headers: res.headers, body };
+      // Redirects are followed by send() below, which decides where credentials may go.
+      const res = await send(url, { method, headers, signal, redirect: 'manual' });
+      const body = Buffer.from(await res.arrayBuffer());
+      return { status: res.status, headers: Object.fromEntries(res.headers), body };
     } catch (error) {
       if (call.signal?.aborted) throw call.signal.reason;
       const why = timeout.aborted ? `no answer within ${timeoutMs} ms` : errorMessage(error);
@@ -189,8 +190,9 @@ export function createRegistryHttp(options: RegistryHttpOptions) {
       return res;
     },
 
-    async close(): Promise<void> {
-      await ownAgent?.close();
+    /** Nothing to release: the global fetch keeps its own connection pool. */
+    close(): Promise<void> {
+      return Promise.resolve();
     },
   };
 }

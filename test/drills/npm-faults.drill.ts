@@ -4,11 +4,15 @@ import type { FakeNpm } from '../fakes/npm/fake-npm-server.js';
 import { reportDrills, type DrillRow } from './harness/drill-report.js';
 import { openDrillSite, type DrillSite } from './harness/drill-site.js';
 import { expectConverged, watchSite } from './harness/invariants.js';
+import { getWithHost } from '../helpers/host-traffic.js';
 
 /**
- * Nginx Proxy Manager misbehaves while a deploy runs. Expected: down or answering 500 -> the
- * deploy fails cleanly in `switch` and the old version serves throughout; a refused token or
- * rotated signing keys -> one re-login and the deploy succeeds. Each within DEPLOY_BOUND_MS.
+ * Nginx Proxy Manager misbehaves while a deploy runs, answering as NPM v2.15.1 does (the fake
+ * pins it: keys changed -> 500 "Internal Error", expired -> 400, reload 50-130 ms after the
+ * answer). Expected: down or answering 500 -> the deploy fails cleanly in `switch` and the old
+ * version serves throughout; a refused token or changed keys -> one re-login and the deploy
+ * succeeds. Each within DEPLOY_BOUND_MS. Then NPM loses its database, and a first deploy is
+ * checked by a request sent the moment the deploy reports success.
  */
 const hasDocker = await requireDocker();
 const DEPLOY_BOUND_MS = 60_000;
@@ -40,19 +44,19 @@ const FAULTS: Fault[] = [
     outcome: 'succeeded',
   },
   {
-    name: 'NPM revoked the token',
+    name: 'NPM revoked the token (403, as other NPM versions say)',
     inject: (n) => n.revokeAllTokens(),
     heal: () => undefined,
     outcome: 'succeeded',
   },
   {
-    name: 'NPM token expired',
+    name: 'NPM token expired (400 Token has expired)',
     inject: (n) => n.expireAllTokens(),
     heal: () => undefined,
     outcome: 'succeeded',
   },
   {
-    name: 'NPM rotated its signing keys',
+    name: 'NPM keys changed (500 Internal Error)',
     inject: (n) => n.rotateSigningKey(),
     heal: () => undefined,
     outcome: 'succeeded',
@@ -103,7 +107,7 @@ describe.skipIf(!hasDocker)('NPM faults during a deploy', () => {
       if (fault.outcome === 'failed') expect(record.error?.phase).toBe('switch');
       await expectConverged(site, fault.outcome === 'failed' ? before : tag);
       expect(seen.failures, 'the site answered throughout').toBe(0);
-      if (/token|keys/.test(fault.name)) expect(logins(), 'logged in again').toBeGreaterThan(loginsBefore);
+      if (/token|keys/i.test(fault.name)) expect(logins(), 'logged in again').toBeGreaterThan(loginsBefore);
       rows.push({
         drill: fault.name,
         happened: `deploy ${record.status}${record.error ? ` in ${record.error.phase}: ${record.error.message.slice(0, 140)}` : ''}; ${fault.outcome === 'failed' ? before : tag} serving; site ${seen.failures}/${seen.sent} probes failed`,
@@ -146,5 +150,97 @@ describe.skipIf(!hasDocker)('NPM faults during a deploy', () => {
       lost: record.status === 'failed' ? `the ${tag} deploy` : 'nothing',
     });
     expect(seen.failures, 'the site answered throughout').toBe(0);
+  });
+
+  it('NPM database reset, host not re-created: the route keeper creates it again within one check', async () => {
+    await site.stop();
+    await site.start({ config: { routeCheckSeconds: 1 } });
+    const live = (await site.live())!;
+    const started = Date.now();
+    await site.npm.resetDatabase();
+    const backMs = await routeOnLiveWithin(10_000);
+    await expectConverged(site, live.tag);
+    rows.push({
+      drill: 'NPM database reset (no host, new keys)',
+      happened: `the route keeper logged in again and re-created the host (id ${site.npm.hosts()[0]?.id})`,
+      recoveryMs: `host back ${Date.now() - started} ms after the reset (route_check_seconds: 1; ${backMs} ms to forward)`,
+      lost: 'nothing',
+    });
+    expect(backMs).toBeLessThan(5_000);
+  });
+
+  it('NPM database reset, a person re-created the host at the remembered id: it is never changed', async () => {
+    const live = (await site.live())!;
+    const remembered = site.npm.hosts().find((h) => h.domain_names.includes(site.domain))!.id;
+    await site.npm.resetDatabase();
+    const inspected = await testDocker().getContainer(live.containerId).inspect();
+    const handMade = await site.npm.addHandMadeHost({
+      domain_names: [site.domain],
+      forward_host: '127.0.0.1',
+      forward_port: Number(inspected.NetworkSettings.Ports['8080/tcp']?.[0]?.HostPort),
+      meta: { note: 'made by hand after the reset' },
+    });
+    expect(handMade.id, 'the hand-made host got the id docker-watcher remembered').toBe(remembered);
+    const writes = () =>
+      site.npm.requests.filter((r) => r.path.startsWith('/api/nginx/proxy-hosts') && r.method !== 'GET')
+        .length;
+    const writesBefore = writes();
+
+    // A restart (reconcile, the route keeper's first pass and its checks) and a deploy.
+    await site.stop();
+    await site.start({ config: { routeCheckSeconds: 1 } });
+    await new Promise((r) => setTimeout(r, 2_500));
+    const tag = live.tag === 'v1' ? 'v2' : 'v1';
+    const { body } = await site.requestDeploy(tag);
+    const record = await site.waitFinal(body.id!, DEPLOY_BOUND_MS);
+    expect(record.status).toBe('failed');
+    expect(record.error?.phase).toBe('switch');
+    expect(record.error?.message).toContain(
+      `NPM proxy host ${handMade.id} for ${site.domain} was not created by docker-watcher`,
+    );
+    expect(writes(), 'no write to the hand-made host').toBe(writesBefore);
+    expect(site.npm.hosts()).toEqual([handMade]);
+    expect((await site.live())!.tag).toBe(live.tag);
+    rows.push({
+      drill: 'NPM database reset, hand-made host at the remembered id',
+      happened: `restart and a ${tag} deploy: host ${handMade.id} left exactly as made (0 writes); deploy failed in switch: ${record.error!.message.slice(0, 110)}`,
+      recoveryMs: 'n/a (a person decides: remove the host or set adopt_existing)',
+      lost: `the ${tag} deploy`,
+    });
+    await site.npm.removeHandMadeHost(handMade.id);
+  });
+});
+
+describe.skipIf(!hasDocker)('the first deploy of a stage through NPM', () => {
+  let site: DrillSite;
+  const rows: DrillRow[] = [];
+  beforeAll(async () => {
+    site = await openDrillSite('npmfirst', { v1: 'healthy' });
+    await site.start();
+  });
+  afterAll(async () => {
+    reportDrills('the first deploy of a stage through NPM', rows);
+    await site?.close();
+  });
+
+  it('serves the new version to a request sent the moment the deploy reports success', async () => {
+    const { body } = await site.requestDeploy('v1');
+    // As a CI smoke test right after the step exits: poll tightly, request at once.
+    let record;
+    for (;;) {
+      record = (await site.deploys(5)).find((d) => d.id === body.id);
+      if (record && !['queued', 'running', 'awaiting_approval'].includes(record.status)) break;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const answer = await getWithHost(site.nginx.port, site.domain);
+    expect(record.status, JSON.stringify(record.error)).toBe('succeeded');
+    expect(answer.body, "not NPM's default site").toContain('version v1');
+    const log = record.phases.find((p) => p.phase === 'switch');
+    rows.push({
+      drill: 'first deploy, request at the moment of success',
+      happened: `answer ${answer.status} "${answer.body.trim().slice(0, 30)}"; switch phase ${log ? Date.parse(log.finishedAt ?? '') - Date.parse(log.startedAt) : '?'} ms`,
+      recoveryMs: 'n/a',
+      lost: 'nothing',
+    });
   });
 });

@@ -57,12 +57,17 @@ describe.skipIf(!hasDocker)('SIGTERM during a deploy', () => {
     await site.start({ config: { shutdownTimeoutSeconds } });
     const reconciled = await site.app!.waitForLog((line) => line.msg === 'reconciled', 1_000);
     const record = (await site.deploys()).find((d) => d.id === id)!;
-    return { before, record, code, exitMs, reconciled, seen: await watch.stop() };
+    const said = app.lines.map((line) => String(line.msg));
+    return { before, record, code, exitMs, reconciled, said, seen: await watch.stop() };
   };
 
   it('finishes the deploy within shutdown_timeout_seconds, then exits 0', async () => {
-    const { record, code, exitMs, reconciled, seen } = await sigtermDuringHealth('slow3', 20);
+    const { record, code, exitMs, reconciled, said, seen } = await sigtermDuringHealth('slow3', 20);
     expect(code).toBe(0);
+    expect(said).toContain('shutting down: no new deploys; send the signal again to exit at once');
+    expect(said.find((msg) => msg.startsWith('waiting up to'))).toMatch(
+      /^waiting up to 20 s for 1 running deploy\(s\) to finish: web\/dev slow3 \(\S+\); a second signal exits at once$/,
+    );
     expect(exitMs).toBeLessThan(20_000 + EXIT_SLACK_MS);
     expect(record.status).toBe('succeeded');
     expect(reconciled.interrupted).toEqual([]);
@@ -73,6 +78,41 @@ describe.skipIf(!hasDocker)('SIGTERM during a deploy', () => {
       happened: `deploy finished (succeeded) during the grace period; exit code ${code}; site ${seen.failures}/${seen.sent} probes failed`,
       recoveryMs: `exited ${exitMs} ms after SIGTERM`,
       lost: 'nothing',
+    });
+  });
+
+  it('a second SIGTERM says it forces and exits at once; the next start undoes the deploy', async () => {
+    await site.stop();
+    const app = await site.start({ config: { shutdownTimeoutSeconds: 30, healthDeadlineSeconds: 15 } });
+    const before = (await site.live())!.tag;
+    const { body } = await site.requestDeploy('slow8');
+    for (let i = 0; ; i++) {
+      const record = (await site.deploys()).find((d) => d.id === body.id)!;
+      if (record.phases.some((p) => p.phase === 'health')) break;
+      if (i > 200) throw new Error(`deploy ${body.id} never reached the health phase`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    app.kill('SIGTERM');
+    await app.waitForLog((line) => String(line.msg).startsWith('waiting up to 30 s'), 5_000);
+    const secondAt = Date.now();
+    app.kill('SIGTERM');
+    const code = await app.exited;
+    const exitMs = Date.now() - secondAt;
+    site.app = undefined;
+    expect(code).toBe(1);
+    expect(exitMs).toBeLessThan(2_000);
+    expect(app.lines.map((line) => String(line.msg))).toContain(
+      'SIGTERM again: exiting now without waiting; a deploy still running is marked interrupted and undone on the next start',
+    );
+    await site.start({ config: { shutdownTimeoutSeconds: 30 } });
+    const reconciled = await site.app!.waitForLog((line) => line.msg === 'reconciled', 1_000);
+    expect(reconciled.interrupted).toEqual([body.id]);
+    await expectConverged(site, before);
+    rows.push({
+      drill: 'second SIGTERM while waiting for a deploy',
+      happened: `forced exit (code ${code}) with a log line saying so; the next start marked the deploy interrupted and undid it; ${before} serving`,
+      recoveryMs: `exited ${exitMs} ms after the second SIGTERM`,
+      lost: 'the slow8 deploy (send again)',
     });
   });
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deployCommand } from '../../app/commands/deploy.js';
-import { appFixture, GLOBAL_SECRET, type AppFixture } from '../fakes/app-fixture.js';
+import { API_TOKEN, appFixture, GLOBAL_SECRET, type AppFixture } from '../fakes/app-fixture.js';
 import { listen } from '../helpers/listening-app.js';
 
 describe('docker-watcher deploy (CLI) against a listening app', () => {
@@ -111,9 +111,65 @@ describe('docker-watcher deploy (CLI) against a listening app', () => {
   });
 
   it('explains missing flags and a bad tag', async () => {
-    expect((await deploy(['--url', server.url])).stderr).toContain('missing --project, --image, --tag');
+    expect((await deploy(['--url', server.url])).stderr).toContain('missing --project, --tag');
     const bad = await deploy([...base(), '--tag', '-x']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--tag');
+  });
+
+  describe('--stage without --image: the manual deploy with the API token', () => {
+    const stageArgs = (tag: string) => [
+      '--url',
+      server.url,
+      '--project',
+      'web',
+      '--stage',
+      'dev',
+      '--tag',
+      tag,
+    ];
+
+    it('deploys the configured image, follows it, and needs no secret, commit or registry', async () => {
+      const result = await deploy(stageArgs('dev-7'), { DOCKER_WATCHER_TOKEN: API_TOKEN });
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toContain(`docker-watcher: deploying tag dev-7 to web/dev via ${server.url}`);
+      expect(result.stdout).toContain('[health] health started');
+      expect(result.stdout).toMatch(/^status=succeeded$/m);
+      expect(fixture.deploys.submitted.at(-1)).toMatchObject({
+        project: 'web',
+        stage: 'dev',
+        tag: 'dev-7',
+        image: '127.0.0.1:5000/acme/web',
+        trigger: 'manual',
+      });
+    });
+
+    it('takes the app URL from DOCKER_WATCHER_URL', async () => {
+      const args = ['--project', 'web', '--stage', 'dev', '--tag', 'dev-8'];
+      const result = await deploy(args, { DOCKER_WATCHER_TOKEN: API_TOKEN, DOCKER_WATCHER_URL: server.url });
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toContain(`via ${server.url}`);
+    });
+
+    it('names what the app refused: a wrong token, a tag outside the pattern, a failed deploy', async () => {
+      const wrong = await deploy(stageArgs('dev-9'), { DOCKER_WATCHER_TOKEN: 'wrong' });
+      expect(wrong.code).toBe(1);
+      expect(wrong.stderr).toMatch(/answered 401/);
+      const outside = await deploy([...stageArgs('v1')], { DOCKER_WATCHER_TOKEN: API_TOKEN });
+      expect(outside.code).toBe(1);
+      expect(outside.stderr).toContain('v1');
+      const failed = await deploy(stageArgs('dev-broken'), { DOCKER_WATCHER_TOKEN: API_TOKEN });
+      expect(failed.code).toBe(1);
+      expect(failed.stderr).toMatch(/failed in phase "pull": manifest unknown/);
+    });
+
+    it('explains a missing token or flag', async () => {
+      const noToken = await deploy(stageArgs('dev-10'), { DOCKER_WATCHER_CONFIG: '/nonexistent.yaml' });
+      expect(noToken.code).toBe(2);
+      expect(noToken.stderr).toContain('DOCKER_WATCHER_TOKEN');
+      const noTag = await deploy(['--project', 'web', '--stage', 'dev'], { DOCKER_WATCHER_TOKEN: API_TOKEN });
+      expect(noTag.code).toBe(2);
+      expect(noTag.stderr).toContain('missing --tag');
+    });
   });
 });

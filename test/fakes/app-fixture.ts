@@ -1,10 +1,11 @@
+import type { StartupState } from '../../app/http/app-env.js';
 import type { LoadedConfig } from '../../src/config/loaded-config.js';
 import { configSchema, type ConfigInput } from '../../src/config/schema.js';
 import type { Clock } from '../../src/core/clock.js';
 import { silentLogger, type Logger } from '../../src/log/logger.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
-import { createApp } from '../../app/create-app.js';
+import { createApp, type AppDeps } from '../../app/create-app.js';
 import { FakeDeployService, type FakeDeployServiceOptions } from './fake-deploy-service.js';
 
 export const GLOBAL_SECRET = 'global-secret-for-tests';
@@ -46,9 +47,15 @@ export function appFixture(
     secrets?: Record<string, string>;
     storePath?: string;
     heartbeatMs?: number;
+    startup?: () => StartupState;
+    loginHint?: string;
+    /** Another config than TEST_CONFIG. */
+    config?: ConfigInput;
+    /** More app dependencies (the change feed, the registry's tags). */
+    deps?: Pick<AppDeps, 'changes' | 'imageTags'>;
   } = {},
 ): AppFixture {
-  const config = configSchema.parse(TEST_CONFIG);
+  const config = configSchema.parse(options.config ?? TEST_CONFIG);
   const loaded: LoadedConfig = {
     config,
     file: '/test/docker-watcher.yaml',
@@ -69,6 +76,9 @@ export function appFixture(
     logger: options.logger ?? silentLogger,
     version: { version: '0.0.0-test' },
     ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
+    ...(options.startup ? { startup: options.startup } : {}),
+    ...(options.loginHint ? { loginHint: options.loginHint } : {}),
+    ...options.deps,
   });
   return { app, deploys, store };
 }

@@ -118,10 +118,22 @@ export class FakeDeployService implements DeployService {
     const intent = teardownIntent(this.#store, project, stage, requestedBy);
     this.teardowns.push(intent);
     const now = this.#clock.now();
-    return this.#lifecycle.open(
+    const record = this.#lifecycle.open(
       { id: newDeployId(now), kind: 'teardown', intent, status: 'queued', createdAt: now.toISOString() },
       'teardown queued',
     );
+    if (this.options.autoRun) this.#track(this.#tearDown(record.id));
+    return record;
+  }
+
+  /** A teardown as the engine records it: one `teardown` phase, then succeeded. */
+  async #tearDown(deployId: string): Promise<DeployRecord> {
+    await new Promise((resolve) => setImmediate(resolve));
+    this.#lifecycle.move(deployId, 'running', { message: 'teardown running' });
+    this.#store.beginPhase(deployId, 'teardown', this.#clock.now().toISOString());
+    this.emit(deployId, { type: 'phase', level: 'info', phase: 'teardown', message: 'teardown started' });
+    this.#store.endPhase(deployId, 'teardown', true, this.#clock.now().toISOString());
+    return this.finish(deployId, 'succeeded');
   }
 
   subscribe(deployId: string, listener: (event: DeployEvent) => void): () => void {
@@ -151,7 +163,10 @@ export class FakeDeployService implements DeployService {
   }
 
   #start(deployId: string): void {
-    const running = new Promise((resolve) => setImmediate(resolve)).then(() => this.run(deployId));
+    this.#track(new Promise((resolve) => setImmediate(resolve)).then(() => this.run(deployId)));
+  }
+
+  #track(running: Promise<unknown>): void {
     this.#running.add(running);
     void running.finally(() => this.#running.delete(running));
   }

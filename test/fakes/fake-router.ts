@@ -8,12 +8,14 @@ export class FakeRouter implements ProxyRouter {
   readonly routes = new Map<string, RouteTarget>();
   readonly calls: { method: 'switchTo' | 'restore' | 'remove'; domain: string; containerName?: string }[] =
     [];
-  #failures: Partial<Record<'switchTo' | 'restore' | 'remove', Error[]>> = {};
+  /** Domains whose switch was confirmed (kept apart from `calls`, which lists the writes). */
+  readonly confirmed: string[] = [];
+  #failures: Partial<Record<'switchTo' | 'restore' | 'remove' | 'confirm', Error[]>> = {};
   #held: Promise<void> | undefined;
 
   /** The next call of `method` rejects with `error`. */
   failNext(
-    method: 'switchTo' | 'restore' | 'remove',
+    method: 'switchTo' | 'restore' | 'remove' | 'confirm',
     error = new Error(`fake router ${method} failure`),
   ): void {
     (this.#failures[method] ??= []).push(error);
@@ -55,7 +57,13 @@ export class FakeRouter implements ProxyRouter {
     return this.routes.delete(domain);
   }
 
-  #maybeFail(method: 'switchTo' | 'restore' | 'remove'): void {
+  async confirm(target: RouteTarget): Promise<string> {
+    this.#maybeFail('confirm');
+    this.confirmed.push(target.domain);
+    return `fake proxy serves ${target.containerName}`;
+  }
+
+  #maybeFail(method: 'switchTo' | 'restore' | 'remove' | 'confirm'): void {
     const error = this.#failures[method]?.shift();
     if (error) throw error;
   }

@@ -8,6 +8,7 @@ import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import { API_TOKEN, GLOBAL_SECRET, SHOP_SECRET, TEST_CONFIG } from './app-fixture.js';
 import { FakeDeployService } from './fake-deploy-service.js';
 import { FakeDockerEngine } from './fake-docker-engine.js';
+import type { CertificateStatus } from '../../src/proxy/router.js';
 
 export const INSTANCE = 'unit-instance';
 export const bearer = { headers: { authorization: `Bearer ${API_TOKEN}` } };
@@ -29,7 +30,9 @@ export function spec(project: string, stage: string, name: string): ContainerSpe
 }
 
 /** The app with stage ops over the fake engine; web/dev is live in container dw-web-dev-v1. */
-export function opsAppFixture(options: { ops?: boolean } = {}) {
+export function opsAppFixture(
+  options: { ops?: boolean; certificateOf?: (domain: string) => CertificateStatus | undefined } = {},
+) {
   const loaded: LoadedConfig = {
     config: configSchema.parse(TEST_CONFIG),
     file: '/test/dw.yaml',
@@ -61,6 +64,7 @@ export function opsAppFixture(options: { ops?: boolean } = {}) {
     logger: silentLogger,
     heartbeatMs: 60_000,
     ...(options.ops === false ? {} : { ops }),
+    ...(options.certificateOf ? { certificateOf: options.certificateOf } : {}),
   });
   return { app, docker, store, deploys, live };
 }

@@ -14,6 +14,13 @@ export interface NginxSite {
   id: number;
   serverNames: string[];
   upstream: string;
+  /** Extra directives inside the server block, as NPM places a host's advanced_config. */
+  advancedConfig?: string;
+}
+
+/** A configuration nginx accepted: `served` resolves once new connections see it. */
+export interface StagedConfig {
+  served: Promise<void>;
 }
 
 /** A test-owned nginx on 127.0.0.1:`port`, its prefix, config and pid file in a temp dir. */
@@ -22,6 +29,11 @@ export interface NginxInstance {
   dir: string;
   /** Writes one server block per site, reloads, and resolves once new connections see the change. */
   apply(sites: NginxSite[]): Promise<void>;
+  /**
+   * As NPM does: writes and tests the configuration (rejects, keeping the old one, when nginx
+   * refuses it), resolves, and signals the reload `lagMs` later; the answer comes before nginx serves it.
+   */
+  stage(sites: NginxSite[], lagMs: number): Promise<StagedConfig>;
   stop(): Promise<void>;
 }
 
@@ -62,21 +74,23 @@ export async function startNginx(): Promise<NginxInstance> {
 
   let queue: Promise<void> = Promise.resolve();
   let current = new Map<string, string>();
-  const applyNow = async (sites: NginxSite[]) => {
+  const writeAndTest = async (sites: NginxSite[]) => {
     const wanted = new Map(sites.map((s) => [`${s.id}.conf`, siteConfig(port, s)]));
     for (const file of await readdir(sitesDir)) if (!wanted.has(file)) await rm(join(sitesDir, file));
     for (const [file, text] of wanted) await writeFile(join(sitesDir, file), text);
-    generation++;
-    await writeFile(join(dir, 'generation.inc'), `return 200 "${generation}";\n`);
     try {
       await run('nginx', [...args, '-t', '-q']);
     } catch (error) {
       for (const file of wanted.keys()) await rm(join(sitesDir, file), { force: true });
       for (const [file, text] of current) await writeFile(join(sitesDir, file), text);
       const detail = (error as { stderr?: string }).stderr ?? String(error);
-      throw new Error(`nginx rejected the configuration: ${detail}`, { cause: error });
+      throw new Error(`nginx rejected the configuration: ${detail.trim()}`, { cause: error });
     }
     current = wanted;
+  };
+  const reload = async () => {
+    generation++;
+    await writeFile(join(dir, 'generation.inc'), `return 200 "${generation}";\n`);
     const oldWorkers = await childrenOf(master.pid!);
     await run('nginx', [...args, '-s', 'reload']);
     // The reload is done when new workers answer and the old ones (still accepting for a few ms) have exited.
@@ -88,15 +102,35 @@ export async function startNginx(): Promise<NginxInstance> {
       throw new Error(`nginx in ${dir} did not switch to configuration ${generation} within 10 s`);
     }
   };
+  /** Changes run one at a time, each written, tested and reloaded before the next is written. */
+  const enqueue = (sites: NginxSite[], lagMs: number) =>
+    new Promise<StagedConfig>((resolveStaged, rejectStaged) => {
+      const done = queue.then(async () => {
+        try {
+          await writeAndTest(sites);
+        } catch (error) {
+          rejectStaged(error instanceof Error ? error : new Error(String(error)));
+          return;
+        }
+        const served = (async () => {
+          if (lagMs > 0) await new Promise((r) => setTimeout(r, lagMs));
+          await reload();
+        })();
+        resolveStaged({ served });
+        await served;
+      });
+      queue = done.catch(() => {});
+    });
 
   return {
     port,
     dir,
-    apply(sites) {
-      const next = queue.then(() => applyNow(sites));
-      queue = next.catch(() => {});
-      return next;
+    async apply(sites) {
+      await (
+        await enqueue(sites, 0)
+      ).served;
     },
+    stage: enqueue,
     async stop() {
       if (master.exitCode === null && master.signalCode === null) {
         const exited = new Promise((resolve) => master.once('exit', resolve));
@@ -125,7 +159,8 @@ http {
   server {
     listen 127.0.0.1:${port} default_server;
     location = ${GENERATION_PATH} { include ${join(dir, 'generation.inc')}; }
-    location / { return 404 "no proxy host for $host\\n"; }
+    # NPM's default site: a host nginx does not serve yet answers 200 with this page.
+    location / { default_type text/html; return 200 "<title>Default Site</title>Default Site\\n"; }
   }
 }
 `;
@@ -143,6 +178,7 @@ function siteConfig(port: number, site: NginxSite): string {
     proxy_set_header Host $host;
     proxy_connect_timeout 2s;
   }
+${site.advancedConfig ?? ''}
 }
 `;
 }

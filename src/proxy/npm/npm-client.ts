@@ -1,12 +1,20 @@
 import type { Clock } from '../../core/clock.js';
 import { ExternalError } from '../../core/errors.js';
 import { findCoveringCertificate, findHostForDomain } from './npm-matching.js';
-import { createNpmSession, npmErrorMessage, type NpmSession, type NpmSessionOptions } from './npm-session.js';
+import {
+  createNpmSession,
+  npmErrorMessage,
+  NpmTokenRefusedError,
+  type NpmSession,
+  type NpmSessionOptions,
+} from './npm-session.js';
 import type { NpmCertificate, NpmProxyHost, NpmProxyHostInput } from './npm-types.js';
 
 /** The Nginx Proxy Manager operations docker-watcher needs. */
 export interface NpmClient {
   listProxyHosts(signal?: AbortSignal): Promise<NpmProxyHost[]>;
+  /** One host as NPM has it now (with nginx_online/nginx_err in meta once NPM configured it). */
+  getProxyHost(id: number, signal?: AbortSignal): Promise<NpmProxyHost>;
   /** The proxy host serving `domain`, if any. */
   findProxyHost(domain: string, signal?: AbortSignal): Promise<NpmProxyHost | undefined>;
   createProxyHost(body: NpmProxyHostInput, signal?: AbortSignal): Promise<NpmProxyHost>;
@@ -16,8 +24,22 @@ export interface NpmClient {
   listCertificates(signal?: AbortSignal): Promise<NpmCertificate[]>;
   /** A valid certificate covering `domain` (exact name preferred over a wildcard). */
   findCertificate(domain: string, signal?: AbortSignal): Promise<NpmCertificate | undefined>;
+  /**
+   * Asks NPM for a Let's Encrypt certificate for one domain. NPM answers only once certbot is
+   * done (seconds to minutes); a failed certbot run is 500 "Internal Error".
+   */
+  requestCertificate(request: NpmCertificateRequest, signal?: AbortSignal): Promise<NpmCertificate>;
   close(): Promise<void>;
 }
+
+/** What a Let's Encrypt certificate request names: the domain, and the DNS challenge if any. */
+export interface NpmCertificateRequest {
+  domain: string;
+  dns?: { provider: string; credentials: string; propagationSeconds?: number };
+}
+
+/** How long a certificate request may take: NPM answers when certbot is done. */
+export const CERTIFICATE_REQUEST_TIMEOUT_MS = 240_000;
 
 export interface NpmClientOptions extends NpmSessionOptions {
   /** Pause before retrying an idempotent request that failed with 5xx; default 250 ms. */
@@ -55,7 +77,7 @@ export function createNpmClient(
         );
         if (res.status < 500) throw failure;
       } catch (error) {
-        if (!(error instanceof ExternalError)) throw error;
+        if (!(error instanceof ExternalError) || error instanceof NpmTokenRefusedError) throw error;
         if (error.status !== undefined && error.status < 500) throw error;
         failure =
           error.status === undefined
@@ -76,6 +98,15 @@ export function createNpmClient(
   return {
     listProxyHosts,
     listCertificates,
+    async getProxyHost(id, signal) {
+      return (await call(
+        'GET',
+        `/nginx/proxy-hosts/${id}`,
+        `read proxy host ${id}`,
+        undefined,
+        signal,
+      )) as NpmProxyHost;
+    },
     async findProxyHost(domain, signal) {
       return findHostForDomain(await listProxyHosts(signal), domain);
     },
@@ -108,6 +139,37 @@ export function createNpmClient(
     },
     async findCertificate(domain, signal) {
       return findCoveringCertificate(await listCertificates(signal), domain, clock.now());
+    },
+    async requestCertificate({ domain, dns }, signal) {
+      // NPM reports a failed certbot run as 500 "Internal Error", which is also how it refuses a
+      // token: a cheap request proves the token first (logging in again if needed), then the
+      // certificate request is sent once, without a re-login that would run certbot again.
+      await listCertificates(signal);
+      const meta = dns
+        ? {
+            dns_challenge: true,
+            dns_provider: dns.provider,
+            dns_provider_credentials: dns.credentials,
+            ...(dns.propagationSeconds === undefined ? {} : { propagation_seconds: dns.propagationSeconds }),
+          }
+        : { dns_challenge: false };
+      const res = await session.send(
+        'POST',
+        '/nginx/certificates',
+        { provider: 'letsencrypt', domain_names: [domain], meta },
+        signal,
+        { timeoutMs: CERTIFICATE_REQUEST_TIMEOUT_MS, relogin: false },
+      );
+      if (res.status >= 200 && res.status < 300) return res.body as NpmCertificate;
+      const message = npmErrorMessage(res.body) ?? 'no message';
+      const check = dns
+        ? `the DNS provider ${dns.provider} and its credentials`
+        : `that ${domain} resolves to NPM and reaches its port 80 from the internet`;
+      throw new ExternalError(
+        'npm',
+        `NPM could not get a Let's Encrypt certificate for ${domain} (${res.status} ${message}); NPM's log has certbot's reason; check ${check}`,
+        { status: res.status },
+      );
     },
     close: () => session.close(),
   };

@@ -1,10 +1,8 @@
 import type { NpmConfig } from '../../config/schema.js';
 import { ConfigError } from '../../core/errors.js';
 import type { RouteTarget } from '../router.js';
+import { ownerMeta, withProbeBlock } from './npm-route-marker.js';
 import type { NpmForwardSettings, NpmProxyHost, NpmProxyHostInput } from './npm-types.js';
-
-/** Key in a proxy host's `meta` that marks it as created (or adopted) by docker-watcher. */
-export const OWNER_META_KEY = 'docker_watcher';
 
 /** Keys NPM itself writes into `meta` after configuring nginx; never sent back. */
 const NPM_META_KEYS = new Set(['nginx_online', 'nginx_err']);
@@ -15,6 +13,8 @@ export interface NpmRouteState {
   forward: NpmForwardSettings;
   /** The host's own meta (without NPM's status keys) before the switch; an adopted host gets it back. */
   meta: Record<string, unknown>;
+  /** The host's advanced_config before the switch (absent in snapshots of older versions). */
+  advancedConfig?: string;
 }
 
 /** Where NPM should send traffic for a target, per `forward` mode. */
@@ -54,25 +54,24 @@ export function buildForwardSettings(
   };
 }
 
-/** The ownership marker written into `meta`. */
-export function ownerMeta(target: RouteTarget): Record<string, unknown> {
-  return { [OWNER_META_KEY]: { project: target.project, stage: target.stage } };
-}
-
 /** A host's meta without the keys NPM manages itself. */
 export function userMeta(host: Pick<NpmProxyHost, 'meta'>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(host.meta).filter(([key]) => !NPM_META_KEYS.has(key)));
 }
 
-/** Whether a host carries docker-watcher's marker. */
-export function hasOwnerMeta(host: Pick<NpmProxyHost, 'meta'>): boolean {
-  const marker = host.meta[OWNER_META_KEY];
-  return typeof marker === 'object' && marker !== null;
-}
-
-/** The body that creates a host for a target. */
-export function buildCreateBody(target: RouteTarget, forward: NpmForwardSettings): NpmProxyHostInput {
-  return { domain_names: [target.domain], ...forward, enabled: true, meta: ownerMeta(target) };
+/** The body that creates a host for a target: marker in meta, probe block in advanced_config. */
+export function buildCreateBody(
+  target: RouteTarget,
+  forward: NpmForwardSettings,
+  instanceId: string,
+): NpmProxyHostInput {
+  return {
+    domain_names: [target.domain],
+    ...forward,
+    enabled: true,
+    meta: ownerMeta(target, instanceId),
+    advanced_config: withProbeBlock('', target, forward),
+  };
 }
 
 /** The body that points an existing host at a target, keeping its own meta and adding the marker. */
@@ -80,8 +79,31 @@ export function buildUpdateBody(
   host: NpmProxyHost,
   target: RouteTarget,
   forward: NpmForwardSettings,
+  instanceId: string,
 ): NpmProxyHostInput {
-  return { ...forward, enabled: true, meta: { ...userMeta(host), ...ownerMeta(target) } };
+  return {
+    ...forward,
+    enabled: true,
+    meta: { ...userMeta(host), ...ownerMeta(target, instanceId) },
+    advanced_config: withProbeBlock(host.advanced_config ?? '', target, forward),
+  };
+}
+
+/**
+ * Whether writing `body` would change nothing on the host: then no PUT is sent, since every
+ * write makes NPM reload nginx, and a reload resets some keep-alive client connections.
+ */
+export function updateChangesNothing(host: NpmProxyHost, body: NpmProxyHostInput): boolean {
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  return Object.entries(body).every(([key, value]) => {
+    if (key === 'meta') return same(sortedKeys(userMeta(host)), sortedKeys(value as Record<string, unknown>));
+    if (key === 'advanced_config') return (host.advanced_config ?? '') === value;
+    return same(host[key as keyof NpmProxyHost], value);
+  });
+}
+
+function sortedKeys(value: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)));
 }
 
 /** The forward settings a host has now. */
@@ -105,5 +127,10 @@ export function parseRouteState(state: unknown): NpmRouteState | undefined {
   if (typeof s.hostId !== 'number' || typeof s.forward !== 'object' || s.forward === null) {
     throw new Error(`route snapshot state is not an NPM route state: ${JSON.stringify(state)}`);
   }
-  return { hostId: s.hostId, forward: s.forward, meta: typeof s.meta === 'object' && s.meta ? s.meta : {} };
+  return {
+    hostId: s.hostId,
+    forward: s.forward,
+    meta: typeof s.meta === 'object' && s.meta ? s.meta : {},
+    ...(typeof s.advancedConfig === 'string' ? { advancedConfig: s.advancedConfig } : {}),
+  };
 }

@@ -26,8 +26,26 @@ export interface NpmResponse {
 
 /** Sends authenticated JSON requests to NPM, logging in, refreshing and re-logging in as needed. */
 export interface NpmSession {
-  send(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<NpmResponse>;
+  send(
+    method: string,
+    path: string,
+    body: unknown,
+    signal?: AbortSignal,
+    options?: NpmSendOptions,
+  ): Promise<NpmResponse>;
   close(): Promise<void>;
+}
+
+/** Per-request overrides of a session's defaults. */
+export interface NpmSendOptions {
+  /** This request's timeout instead of the session's (a certificate request waits for certbot). */
+  timeoutMs?: number;
+  /**
+   * Whether a token refusal is answered with a re-login and one retry (default true). A request
+   * whose own failure NPM reports as 500 "Internal Error" (certbot failing) sets it to false and
+   * proves the token with a cheap request first.
+   */
+  relogin?: boolean;
 }
 
 interface Token {
@@ -39,6 +57,25 @@ interface Token {
 export function npmErrorMessage(body: unknown): string | undefined {
   const message = (body as { error?: { message?: unknown } } | undefined)?.error?.message;
   return typeof message === 'string' ? message : undefined;
+}
+
+/**
+ * Whether an answer means "this token is no good". NPM v2.15.1 never says 401 or 403 for it: a
+ * token signed by keys it no longer has (its keys.json was lost) or a malformed one gets
+ * 500 "Internal Error", an expired one 400 "Token has expired". Other versions send 401/403.
+ */
+export function isTokenRefusal(res: NpmResponse): boolean {
+  if (res.status === 401 || res.status === 403) return true;
+  const message = npmErrorMessage(res.body);
+  return (
+    (res.status === 500 && message === 'Internal Error') ||
+    (res.status === 400 && message === 'Token has expired')
+  );
+}
+
+/** NPM refused a token it had just issued: the phase fails, naming what to check. */
+export class NpmTokenRefusedError extends ExternalError {
+  override name = 'NpmTokenRefusedError';
 }
 
 /** Creates an NPM session; nothing is sent until the first request. */
@@ -56,8 +93,9 @@ export function createNpmSession(options: NpmSessionOptions): NpmSession {
     body: unknown,
     bearer: string | undefined,
     signal?: AbortSignal,
+    waitMs = timeoutMs,
   ) => {
-    const timeout = AbortSignal.timeout(timeoutMs);
+    const timeout = AbortSignal.timeout(waitMs);
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
     const headers: Record<string, string> = { accept: 'application/json' };
     if (bearer) headers.authorization = `Bearer ${bearer}`;
@@ -74,7 +112,7 @@ export function createNpmSession(options: NpmSessionOptions): NpmSession {
       return { status: res.statusCode, body: text ? parseJson(text) : undefined };
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
-      const why = timeout.aborted ? `no answer within ${timeoutMs} ms` : errorMessage(error);
+      const why = timeout.aborted ? `no answer within ${waitMs} ms` : errorMessage(error);
       throw new ExternalError(
         'npm',
         `cannot reach Nginx Proxy Manager at ${base} (${method} ${path}: ${why}); check global.npm.url and that NPM is running`,
@@ -148,15 +186,25 @@ export function createNpmSession(options: NpmSessionOptions): NpmSession {
   };
 
   return {
-    async send(method, path, body, signal) {
+    async send(method, path, body, signal, sendOptions = {}) {
       const used = await validToken(signal);
-      const res = await raw(method, path, body, used.value, signal);
-      if (res.status !== 401 && res.status !== 403) return res;
-      // The token may have been revoked or the signing keys rotated: log in once more and retry.
-      options.logger.info('NPM refused the token; logging in again', { status: res.status, path });
+      const res = await raw(method, path, body, used.value, signal, sendOptions.timeoutMs);
+      if (sendOptions.relogin === false || !isTokenRefusal(res)) return res;
+      // Keys rotated, token expired early or revoked: log in once more and retry once.
+      options.logger.info('NPM refused the token; logging in again', {
+        status: res.status,
+        path,
+        error: npmErrorMessage(res.body),
+      });
       const fresh =
         token === used || token === undefined ? await obtain(() => login(signal)) : await validToken(signal);
-      return raw(method, path, body, fresh.value, signal);
+      const again = await raw(method, path, body, fresh.value, signal);
+      if (!isTokenRefusal(again)) return again;
+      throw new NpmTokenRefusedError(
+        'npm',
+        `Nginx Proxy Manager refused the token it had just issued to ${options.email} (${method} /api${path}: ${again.status} ${npmErrorMessage(again.body) ?? 'no message'}); check NPM's logs, that global.npm.url points at NPM itself and that the user may manage proxy hosts`,
+        { status: again.status },
+      );
     },
     async close() {
       await agent.close();

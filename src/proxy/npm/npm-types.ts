@@ -21,6 +21,8 @@ export interface NpmProxyHost extends NpmForwardSettings {
   domain_names: string[];
   enabled: boolean;
   meta: Record<string, unknown>;
+  /** nginx directives NPM puts into the host's server block. */
+  advanced_config?: string;
 }
 
 /** Body of POST /nginx/proxy-hosts and PUT /nginx/proxy-hosts/{id}: only keys the spec allows. */
@@ -28,6 +30,7 @@ export interface NpmProxyHostInput extends Partial<NpmForwardSettings> {
   domain_names?: string[];
   enabled?: boolean;
   meta?: Record<string, unknown>;
+  advanced_config?: string;
 }
 
 /** A certificate as NPM lists it. */

@@ -23,12 +23,17 @@ export interface AppProcess {
   waitForLog(match: (line: LogLine) => boolean, timeoutMs: number): Promise<LogLine>;
   /** Resident set size in kB (/proc/<pid>/status VmRSS). */
   rssKb(): number;
+  /** The time of the `listening` log line. */
+  listenedAt: string;
   /** Resolves with the exit code (or signal name) once the process ended. */
   exited: Promise<number | string>;
   kill(signal: NodeJS.Signals): void;
 }
 
-/** Starts the app and resolves once it logged `listening` (reconcile has run by then). */
+/**
+ * Starts the app and resolves once it logged `listening` and its start-up reconcile ended (the
+ * app listens while reconcile runs; `listenedAt` says when it began to answer).
+ */
 export async function startApp(options: AppProcessOptions, timeoutMs = 30_000): Promise<AppProcess> {
   const child: ChildProcess = spawn(
     process.execPath,
@@ -87,14 +92,16 @@ export async function startApp(options: AppProcessOptions, timeoutMs = 30_000): 
     });
   };
 
-  const listening = await waitForLog((line) => line.msg === 'listening', timeoutMs).catch(
-    (error: unknown) => {
-      child.kill('SIGKILL');
-      throw error;
-    },
-  );
+  const [listening] = await Promise.all([
+    waitForLog((line) => line.msg === 'listening', timeoutMs),
+    waitForLog((line) => line.msg === 'reconciled' || line.msg.startsWith('reconcile failed'), timeoutMs),
+  ]).catch((error: unknown) => {
+    child.kill('SIGKILL');
+    throw error;
+  });
   return {
     url: String(listening.url),
+    listenedAt: listening.time,
     pid: child.pid!,
     lines,
     stderr: () => stderr,

@@ -27,6 +27,8 @@ export interface DrillConfig {
   notificationUrl?: string;
   /** false: the registry poller leaves the project alone (only the drill's requests deploy). */
   poll?: boolean;
+  /** global.npm.route_check_seconds (default 30). */
+  routeCheckSeconds?: number;
 }
 
 /** Everything one drill file deploys against: images, nginx, the fake NPM, a config, the app. */
@@ -201,6 +203,8 @@ function configYaml(site: DrillSite, port: number, config: DrillConfig): string 
     '    forward: host',
     '    forward_host: 127.0.0.1',
     '    certificate: none',
+    `    probe_url: http://127.0.0.1:${site.nginx.port}`,
+    `    route_check_seconds: ${config.routeCheckSeconds ?? 30}`,
     ...(config.githubApiUrl
       ? [
           'forges:',

@@ -63,6 +63,7 @@ export async function expectConverged(site: DrillSite, expectedTag?: string): Pr
   expect(hosts[0]!.enabled).toBeTruthy();
   expect(String(hosts[0]!.forward_port), 'the proxy host forwards to the live container').toBe(hostPort);
 
+  await site.npm.settled(); // NPM answers before nginx serves its last change
   const answer = await getWithHost(site.nginx.port, site.domain);
   expect(answer.status, answer.body).toBe(200);
   expect(answer.body).toContain(`version ${live!.tag}`);

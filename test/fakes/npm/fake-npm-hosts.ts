@@ -89,7 +89,13 @@ function cleanSslHsts(row: FakeProxyHost): FakeProxyHost {
 /** A certificate row as NPM lists it. */
 export function newCertificateRow(
   id: number,
-  data: { nice_name?: string; domain_names: string[]; expires_on?: string },
+  data: {
+    nice_name?: string;
+    domain_names: string[];
+    expires_on?: string;
+    provider?: FakeCertificate['provider'];
+    meta?: Record<string, unknown>;
+  },
 ): FakeCertificate {
   const now = stamp();
   return {
@@ -97,11 +103,11 @@ export function newCertificateRow(
     created_on: now,
     modified_on: now,
     owner_user_id: 1,
-    provider: 'other',
+    provider: data.provider ?? 'other',
     nice_name: data.nice_name ?? data.domain_names[0] ?? 'certificate',
     domain_names: data.domain_names,
     expires_on: data.expires_on ?? new Date(Date.now() + 60 * 86_400_000).toISOString(),
-    meta: {},
+    meta: data.meta ?? {},
   };
 }
 

@@ -1,10 +1,16 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 
-/** NPM's own OpenAPI description (v2.15.1), $refs spread across files. */
-export const NPM_SPEC_DIR = resolve(import.meta.dirname, '../../fixtures/specs/nginx-proxy-manager');
+/**
+ * NPM's own OpenAPI description (v2.15.1), $refs spread across files. Next to this file, or
+ * under the working directory when this file runs bundled elsewhere (the bench's run-ts bundle).
+ */
+export const NPM_SPEC_DIR = [
+  resolve(import.meta.dirname, '../../fixtures/specs/nginx-proxy-manager'),
+  resolve('test/fixtures/specs/nginx-proxy-manager'),
+].find((dir) => existsSync(dir))!;
 
 interface Parameter {
   in: 'path' | 'query';

@@ -53,6 +53,7 @@ describe.skipIf(!hasDocker)('deploys through Nginx Proxy Manager (real nginx, re
           forward: 'host' as const,
           forward_host: '127.0.0.1',
           certificate: 'none' as const,
+          probe_url: `http://127.0.0.1:${nginx.port}`,
         },
       },
       projects: {
@@ -70,7 +71,7 @@ describe.skipIf(!hasDocker)('deploys through Nginx Proxy Manager (real nginx, re
     const store = openSqliteStore(':memory:');
     const secrets = { NPM_PASSWORD };
     const loaded = { config: configSchema.parse(config), file: '/x/dw.yml', dir: '/x', secrets };
-    const router = createNpmRouter({ loaded, store, logger: silentLogger });
+    const router = createNpmRouter({ loaded, instanceId, logger: silentLogger });
     fx = realDeployer({ instanceId, config, secrets, store, deps: { router } });
     domain = stageDomain(fx.loaded.config, project, 'dev');
     otherDomain = stageDomain(fx.loaded.config, project, 'qa');
@@ -92,9 +93,12 @@ describe.skipIf(!hasDocker)('deploys through Nginx Proxy Manager (real nginx, re
   const hostFor = (name: string) => npm.hosts().find((h) => h.domain_names.includes(name));
   const through = async (name: string) => (await getWithHost(nginx.port, name)).body;
 
-  it('creates the proxy host on the first deploy and serves the app through nginx', async () => {
+  it('creates the proxy host on the first deploy and serves the app through nginx the moment it reports success', async () => {
     const v1 = await fx.deploy(intent('v1'));
     expect(v1.status, JSON.stringify(v1.error)).toBe('succeeded');
+    // NPM answered before nginx served the new host: success waited until the proxy served v1.
+    expect(await through(domain)).toContain('version v1');
+    expect(v1.phases.find((p) => p.phase === 'switch')).toBeDefined();
     const live = await fx.docker.inspectContainer(fx.store.getLive(project, 'dev')!.containerId);
     expect(hostFor(domain)).toMatchObject({ forward_host: '127.0.0.1', forward_port: live!.hostPort });
     expect(await through(domain)).toContain('version v1');
@@ -124,10 +128,10 @@ describe.skipIf(!hasDocker)('deploys through Nginx Proxy Manager (real nginx, re
     expect(await through(domain)).toContain('version v2');
   });
 
-  it('renews a revoked token without failing the deploy', async () => {
+  it('logs in again when NPM lost its keys (500 Internal Error) without failing the deploy', async () => {
     const logins = () => npm.requests.filter((r) => r.method === 'POST' && r.path === '/api/tokens').length;
     const before = logins();
-    npm.revokeAllTokens();
+    npm.rotateSigningKey();
     const v4 = await fx.deploy(intent('v4'));
     expect(v4.status, JSON.stringify(v4.error)).toBe('succeeded');
     expect(logins()).toBe(before + 1);

@@ -86,7 +86,7 @@ describe.skipIf(!hasDocker)('teardown and orphans on the real engine with the NP
       clock: systemClock,
       logger: silentLogger,
     });
-    router = createNpmRouter({ npm: npmConfig, client, ownership: store, logger: silentLogger });
+    router = createNpmRouter({ npm: npmConfig, client, instanceId, logger: silentLogger });
     await npm.addHandMadeHost({
       domain_names: ['handmade.ops.test'],
       forward_host: '10.0.0.9',

@@ -54,7 +54,8 @@ describe('docker-watcher logs', () => {
 
   it('says what is wrong: no token, nothing live, bad flags', async () => {
     const { url } = await served();
-    const noToken = io({});
+    // No token set, and no generated one either (else the CLI finds the quickstart's credentials file).
+    const noToken = io({ DOCKER_WATCHER_CONFIG: '/nonexistent/docker-watcher.yaml' });
     expect(await runCli(['logs', 'web', 'dev', '--url', url], noToken.io)).toBe(2);
     expect(noToken.out.stderr).toMatch(/DOCKER_WATCHER_TOKEN/);
     const nothing = io();
@@ -67,15 +68,28 @@ describe('docker-watcher logs', () => {
 });
 
 describe('docker-watcher teardown', () => {
-  it('queues the teardown of a stage or an orphan and prints its id', async () => {
+  it('asks first on a terminal and does nothing when the answer is no', async () => {
     const { url, deploys } = await served();
     const { out, io: cli } = io();
-    expect(await runCli(['teardown', 'web', 'dev', '--url', url], cli)).toBe(0);
-    expect(out.stdout).toMatch(/teardown of web\/dev queued\ndeploy-id=\S+\nfollow: http/);
+    const questions: string[] = [];
+    cli.confirm = (question) => (questions.push(question), Promise.resolve(false));
+    expect(await runCli(['teardown', 'web', 'dev', '--url', url], cli)).toBe(1);
+    expect(questions[0]).toMatch(/^Tear down web\/dev\?/);
+    expect(out.stderr).toContain('not confirmed; web/dev is untouched');
+    expect(deploys.teardowns).toEqual([]);
+  });
+
+  it('queues the teardown of a stage or an orphan and prints its dashboard page', async () => {
+    const { url, deploys } = await served();
+    const { out, io: cli } = io();
+    expect(await runCli(['teardown', 'web', 'dev', '--yes', '--no-wait', '--url', url], cli)).toBe(0);
+    expect(out.stdout).toMatch(
+      /teardown of web\/dev: queued as deploy \S+\nwatch it at http:\S+\/deploys\/\S+\ndeploy-id=/,
+    );
     expect(deploys.teardowns.map((t) => `${t.project}/${t.stage}`)).toEqual(['web/dev']);
 
     const orphan = io();
-    expect(await runCli(['teardown', 'web', 'old', '--orphan', '--url', url], orphan.io)).toBe(1);
+    expect(await runCli(['teardown', 'web', 'old', '--orphan', '--yes', '--url', url], orphan.io)).toBe(1);
     expect(orphan.out.stderr).toMatch(/404: no orphaned containers of web\/old/);
   });
 });

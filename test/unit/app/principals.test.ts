@@ -4,6 +4,7 @@ import { configSchema } from '../../../src/config/schema.js';
 import { PERMISSIONS } from '../../../src/core/permissions.js';
 import { initialStatus } from '../../../src/deploy/deploy-policy.js';
 import { createFollowToken } from '../../../src/protocol/follow-token.js';
+import type { ImageTagList } from '../../../src/registry/image-tags.js';
 import { API_TOKEN, appFixture, GLOBAL_SECRET, TEST_CONFIG } from '../../fakes/app-fixture.js';
 import { signedGetHeaders, signedPost, webDeployBody } from '../../helpers/signed-request.js';
 
@@ -179,6 +180,38 @@ describe('principals: the signing secret deploys, only people approve', () => {
       headers: { authorization: `Bearer ${followToken}` },
     });
     expect(approve.status).toBe(403);
+  });
+
+  it('keeps the routes of issue 18 in the permission table: promote, tags, changes', async () => {
+    const tags: ImageTagList = { tags: [], more: 0 };
+    const { app, deploys } = appFixture({ deps: { imageTags: () => Promise.resolve(tags) } });
+    // A promotion is a person's decision: a valid CI signature for the route is refused (403).
+    const promote = '/api/projects/web/stages/prod/promote';
+    const signed = await app.request(promote, {
+      ...signedPost(GLOBAL_SECRET, '', { path: promote }),
+      body: '',
+    });
+    expect(signed.status).toBe(403);
+    expect(await errorOf(signed)).toMatch(/a signed CI request may not promote: only the API token/);
+    expect(deploys.submitted).toEqual([]);
+    // 401 before 404 on the new routes too.
+    expect((await app.request('/api/projects/nope/tags')).status).toBe(401);
+    expect((await app.request('/api/projects/nope/stages/prod/promote', { method: 'POST' })).status).toBe(
+      401,
+    );
+    expect((await app.request('/api/changes')).status).toBe(401);
+    expect((await app.request('/api/projects/nope/tags', { headers: bearer })).status).toBe(404);
+    expect((await app.request('/api/projects/constructor/tags', { headers: bearer })).status).toBe(404);
+    // The project's CI may read its image's tags; a signature cannot open the all-projects feed.
+    const own = await app.request('/api/projects/web/tags', {
+      headers: signedGetHeaders(GLOBAL_SECRET, '/api/projects/web/tags'),
+    });
+    expect(own.status).toBe(200);
+    expect(await own.json()).toEqual(tags);
+    const feed = await app.request('/api/changes', {
+      headers: signedGetHeaders(GLOBAL_SECRET, '/api/changes'),
+    });
+    expect(feed.status).toBe(401);
   });
 
   it('needs the API token for /api/version, as the README says', async () => {

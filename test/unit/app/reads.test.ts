@@ -31,6 +31,21 @@ describe('reads and manual actions', () => {
     expect(await health.json()).toEqual({ status: 'ok', store: 'ok' });
   });
 
+  it('says on /healthz that reconcile is still running (200: the app listens meanwhile), 503 when it failed', async () => {
+    let startup: 'reconciling' | 'ready' | 'reconcile-failed' = 'reconciling';
+    const { app } = appFixture({ startup: () => startup });
+    const during = await app.request('/healthz');
+    expect([during.status, await during.json()]).toEqual([200, { status: 'reconciling', store: 'ok' }]);
+    startup = 'ready';
+    expect(await (await app.request('/healthz')).json()).toEqual({ status: 'ok', store: 'ok' });
+    startup = 'reconcile-failed';
+    const failed = await app.request('/healthz');
+    expect([failed.status, await failed.json()]).toEqual([
+      503,
+      { status: 'degraded', store: 'ok', reconcile: 'failed' },
+    ]);
+  });
+
   it('reports a failing store on /healthz with 503', async () => {
     const { app, store } = appFixture();
     store.close();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { API_TOKEN } from '../../fakes/app-fixture.js';
+import type { CertificateStatus } from '../../../src/proxy/router.js';
 import { opsAppFixture, spec } from '../../fakes/ops-app-fixture.js';
 
 type App = ReturnType<typeof opsAppFixture>['app'];
@@ -43,6 +44,25 @@ async function readUntil(reader: ReadableStreamDefaultReader<Uint8Array>, until:
 }
 
 describe('the stage page', () => {
+  it("shows where the Let's Encrypt certificate docker-watcher asked NPM for stands", async () => {
+    const statuses = new Map<string, CertificateStatus>();
+    const { app } = opsAppFixture({ certificateOf: (domain) => statuses.get(domain) });
+    const cookie = await login(app);
+    expect(await page(app, cookie, STAGE_PAGE)).not.toContain('certificate');
+    const domain = [...(await page(app, cookie, STAGE_PAGE)).matchAll(/stage-dev-web\.[\w.-]+/g)][0]![0];
+    statuses.set(domain, {
+      state: 'failed',
+      error: 'NPM could not get a certificate (500 Internal Error)',
+      attempts: 2,
+      retryAt: new Date(Date.now() + 600_000).toISOString(),
+    });
+    expect(await page(app, cookie, STAGE_PAGE)).toMatch(
+      /data-certificate="failed">\s*certificate request failed \(2 tries\): NPM could not get a certificate \(500 Internal Error\);/,
+    );
+    statuses.set(domain, { state: 'issued', certificateId: 7, attempts: 2 });
+    expect(await page(app, cookie, STAGE_PAGE)).toContain('certificate #7 issued by Let&#39;s Encrypt');
+  });
+
   it('needs a session, for the page and for its log stream', async () => {
     const { app } = opsAppFixture();
     const res = await app.request(STAGE_PAGE);

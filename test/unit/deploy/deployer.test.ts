@@ -3,6 +3,7 @@ import { PHASES, type Phase } from '../../../src/core/deploy-types.js';
 import { DeployError, ExternalError } from '../../../src/core/errors.js';
 import type { Store } from '../../../src/store/store.js';
 import { baseConfig, deployerFixture, IMAGE } from './deployer-fixture.js';
+import { StageQueue } from '../../../src/deploy/stage-queue.js';
 
 const DOMAIN = 'stage-dev-web.example.test';
 
@@ -229,4 +230,51 @@ describe('deployer: a failure in any phase leaves the old version serving', () =
       expect(fx.store.listEvents(record.id).at(-1)).toMatchObject({ status: 'failed', phase });
     });
   }
+
+  it('fails in switch when the proxy never serves the new container, and puts the old target back', async () => {
+    const fx = deployerFixture();
+    fx.publish('v1');
+    fx.publish('v2');
+    await fx.deploy('v1');
+    fx.router.failNext('confirm', new Error('the proxy did not serve dw-web-dev-v2 within 15 s'));
+
+    const record = await fx.deploy('v2');
+
+    expect(record.status).toBe('failed');
+    expect(record.error).toMatchObject({
+      phase: 'switch',
+      message: expect.stringContaining('did not serve'),
+    });
+    expect(fx.router.calls.at(-1)).toMatchObject({ method: 'restore', domain: DOMAIN });
+    expect(fx.router.targetOf(DOMAIN)).toBe('dw-web-dev-v1');
+    expect(fx.containers().map((c) => [c.name, c.state])).toEqual([['dw-web-dev-v1', 'running']]);
+    expect(fx.store.getLive('web', 'dev')?.tag).toBe('v1');
+  });
+
+  it('logs what the proxy confirmed as part of the switch', async () => {
+    const fx = deployerFixture();
+    fx.publish('v1');
+    const record = await fx.deploy('v1');
+    expect(fx.router.confirmed).toEqual([DOMAIN]);
+    const messages = fx.store.listEvents(record.id).map((e) => e.message);
+    const at = messages.indexOf('fake proxy serves dw-web-dev-v1');
+    expect(at).toBeGreaterThan(messages.indexOf('switch started'));
+    expect(at).toBeLessThan(messages.indexOf('persist started'));
+  });
+
+  it('keeps deploys queued until start-up reconcile is done', async () => {
+    let finishReconcile!: () => void;
+    const ready = new Promise<void>((resolve) => (finishReconcile = resolve));
+    // What Deployer.recover does with its reconcile: the stages' queues are held until it is done.
+    const stages = new StageQueue();
+    stages.holdUntil(ready);
+    const fx = deployerFixture({ deps: { stages } });
+    fx.publish('v1');
+    const record = fx.deployer.submit(fx.intent('v1'));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(fx.store.getDeploy(record.id)?.status).toBe('queued');
+    expect(fx.containers()).toEqual([]);
+    finishReconcile();
+    expect((await fx.deployer.waitFor(record.id)).status).toBe('succeeded');
+  });
 });

@@ -3,7 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HealthConfig } from '../../../src/config/schema.js';
 import { DeployError } from '../../../src/core/errors.js';
-import { waitUntilHealthy, type HealthCheckOptions } from '../../../src/deploy/health-check.js';
+import {
+  describeProbe,
+  waitUntilHealthy,
+  type HealthCheckOptions,
+} from '../../../src/deploy/health-check.js';
 import { LABEL_PROJECT, LABEL_STAGE, type ContainerDetails } from '../../../src/docker/engine.js';
 import { FakeClock } from '../../fakes/fake-clock.js';
 import { FakeDockerEngine } from '../../fakes/fake-docker-engine.js';
@@ -38,6 +42,7 @@ const timing: HealthConfig = {
   interval_seconds: 1,
   deadline_seconds: 120,
   healthy_after: 1,
+  client_error_grace_seconds: 30,
 };
 
 /** A running fake container and options probing `url`; `onProbe(n)` runs before the n-th probe (from 1). */
@@ -160,6 +165,51 @@ describe('waitUntilHealthy', () => {
     expect((await rejection(waitUntilHealthy(options))).message).toMatch(
       /dw-web-dev-v2 restarted \(restart count 3\)/,
     );
+  });
+
+  it('names the exit code of a container that crashed and was restarted', async () => {
+    const url = await serve((_req, res) => res.writeHead(500).end());
+    const { options } = setup(url, {}, {}, (n, docker, id) => {
+      if (n === 1) docker.crashContainer(id, 3);
+    });
+    const error = await rejection(waitUntilHealthy(options));
+    expect(error.message).toBe(
+      'container dw-web-dev-v2 exited with code 3 and restarted (restart count 1) while being health-checked: it keeps crashing',
+    );
+    // The short cause on commit statuses names the exit code too.
+    expect(error.summary).toBe('container keeps restarting (exit 3, 1 restart)');
+  });
+
+  it('tells about each try as it ends: what it saw and the time left', async () => {
+    const answers = [404, 503, 200];
+    const url = await serve((_req, res) => res.writeHead(answers.shift() ?? 500).end());
+    const { options } = setup(url, { deadline_seconds: 10, interval_seconds: 2 });
+    const seen: string[] = [];
+    await waitUntilHealthy({ ...options, onProbe: (probe) => seen.push(describeProbe(probe)) });
+    expect(seen).toEqual([
+      'try 1: HTTP 404, 10 s left',
+      'try 2: HTTP 503, 8 s left',
+      'try 3: HTTP 200 (healthy), 6 s left',
+    ]);
+  });
+
+  it('gives up early when the same 4xx lasts longer than client_error_grace_seconds', async () => {
+    const url = await serve((_req, res) => res.writeHead(404).end('not found'));
+    const { options, probes } = setup(url, { client_error_grace_seconds: 5, interval_seconds: 1 });
+    const error = await rejection(waitUntilHealthy(options));
+    expect(error.message).toMatch(/answered HTTP 404 at http:\/\/127\.0\.0\.1:\d+\/up for 5 s/);
+    expect(error.message).toContain("check the project's healthcheck path");
+    expect(error.summary).toBe('HTTP 404 on /up for 5s');
+    // Tries at 0..5 s: long before the 120 s deadline.
+    expect(probes()).toBe(6);
+  });
+
+  it('waits out a 4xx that changes or turns healthy within the grace', async () => {
+    const answers = [404, 404, 404, 401, 401, 401, 200];
+    const url = await serve((_req, res) => res.writeHead(answers.shift() ?? 500).end());
+    const { options, probes } = setup(url, { client_error_grace_seconds: 3, interval_seconds: 1 });
+    await waitUntilHealthy(options);
+    expect(probes()).toBe(7);
   });
 
   it('waits for a Docker HEALTHCHECK to report healthy', async () => {

@@ -138,6 +138,7 @@ describe('small planning functions', () => {
       interval_seconds: 1,
       deadline_seconds: 30,
       healthy_after: 1,
+      client_error_grace_seconds: 30,
     });
   });
 });

@@ -12,7 +12,7 @@ describe('route keeper', () => {
     const record = await fx.deploy('v1');
     expect(record.status).toBe('succeeded');
     const keeper = createRouteKeeper({ ...fx, logger: silentLogger, instanceId: INSTANCE, stages });
-    return { fx, keeper, containerId: record.containerId! };
+    return { fx, keeper, stages, containerId: record.containerId! };
   }
 
   const switches = (fx: Awaited<ReturnType<typeof liveFixture>>['fx']) =>
@@ -30,6 +30,41 @@ describe('route keeper', () => {
     await keeper.repairAll();
     expect(switches(fx)).toBe(afterDeploy + 2);
     expect(fx.router.routes.get('stage-dev-web.example.test')).toMatchObject({ hostPort: 45678 });
+  });
+
+  it('checkAll asks the router about every live route again, so a lost one comes back', async () => {
+    const { fx, keeper } = await liveFixture();
+    await keeper.repairAll();
+    fx.router.routes.clear();
+    await keeper.repairAll();
+    expect(fx.router.targetOf('stage-dev-web.example.test')).toBeUndefined();
+    await keeper.checkAll();
+    expect(fx.router.targetOf('stage-dev-web.example.test')).toBe('dw-web-dev-v1');
+  });
+
+  it('checks every interval while started', async () => {
+    const { fx, stages } = await liveFixture();
+    let sleeps = 0;
+    const clock = {
+      now: () => new Date(),
+      sleep: (ms: number, signal?: AbortSignal) =>
+        new Promise<void>((resolve, reject) => {
+          if (ms === 777) sleeps++;
+          const timer = setTimeout(resolve, ms === 777 ? 5 : ms);
+          signal?.addEventListener('abort', () => (clearTimeout(timer), reject(new Error('aborted'))));
+        }),
+    };
+    const keeper = createRouteKeeper(
+      { ...fx, clock, logger: silentLogger, instanceId: INSTANCE, stages },
+      { checkIntervalMs: 777 },
+    );
+    keeper.start();
+    await new Promise((r) => setTimeout(r, 30));
+    fx.router.routes.clear();
+    const cleared = sleeps;
+    while (sleeps < cleared + 3) await new Promise((r) => setTimeout(r, 5));
+    await keeper.stop();
+    expect(fx.router.targetOf('stage-dev-web.example.test')).toBe('dw-web-dev-v1');
   });
 
   it('leaves a stopped live container alone, and repairs a stage only after its running deploy', async () => {

@@ -5,9 +5,15 @@ import {
   buildCreateBody,
   buildForwardSettings,
   buildUpdateBody,
-  hasOwnerMeta,
   parseRouteState,
+  updateChangesNothing,
 } from '../../../src/proxy/npm/npm-host-plan.js';
+import {
+  isOwnedBy,
+  probeBlock,
+  withoutProbeBlock,
+  withProbeBlock,
+} from '../../../src/proxy/npm/npm-route-marker.js';
 import type { NpmProxyHost } from '../../../src/proxy/npm/npm-types.js';
 import type { RouteTarget } from '../../../src/proxy/router.js';
 import { loadNpmSpec } from '../../fakes/npm/npm-spec.js';
@@ -80,28 +86,77 @@ describe('proxy host bodies', () => {
   const spec = loadNpmSpec();
   const forward = buildForwardSettings(npmSchema.parse(base), target, 3);
 
-  it('builds a create body the spec accepts, marked as ours', () => {
-    const body = buildCreateBody(target, forward);
+  const marker = { project: 'web', stage: 'dev', instance: 'inst-1', domain: 'dev-web.example.com' };
+
+  it('builds a create body the spec accepts, marked as ours, with the route probe', () => {
+    const body = buildCreateBody(target, forward, 'inst-1');
     expect(body.domain_names).toEqual(['dev-web.example.com']);
-    expect(body.meta).toEqual({ docker_watcher: { project: 'web', stage: 'dev' } });
+    expect(body.meta).toEqual({ docker_watcher: marker });
+    expect(body.advanced_config).toBe(probeBlock(target, forward));
+    expect(body.advanced_config).toContain('add_header X-Docker-Watcher-Target "dw-web-dev-v1-2" always;');
+    expect(body.advanced_config).toContain('set $dw_probe_target "http://dw-web-dev-v1-2:3000/";');
     expect(
       spec.match('POST', '/nginx/proxy-hosts')!.checkRequest(new URLSearchParams(), body),
     ).toBeUndefined();
   });
 
-  it('builds an update body that keeps the host’s own meta but not NPM’s status keys', () => {
+  it('builds an update body that keeps the host’s own meta and advanced config, not NPM’s status keys', () => {
     const host = {
       id: 4,
       meta: { note: 'x', nginx_online: true, nginx_err: null },
+      advanced_config: 'client_max_body_size 50m;',
     } as unknown as NpmProxyHost;
-    const body = buildUpdateBody(host, target, forward);
-    expect(body.meta).toEqual({ note: 'x', docker_watcher: { project: 'web', stage: 'dev' } });
+    const body = buildUpdateBody(host, { ...target, healthPath: '/health' }, forward, 'inst-1');
+    expect(body.meta).toEqual({ note: 'x', docker_watcher: marker });
+    expect(body.advanced_config).toMatch(/^client_max_body_size 50m;\n\n# docker-watcher route probe: begin/);
+    expect(body.advanced_config).toContain('"http://dw-web-dev-v1-2:3000/health"');
+    expect(withoutProbeBlock(body.advanced_config!)).toBe('client_max_body_size 50m;');
     expect(body).not.toHaveProperty('domain_names');
     expect(
       spec.match('PUT', '/nginx/proxy-hosts/4')!.checkRequest(new URLSearchParams(), body),
     ).toBeUndefined();
-    expect(hasOwnerMeta({ meta: body.meta! })).toBe(true);
-    expect(hasOwnerMeta(host)).toBe(false);
+  });
+
+  it('a health path that could break out of the nginx string probes / instead', () => {
+    expect(probeBlock({ ...target, healthPath: '/x"; return 200;' }, forward)).toContain(':3000/";');
+    expect(withProbeBlock(withProbeBlock('', target, forward), target, forward)).toBe(
+      probeBlock(target, forward),
+    );
+  });
+
+  it('owns a host only by a marker of this instance for this domain; an id proves nothing', () => {
+    const owner = { instanceId: 'inst-1', domain: 'Dev-Web.example.com.' };
+    expect(isOwnedBy({ meta: { docker_watcher: marker } }, owner)).toBe(true);
+    expect(isOwnedBy({ meta: { docker_watcher: { ...marker, instance: 'inst-2' } } }, owner)).toBe(false);
+    expect(isOwnedBy({ meta: { docker_watcher: { ...marker, domain: 'other.example.com' } } }, owner)).toBe(
+      false,
+    );
+    expect(isOwnedBy({ meta: { note: 'made by hand' } }, owner)).toBe(false);
+    expect(isOwnedBy({ meta: { docker_watcher: null } }, owner)).toBe(false);
+    // Markers of versions before the instance was recorded are still ours.
+    expect(isOwnedBy({ meta: { docker_watcher: { project: 'web', stage: 'dev' } } }, owner)).toBe(true);
+  });
+
+  it('sees that a host already forwarding to the target needs no write', () => {
+    const written = buildCreateBody(target, forward, 'inst-1');
+    const host = {
+      id: 4,
+      domain_names: written.domain_names,
+      ...forward,
+      enabled: true,
+      meta: { ...written.meta, nginx_online: true, nginx_err: null },
+      advanced_config: written.advanced_config,
+    } as NpmProxyHost;
+    expect(updateChangesNothing(host, buildUpdateBody(host, target, forward, 'inst-1'))).toBe(true);
+    const moved = buildForwardSettings(
+      npmSchema.parse(base),
+      { ...target, containerName: 'dw-web-dev-v2-3' },
+      3,
+    );
+    expect(updateChangesNothing(host, buildUpdateBody(host, target, moved, 'inst-1'))).toBe(false);
+    expect(
+      updateChangesNothing({ ...host, enabled: false }, buildUpdateBody(host, target, forward, 'inst-1')),
+    ).toBe(false);
   });
 
   it('reads back a snapshot state and refuses a foreign one', () => {

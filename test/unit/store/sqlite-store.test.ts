@@ -285,11 +285,11 @@ describe('transitionDeploy', () => {
 });
 
 describe('migrate', () => {
-  it('version 5 moves deliveries, comment and logout records into claims, with their expiry', () => {
-    const path = join(dir, 'v4.sqlite');
-    const v4 = new DatabaseSync(path);
-    expect(migrate(v4, path, MIGRATIONS.slice(0, 4))).toBe(4);
-    v4.exec(`
+  it('version 6 moves deliveries, comment and logout records into claims, with their expiry', () => {
+    const path = join(dir, 'v5.sqlite');
+    const v5 = new DatabaseSync(path);
+    expect(migrate(v5, path, MIGRATIONS.slice(0, 5))).toBe(5);
+    v5.exec(`
       INSERT INTO deliveries (id, seen_at) VALUES ('del-1', '2025-01-01T00:00:00.000Z'), ('github-webhook:g1', '2025-01-01T00:05:00.000Z');
       INSERT INTO kv_state (key, value, expires_at) VALUES
         ('delivery-deploy:del-1', 'd7', '2025-01-01T00:10:00.000Z'),
@@ -297,7 +297,7 @@ describe('migrate', () => {
         ('dashboard-logout:s1', '2025-01-02T00:00:00.000Z', '2025-01-02T00:00:00.000Z'),
         ('poller:cursor:web', '{}', NULL);
     `);
-    v4.close();
+    v5.close();
     const store = openAt(path);
     const at = (iso: string) => new Date(iso);
     expect(store.claimed('delivery', 'del-1', at('2025-01-01T00:09:59.000Z'))).toBe('d7');
@@ -309,11 +309,11 @@ describe('migrate', () => {
     expect(store.getState('webhook-comment:gh:acme/web:42')).toBeUndefined();
   });
 
-  it('version 4 converts the deploys of an older database, losing nothing', () => {
-    const path = join(dir, 'v3.sqlite');
-    const v3 = new DatabaseSync(path);
-    expect(migrate(v3, path, MIGRATIONS.slice(0, 3))).toBe(3);
-    const insert = v3.prepare(
+  it('version 5 converts the deploys of an older database, losing nothing', () => {
+    const path = join(dir, 'v4.sqlite');
+    const v4 = new DatabaseSync(path);
+    expect(migrate(v4, path, MIGRATIONS.slice(0, 4))).toBe(4);
+    const insert = v4.prepare(
       `INSERT INTO deploys (id, project, stage, status, intent, proxy_before, created_at, image_ref)
        VALUES (?, 'web', ?, 'succeeded', ?, ?, ?, ?)`,
     );
@@ -340,10 +340,10 @@ describe('migrate', () => {
     // A teardown of a stage with v5 live keeps what it removed.
     const full = { project: 'web', stage: 'dev', image: 'registry.test/web', tag: 'v5', trigger: 'teardown' };
     insert.run('t2', 'dev', JSON.stringify(full), null, 't4', null);
-    v3.exec(
+    v4.exec(
       `INSERT INTO deploy_events (deploy_id, seq, at, type, level, message) VALUES ('d1', 1, 't', 'log', 'info', 'm')`,
     );
-    v3.close();
+    v4.close();
 
     const store = openAt(path);
     expect(store.getDeploy('d1')).toMatchObject({
