@@ -13,8 +13,8 @@ import { createChangeFeed } from '../src/deploy/change-feed.js';
 import { createDeployer } from '../src/deploy/deployer.js';
 import { failpointHook } from '../src/deploy/failpoint.js';
 import { detectReach, type Reach } from '../src/deploy/probe-url.js';
-import { reconcile } from '../src/deploy/reconcile.js';
 import { createRouteKeeper } from '../src/deploy/route-keeper.js';
+import { StageQueue } from '../src/deploy/stage-queue.js';
 import type { Logger } from '../src/log/logger.js';
 import { noProxyRouter, type ProxyRouter } from '../src/proxy/router.js';
 import { openSqliteStore } from '../src/store/sqlite-store.js';
@@ -127,35 +127,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   const notifier = createNotifier({ loaded, clock, logger: logger.child({ component: 'notify' }) });
   const changes = createChangeFeed();
+  // One queue per stage, shared: deploys, teardowns and the route keeper's repairs take turns.
+  const stages = new StageQueue();
   const routes = createRouteKeeper(
-    { settings, docker, store, router, clock, logger, instanceId },
+    { settings, docker, store, router, clock, logger, instanceId, stages },
     { checkIntervalMs: (config.global.npm?.route_check_seconds ?? 0) * 1000 },
   );
   const observers = [metrics, reporter, notifier, routes, changes];
   // Sends what the last run left in the outbox, and what reconcile reports below.
   reporter.start();
-  // Reconcile lists the deploys a crash left before anything awaits, so requests that arrive
-  // while it repairs (stopping a container can take its stop timeout) are queued, not undone.
-  let startup: StartupState = 'reconciling';
-  const reconciled = reconcile({
-    settings,
-    docker,
-    store,
-    router,
-    clock,
-    logger,
-    instanceId,
-    observers,
-  }).then(
-    (summary) => {
-      logger.info('reconciled', { ...summary });
-      startup = 'ready';
-    },
-    (error: unknown) => {
-      logger.error('reconcile failed; deploys go ahead, check the stages', { error: errorMessage(error) });
-      startup = 'reconcile-failed';
-    },
-  );
   const deployer = createDeployer({
     settings,
     docker,
@@ -166,9 +146,23 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     instanceId,
     reach,
     observers,
-    ready: reconciled,
+    stages,
     ...afterPhase,
   });
+  // Reconcile lists the deploys a crash left before anything awaits, so requests that arrive
+  // while it repairs (stopping a container can take its stop timeout) are queued, not undone;
+  // the deploys it leaves queued or tries again run once it is done.
+  let startup: StartupState = 'reconciling';
+  const reconciled = deployer.recover().then(
+    (summary) => {
+      logger.info('reconciled', { ...summary });
+      startup = 'ready';
+    },
+    (error: unknown) => {
+      logger.error('reconcile failed; deploys go ahead, check the stages', { error: errorMessage(error) });
+      startup = 'reconcile-failed';
+    },
+  );
 
   const registry = createRegistryClient({ clock, logger: logger.child({ component: 'registry' }) });
   const poller = createPoller({

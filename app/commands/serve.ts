@@ -62,7 +62,7 @@ export async function serveCommand(args: string[], io: CommandIo): Promise<numbe
         if (stopping) {
           // A second signal is a person who will not wait: say what that means, then go.
           logger.warn(
-            `${signal} again: exiting now without waiting; a deploy still running is marked interrupted and undone on the next start`,
+            `${signal} again: exiting now without waiting; a deploy still running is undone on the next start and tried once more`,
             { signal },
           );
           process.exit(1);

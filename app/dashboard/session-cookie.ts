@@ -4,8 +4,6 @@ import type { AppDeps } from '../http/app-env.js';
 import { forgetExpiredRecords } from '../http/expiring-records.js';
 import { createSession, SESSION_COOKIE, SESSION_TTL_MS, verifySession, type Session } from './session.js';
 
-const REVOKED_STATE = 'dashboard-logout:';
-
 /** The dashboard token (the API token), or undefined when the config's variable is empty. */
 export function dashboardToken(deps: AppDeps): string | undefined {
   return deps.loaded.secrets[deps.loaded.config.global.api_token_env] || undefined;
@@ -16,7 +14,8 @@ export function readSession(c: Context, deps: AppDeps): Session | undefined {
   const token = dashboardToken(deps);
   if (!token) return undefined;
   const session = verifySession(token, getCookie(c, SESSION_COOKIE), deps.clock.now());
-  if (!session || deps.store.getState(REVOKED_STATE + session.id) !== undefined) return undefined;
+  if (!session || deps.store.claimed('logged-out-session', session.id, deps.clock.now()) !== undefined)
+    return undefined;
   return session;
 }
 
@@ -47,10 +46,10 @@ export function startSession(c: Context, deps: AppDeps, token: string): Session 
  */
 export function endSession(c: Context, deps: AppDeps, session: Session | undefined): void {
   if (session) {
-    const expiresAt = session.expiresAt.toISOString();
+    const now = deps.clock.now();
     // Past its expiry the cookie fails on its own: the record can go then.
-    forgetExpiredRecords(deps.store, deps.clock.now());
-    deps.store.setState(REVOKED_STATE + session.id, expiresAt, { expiresAt });
+    forgetExpiredRecords(deps.store, now);
+    deps.store.claimOnce('logged-out-session', session.id, session.expiresAt.getTime() - now.getTime(), now);
   }
   deleteCookie(c, SESSION_COOKIE, { path: '/', secure: secureCookie(c, deps) });
 }

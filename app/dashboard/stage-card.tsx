@@ -83,9 +83,9 @@ export function StageCard(props: { stage: StageView; view: PageView & { csrf: st
       {stage.certificate && <CertificateLine status={stage.certificate} now={view.now} />}
       {last && (
         <div class="last-deploy">
-          {last.intent.trigger === 'teardown' ? 'torn down' : 'last deploy'}{' '}
+          {last.kind === 'teardown' ? 'torn down' : 'last deploy'}{' '}
           <a href={paths.deploy(last.id)} class="mono">
-            {last.intent.trigger === 'teardown' ? 'history' : last.intent.tag}
+            {last.kind === 'teardown' ? 'history' : last.intent.tag}
           </a>{' '}
           <StatusBadge status={last.status} /> <When iso={last.finishedAt ?? last.createdAt} now={view.now} />
           {lastFailed && (

@@ -1,5 +1,5 @@
 import { stageDomain } from '../../src/config/domains.js';
-import type { DeployRecord, LiveVersion } from '../../src/core/deploy-types.js';
+import type { DeployRecord, LiveVersion, VersionDeployRecord } from '../../src/core/deploy-types.js';
 import type { Store } from '../../src/store/store.js';
 import type { Config } from '../../src/config/schema.js';
 import type { CertificateStatus } from '../../src/proxy/router.js';
@@ -24,7 +24,7 @@ export interface StageView {
   /** The certificate docker-watcher asked NPM for (certificate: request), if it asked. */
   certificate?: CertificateStatus;
   /** The deploy a rollback would restore (the deployer's rule, rollbackTarget). */
-  rollbackTo?: DeployRecord;
+  rollbackTo?: VersionDeployRecord;
   /** With promote_from: what a promotion would deploy, when something is live there. */
   promotion?: PromotionOffer;
 }
@@ -32,7 +32,7 @@ export interface StageView {
 /** How many succeeded deploys the view looks through for the rollback target. */
 const ROLLBACK_LOOKBACK = 20;
 
-function rollbackOf(store: Store, live: LiveVersion | undefined): DeployRecord | undefined {
+function rollbackOf(store: Store, live: LiveVersion | undefined): VersionDeployRecord | undefined {
   if (!live) return undefined;
   const history = store
     .listDeploys({
@@ -41,7 +41,7 @@ function rollbackOf(store: Store, live: LiveVersion | undefined): DeployRecord |
       status: ['succeeded'],
       limit: ROLLBACK_LOOKBACK,
     })
-    .filter((record) => record.intent.trigger !== 'teardown');
+    .filter((record): record is VersionDeployRecord => record.kind === 'deploy');
   try {
     return rollbackTarget(live, history);
   } catch {

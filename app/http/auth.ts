@@ -9,7 +9,7 @@ import { isFollowToken, verifyFollowToken } from '../../src/protocol/follow-toke
 import { MAX_SKEW_SECONDS, SIGNATURE_HEADER } from '../../src/protocol/signature.js';
 import { readSession } from '../dashboard/session-cookie.js';
 import type { AppDeps } from './app-env.js';
-import { forgetExpiredRecords } from './expiring-records.js';
+import { DELIVERY_MEMORY_MS, forgetExpiredRecords } from './expiring-records.js';
 import { signingSecret, verifySignedRequest } from './signed-request.js';
 
 const EMPTY_BODY = new Uint8Array(0);
@@ -93,7 +93,7 @@ function signaturePrincipal(c: Context, deps: AppDeps, scope: AuthScope, body: U
   }
   const now = deps.clock.now();
   forgetExpiredRecords(deps.store, now);
-  if (!deps.store.rememberDelivery(deliveryId, now.toISOString())) {
+  if (!deps.store.claimOnce('delivery', deliveryId, DELIVERY_MEMORY_MS, now)) {
     throw new ConflictError(
       `delivery ${deliveryId} was already used: sign each request with a new delivery id`,
       409,

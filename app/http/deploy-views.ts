@@ -32,8 +32,8 @@ export function acceptedBody(
   return body;
 }
 
-/** A deploy as the API shows it: without the serialized proxy state kept for crash recovery. */
-export function publicRecord(record: DeployRecord): Omit<DeployRecord, 'proxyBefore'> {
-  const { proxyBefore: _internal, ...shown } = record;
+/** A deploy as the API shows it: without the route snapshot kept for crash recovery. */
+export function publicRecord(record: DeployRecord): Omit<DeployRecord, 'routeBefore'> {
+  const { routeBefore: _internal, ...shown } = record;
   return shown;
 }

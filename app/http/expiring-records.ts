@@ -5,10 +5,10 @@ import type { Store } from '../../src/store/store.js';
 export const DELIVERY_MEMORY_MS = 2 * MAX_SKEW_SECONDS * 1000;
 
 /**
- * Forgets delivery ids and state records that are no longer needed. Called where such records
- * are written, so what the app keeps of them is bounded by what arrived in their lifetime.
+ * Forgets claims and state records that are no longer needed. Called where such records are
+ * written, so what the app keeps of them is bounded by what arrived in their lifetime.
  */
-export function forgetExpiredRecords(store: Pick<Store, 'pruneDeliveries' | 'pruneState'>, now: Date): void {
-  store.pruneDeliveries(new Date(now.getTime() - DELIVERY_MEMORY_MS).toISOString());
+export function forgetExpiredRecords(store: Pick<Store, 'pruneClaims' | 'pruneState'>, now: Date): void {
+  store.pruneClaims(now);
   store.pruneState(now.toISOString());
 }

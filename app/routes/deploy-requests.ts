@@ -10,8 +10,6 @@ import { acceptedBody } from '../http/deploy-views.js';
 import { DELIVERY_MEMORY_MS, forgetExpiredRecords } from '../http/expiring-records.js';
 import { parseJsonBody, readRawBody, requireJson } from '../http/raw-body.js';
 
-const DELIVERY_STATE = 'delivery-deploy:';
-
 /**
  * POST /api/deploys: a signed deploy request from CI. The secret is the one of the project the
  * signature header names (its own, or the global one when it has none), and the body must name
@@ -26,9 +24,9 @@ export function registerDeployRequests(app: Hono<AppEnv>, deps: AppDeps): void {
 
     const now = deps.clock.now();
     forgetExpiredRecords(deps.store, now);
-    if (!deps.store.rememberDelivery(deliveryId, now.toISOString())) {
-      const earlierId = deps.store.getState(DELIVERY_STATE + deliveryId);
-      const earlier = earlierId === undefined ? undefined : deps.store.getDeploy(earlierId);
+    if (!deps.store.claimOnce('delivery', deliveryId, DELIVERY_MEMORY_MS, now)) {
+      const earlierId = deps.store.claimed('delivery', deliveryId, now);
+      const earlier = earlierId ? deps.store.getDeploy(earlierId) : undefined;
       const message = `delivery ${deliveryId} was already received: each request needs a new delivery id`;
       const error = {
         code: 'replayed_delivery',
@@ -59,10 +57,8 @@ export function registerDeployRequests(app: Hono<AppEnv>, deps: AppDeps): void {
       ...(request.source?.actor ? { requestedBy: request.source.actor } : {}),
     });
     const stage = record.stage;
-    // Which deploy a delivery started, for the answer to a replay; needed as long as the id is.
-    deps.store.setState(DELIVERY_STATE + deliveryId, record.id, {
-      expiresAt: new Date(now.getTime() + DELIVERY_MEMORY_MS).toISOString(),
-    });
+    // Which deploy a delivery started, for the answer to a replay; kept as long as the claim.
+    deps.store.setClaimValue('delivery', deliveryId, record.id);
     c.set('logFields', { deployId: record.id, project: request.project, stage });
 
     const { secret } = signingSecret(deps.loaded, request.project);

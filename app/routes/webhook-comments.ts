@@ -8,7 +8,6 @@ import type { BackgroundTasks } from '../http/background-tasks.js';
 import { readIssueComment } from '../http/webhook-payloads.js';
 import type { WebhookForge } from '../http/webhook-signature.js';
 
-const COMMENT_STATE = 'webhook-comment:';
 const COMMENT_MEMORY_MS = 30 * 24 * 3600_000;
 
 /**
@@ -76,13 +75,10 @@ export function handleIssueComment(
   const { projects } = match;
   c.set('logFields', { project: projects.join(',') });
   // Per comment, not per project: a comment runs once, on all the repository's projects.
-  const commentKey = `${COMMENT_STATE}${match.forgeName}:${comment.repository.toLowerCase()}:${comment.commentId}`;
-  if (deps.store.getState(commentKey) !== undefined) return c.json({ ignored: 'duplicate' }, 200);
-  const now = deps.clock.now();
+  const commentKey = `${match.forgeName}:${comment.repository.toLowerCase()}:${comment.commentId}`;
   // Forges redeliver a webhook by hand for days; a command comment runs once for a month.
-  deps.store.setState(commentKey, now.toISOString(), {
-    expiresAt: new Date(now.getTime() + COMMENT_MEMORY_MS).toISOString(),
-  });
+  if (!deps.store.claimOnce('comment', commentKey, COMMENT_MEMORY_MS, deps.clock.now()))
+    return c.json({ ignored: 'duplicate' }, 200);
 
   // The projects share the forge and the repository, so the first one's client serves them all.
   const target = deps.forgeFor(first);

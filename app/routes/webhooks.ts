@@ -3,7 +3,7 @@ import { AuthError, ValidationError } from '../../src/core/errors.js';
 import type { ForgeKind } from '../../src/forge/forge.js';
 import type { AppDeps, AppEnv } from '../http/app-env.js';
 import { createBackgroundTasks, type BackgroundTasks } from '../http/background-tasks.js';
-import { forgetExpiredRecords } from '../http/expiring-records.js';
+import { DELIVERY_MEMORY_MS, forgetExpiredRecords } from '../http/expiring-records.js';
 import { parseJsonBody, readRawBody, requireJson } from '../http/raw-body.js';
 import { readRegistryPush } from '../http/webhook-payloads.js';
 import { signingForges, webhookForges } from '../http/webhook-signature.js';
@@ -53,7 +53,7 @@ async function receive(
   }
   const now = deps.clock.now();
   forgetExpiredRecords(deps.store, now);
-  if (!deps.store.rememberDelivery(`${kind}-webhook:${delivery}`, now.toISOString())) {
+  if (!deps.store.claimOnce('delivery', `${kind}-webhook:${delivery}`, DELIVERY_MEMORY_MS, now)) {
     return c.json({ ignored: 'duplicate', delivery }, 200);
   }
   const payload = parseJsonBody(raw);

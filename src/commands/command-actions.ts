@@ -1,5 +1,5 @@
 import type { Config, StageConfig } from '../config/schema.js';
-import type { DeployRecord } from '../core/deploy-types.js';
+import type { DeployRecord, VersionDeployRecord } from '../core/deploy-types.js';
 import { intakeDeploy } from '../deploy/intake.js';
 import { promotionOffer, promotionRequest } from '../deploy/promotion.js';
 import { sameLogin } from './command-access.js';
@@ -80,7 +80,10 @@ export function deployCommand(ctx: ActionContext, stage: string, tag: string | u
   if (tag === undefined) {
     const last = ctx.deps.store
       .listDeploys({ project: ctx.project, limit: PR_HISTORY })
-      .find((record) => isFromPullRequest(record, ctx.event));
+      .find(
+        (record): record is VersionDeployRecord =>
+          record.kind === 'deploy' && isFromPullRequest(record, ctx.event),
+      );
     if (!last)
       return refused(`this PR has no deploy of ${ctx.project} yet, so name the tag: ${USAGE.deploy}.`);
     tag = last.intent.tag;

@@ -24,7 +24,7 @@ export interface DeployIntent {
   tag: string;
   /** sha256:... when known; pinned and pulled by digest. */
   digest?: string;
-  trigger: DeployTrigger;
+  trigger: Exclude<DeployTrigger, 'teardown'>;
   source?: DeploySource;
   requestedBy?: string;
   /** Set on rollbacks: the earlier deploy whose version is being restored. */
@@ -34,6 +34,36 @@ export interface DeployIntent {
 /** `teardown`: not a deploy but the removal of a stage, recorded in the same history. */
 export type DeployTrigger =
   'ci' | 'manual' | 'poll' | 'webhook' | 'comment' | 'rollback' | 'promote' | 'teardown';
+
+/**
+ * What a teardown record asks for: the removal of a stage. `image`, `tag` and `digest` name the
+ * version that was live when it was asked for, and are absent when nothing was live.
+ */
+export interface TeardownIntent {
+  project: string;
+  stage: string;
+  trigger: 'teardown';
+  image?: string;
+  tag?: string;
+  digest?: string;
+  requestedBy?: string;
+  /** Never set: a teardown has no CI source and restores no earlier deploy. */
+  source?: never;
+  rollbackOf?: never;
+}
+
+/** What a history entry is: a deploy of a version (rollbacks and promotions too), or a teardown. */
+export type DeployKind = 'deploy' | 'teardown';
+
+/**
+ * How a domain was routed before a switch, so that a failure (or a crash) after it can put the
+ * route back. `state` belongs to the router that made the snapshot (NPM: the proxy host as it
+ * was); no `state`: the domain had no route.
+ */
+export interface RouteSnapshot {
+  domain: string;
+  state?: unknown;
+}
 
 export type DeployStatus =
   | 'awaiting_approval'
@@ -84,12 +114,18 @@ export interface DeployFailure {
   summary?: string;
 }
 
-export interface DeployRecord {
+interface DeployRecordBase {
   id: string;
   project: string;
   stage: string;
   status: DeployStatus;
-  intent: DeployIntent;
+  /** The domain the stage is served on (known at creation; an orphan's from its history). */
+  domain?: string;
+  /**
+   * 1, or 2 when the deploy was cut off by a restart of docker-watcher before its switch, undone,
+   * and run again (once; its phases and events show both attempts).
+   */
+  attempt: number;
   /** The image reference that was run (repo@digest when the digest is known). */
   imageRef?: string;
   digest?: string;
@@ -97,8 +133,8 @@ export interface DeployRecord {
   containerName?: string;
   /** The container that was live before this deploy (what a failure falls back to). */
   previousContainerId?: string;
-  /** Serialized proxy state before the switch, so a crash after it can be undone. */
-  proxyBefore?: unknown;
+  /** The route before the switch, so a crash after it can be undone. */
+  routeBefore?: RouteSnapshot;
   url?: string;
   /** How the version was replaced (the stage's strategy when the deploy ran). */
   strategy?: 'blue-green' | 'recreate';
@@ -111,6 +147,24 @@ export interface DeployRecord {
   finishedAt?: string;
   approvedBy?: string;
 }
+
+/** A deploy of a version (also a rollback or a promotion). */
+export interface VersionDeployRecord extends DeployRecordBase {
+  kind: 'deploy';
+  intent: DeployIntent;
+}
+
+/** The removal of a stage, recorded in the same history. */
+export interface TeardownRecord extends DeployRecordBase {
+  kind: 'teardown';
+  intent: TeardownIntent;
+}
+
+/** One entry of the deploy history. */
+export type DeployRecord = VersionDeployRecord | TeardownRecord;
+
+/** What a teardown record shows as its version when nothing was live (the history's old wording). */
+export const NOTHING_LIVE = 'none';
 
 export type DeployEventType = 'status' | 'phase' | 'log';
 

@@ -1,11 +1,5 @@
 import type { Config } from '../config/schema.js';
-import type {
-  DeployIntent,
-  DeployRecord,
-  DeployStatus,
-  DeployTrigger,
-  LiveVersion,
-} from '../core/deploy-types.js';
+import type { DeployIntent, DeployTrigger, LiveVersion, VersionDeployRecord } from '../core/deploy-types.js';
 import { findStage } from '../config/config-lookup.js';
 import type { StageConfig } from '../config/schema.js';
 import { ConflictError } from '../core/errors.js';
@@ -19,7 +13,7 @@ export function stageNeedsApproval(stage: StageConfig): boolean {
 }
 
 /** awaiting_approval when the stage does not auto-deploy or wants confirmation, unless a person asked. */
-export function initialStatus(config: Config, intent: DeployIntent): DeployStatus {
+export function initialStatus(config: Config, intent: DeployIntent): 'queued' | 'awaiting_approval' {
   const { stageConfig } = findStage(config, intent.project, intent.stage);
   return stageNeedsApproval(stageConfig) && !APPROVING_TRIGGERS.includes(intent.trigger)
     ? 'awaiting_approval'
@@ -55,7 +49,10 @@ export function checkPromotion(
  * The deploy a rollback restores: the newest succeeded deploy of the stage older than the live
  * one that ran a different image. `history` is newest first.
  */
-export function rollbackTarget(live: LiveVersion, history: readonly DeployRecord[]): DeployRecord {
+export function rollbackTarget(
+  live: LiveVersion,
+  history: readonly VersionDeployRecord[],
+): VersionDeployRecord {
   const liveIndex = history.findIndex((d) => d.id === live.deployId);
   const older = liveIndex === -1 ? history : history.slice(liveIndex + 1);
   const target = older.find((d) => d.status === 'succeeded' && d.imageRef !== live.imageRef);

@@ -1,7 +1,8 @@
 import { readEnvFile } from '../config/env-file.js';
-import type { DeployIntent, DeployRecord, DeployStatus } from '../core/deploy-types.js';
+import { stageDomain } from '../config/domains.js';
+import type { DeployIntent, DeployRecord, VersionDeployRecord } from '../core/deploy-types.js';
 import { ConflictError, NotFoundError } from '../core/errors.js';
-import { createDeployEventHub, waitUntilFinal } from './deploy-events.js';
+import { waitUntilFinal } from './deploy-events.js';
 import { newDeployId } from './deploy-id.js';
 import { findStage } from '../config/config-lookup.js';
 import { checkPromotion, initialStatus, rollbackTarget } from './deploy-policy.js';
@@ -10,11 +11,13 @@ import type { DeployService } from './deploy-service.js';
 import { waitUntilHealthy } from './health-check.js';
 import type { AfterPhaseHook } from './failpoint.js';
 import { detectReach, type Reach } from './probe-url.js';
+import { createLifecycle } from './lifecycle.js';
+import { reconcile, type ReconcileSummary } from './reconcile.js';
 import { StageQueue } from './stage-queue.js';
 import type { HealthWaiter, SwapDeps } from './swap-context.js';
 import type { EngineDeps } from './engine-deps.js';
 import { runSwap } from './swap.js';
-import { runTeardown, teardownIntent } from './teardown.js';
+import { runTeardown, teardownDomain, teardownIntent } from './teardown.js';
 
 /** Everything the deployer uses; the composition root (app) passes the real adapters. */
 export interface DeployerDeps extends EngineDeps {
@@ -29,8 +32,18 @@ export interface DeployerDeps extends EngineDeps {
   observers?: readonly DeployObserver[];
   /** Test hook run after each phase ended (the drills' failpoint, src/deploy/failpoint.ts). */
   afterPhase?: AfterPhaseHook;
-  /** Deploys wait in their queue until this settles (the app's start-up reconcile). */
-  ready?: Promise<unknown>;
+  /** The stages' queues, shared with the route keeper (default: a queue of its own). */
+  stages?: StageQueue;
+}
+
+/** The deploy service of the app: DeployService, plus the start-up recovery. */
+export interface Deployer extends DeployService {
+  /**
+   * Reconciles what the last run left (reconcile.ts) while every stage's queue is held, then
+   * queues, oldest first, the deploys still queued at the crash and those undone to be tried
+   * again. Call once at start-up; deploys submitted meanwhile wait for it.
+   */
+  recover(): Promise<ReconcileSummary>;
 }
 
 /** How many succeeded deploys of a stage a rollback looks back through. */
@@ -41,37 +54,47 @@ const ROLLBACK_HISTORY = 100;
  * queued ones), and runs each deploy as a blue-green swap (see swap.ts). Rollback is a deploy of
  * the previous version through the same path.
  */
-export function createDeployer(deps: DeployerDeps): DeployService {
+export function createDeployer(deps: DeployerDeps): Deployer {
   const { store, clock, logger } = deps;
   const { config } = deps.settings;
-  const events = createDeployEventHub(deps);
+  const lifecycle = createLifecycle(deps);
+  const { events } = lifecycle;
   const newId = deps.newId ?? (() => newDeployId(clock.now()));
   const swapDeps: SwapDeps = {
     ...deps,
     events,
+    lifecycle,
     reach: deps.reach ?? detectReach(deps.settings.engine.reach),
     readEnvFile: deps.readEnvFile ?? readEnvFile,
     waitUntilHealthy: deps.waitUntilHealthy ?? waitUntilHealthy,
   };
   let accepting = true;
-  const ready = (deps.ready ?? Promise.resolve()).catch(() => undefined);
 
-  const finish = (id: string, status: DeployStatus, message: string) => {
-    store.updateDeploy(id, { status, finishedAt: clock.now().toISOString() });
-    events.emit(id, { type: 'status', level: 'warn', status, message });
+  const queue = deps.stages ?? new StageQueue();
+  const runner = (record: DeployRecord) => (signal: AbortSignal) =>
+    record.kind === 'teardown'
+      ? runTeardown(swapDeps, record.id, signal)
+      : runSwap(swapDeps, record.id, signal);
+  /** Deploys accepted while recover() reconciles: queued after those it resumes, in order. */
+  let parked: DeployRecord[] | undefined;
+  const enqueue = (record: DeployRecord) => {
+    if (parked) parked.push(record);
+    else queueNow(record);
   };
-  const queue = new StageQueue({
-    onSuperseded: (id, by) =>
-      finish(id, 'superseded', `superseded by deploy ${by}, a newer request for the same stage`),
-    onError: (id, error) => logger.error('deploy run crashed', { deployId: id, error }),
-  });
-  const enqueue = (record: DeployRecord) =>
+  const queueNow = (record: DeployRecord) =>
     queue.enqueue(`${record.project}/${record.stage}`, {
       id: record.id,
       run: async (signal) => {
-        await ready;
-        await runSwap(swapDeps, record.id, signal);
+        try {
+          await runner(record)(signal);
+        } catch (error) {
+          logger.error('deploy run crashed', { deployId: record.id, error });
+        }
       },
+      superseded: (by) =>
+        lifecycle.move(record.id, 'superseded', {
+          message: `superseded by deploy ${by}, a newer request for the same stage`,
+        }),
     });
 
   const assertAccepting = () => {
@@ -94,13 +117,20 @@ export function createDeployer(deps: DeployerDeps): DeployService {
   const create = (intent: DeployIntent): DeployRecord => {
     assertAccepting();
     const status = initialStatus(config, intent);
-    const id = newId();
-    const record = store.createDeploy({ id, intent, status, createdAt: clock.now().toISOString() });
     const where = `${intent.tag} on ${intent.project}/${intent.stage}`;
-    const message = status === 'queued' ? `queued ${where} (${intent.trigger})` : `${where} awaits approval`;
-    events.emit(id, { type: 'status', level: 'info', status, message });
+    const record = lifecycle.open(
+      {
+        id: newId(),
+        kind: 'deploy',
+        intent,
+        status,
+        createdAt: clock.now().toISOString(),
+        domain: stageDomain(config, intent.project, intent.stage),
+      },
+      status === 'queued' ? `queued ${where} (${intent.trigger})` : `${where} awaits approval`,
+    );
     if (status === 'queued') enqueue(record);
-    return store.getDeploy(id) ?? record;
+    return store.getDeploy(record.id) ?? record;
   };
 
   return {
@@ -110,17 +140,14 @@ export function createDeployer(deps: DeployerDeps): DeployService {
       assertAccepting();
       const record = store.getDeploy(deployId);
       if (!record) throw new NotFoundError(`no deploy ${deployId}; check the id in the deploy history`);
-      if (record.status !== 'awaiting_approval') {
+      if (record.status !== 'awaiting_approval' || record.kind !== 'deploy') {
         throw new ConflictError(`deploy ${deployId} is ${record.status}, not awaiting approval`, 409);
       }
       // The source stage may have moved on since the request was parked.
       promotionChecked(record.intent);
-      const queued = store.updateDeploy(deployId, { status: 'queued', approvedBy });
-      events.emit(deployId, {
-        type: 'status',
-        level: 'info',
-        status: 'queued',
+      const queued = lifecycle.move(deployId, 'queued', {
         message: `approved by ${approvedBy}`,
+        patch: { approvedBy },
       });
       enqueue(queued);
       return store.getDeploy(deployId) ?? queued;
@@ -134,7 +161,7 @@ export function createDeployer(deps: DeployerDeps): DeployService {
         throw new ConflictError(`nothing to roll back on ${project}/${stage}: no version is live there`, 409);
       const history = store
         .listDeploys({ project, stage, status: ['succeeded'], limit: ROLLBACK_HISTORY })
-        .filter((record) => record.intent.trigger !== 'teardown');
+        .filter((record): record is VersionDeployRecord => record.kind === 'deploy');
       const target = rollbackTarget(live, history);
       const { rollbackOf: _previous, requestedBy: _by, ...rest } = target.intent;
       const digest = target.digest ?? target.intent.digest;
@@ -149,23 +176,37 @@ export function createDeployer(deps: DeployerDeps): DeployService {
 
     teardown(project, stage, requestedBy) {
       assertAccepting();
-      const intent = teardownIntent(config, store, project, stage, requestedBy);
-      const record = store.createDeploy({
-        id: newId(),
-        intent,
-        status: 'queued',
-        createdAt: clock.now().toISOString(),
-      });
-      const message = `queued teardown of ${project}/${stage}${requestedBy ? ` (by ${requestedBy})` : ''}`;
-      events.emit(record.id, { type: 'status', level: 'info', status: 'queued', message });
-      queue.enqueue(`${project}/${stage}`, {
-        id: record.id,
-        run: async (signal) => {
-          await ready;
-          await runTeardown(swapDeps, record.id, signal);
+      const domain = teardownDomain(config, store, project, stage);
+      const record = lifecycle.open(
+        {
+          id: newId(),
+          kind: 'teardown',
+          intent: teardownIntent(store, project, stage, requestedBy),
+          status: 'queued',
+          createdAt: clock.now().toISOString(),
+          ...(domain === undefined ? {} : { domain }),
         },
-      });
+        `queued teardown of ${project}/${stage}${requestedBy ? ` (by ${requestedBy})` : ''}`,
+      );
+      enqueue(record);
       return store.getDeploy(record.id) ?? record;
+    },
+
+    async recover() {
+      const accepted = (parked ??= []);
+      const reconciled = reconcile({ ...deps, lifecycle });
+      queue.holdUntil(reconciled);
+      try {
+        return await reconciled;
+      } finally {
+        parked = undefined;
+        // Oldest first: what the crash left queued (resumed, or undone to be tried again), then
+        // what was accepted meanwhile. Also when reconcile failed: deploys go ahead then.
+        const meanwhile = new Set(accepted.map((record) => record.id));
+        const left = store.listDeploys({ status: ['queued'] }).reverse();
+        for (const record of left) if (!meanwhile.has(record.id)) queueNow(record);
+        for (const record of accepted) if (store.getDeploy(record.id)?.status === 'queued') queueNow(record);
+      }
     },
 
     subscribe: (deployId, listener) => events.subscribe(deployId, listener),
@@ -180,7 +221,7 @@ export function createDeployer(deps: DeployerDeps): DeployService {
     async shutdown(timeoutMs) {
       accepting = false;
       for (const id of queue.dropQueued())
-        finish(id, 'cancelled', 'cancelled: docker-watcher is shutting down');
+        lifecycle.move(id, 'cancelled', { message: 'cancelled: docker-watcher is shutting down' });
       const idle = queue.idle();
       const timer = new AbortController();
       const timedOut = await Promise.race([

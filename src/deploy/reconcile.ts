@@ -1,29 +1,30 @@
 import type { DeployRecord, LiveVersion } from '../core/deploy-types.js';
 import { LABEL_DEPLOY, LABEL_TAG, type ContainerDetails } from '../docker/engine.js';
-import type { RouteSnapshot } from '../proxy/router.js';
 import { stageDomain } from '../config/domains.js';
-import { createDeployEventHub, type DeployEventHub } from './deploy-events.js';
-import type { DeployObserver } from './deploy-observer.js';
 import type { EngineDeps } from './engine-deps.js';
+import type { DeployLifecycle } from './lifecycle.js';
 import { stageRouteTarget } from './route-target.js';
 
-/** What reconcile works with: the engine's outside systems, and the deploys' observers. */
+/**
+ * What reconcile works with: the engine's outside systems, and the deploys' lifecycle, so that
+ * the statuses it gives (interrupted, succeeded, queued again) reach the observers as the
+ * deployer's do: the forge and the notification targets learn how a deploy ended while
+ * docker-watcher was down.
+ */
 export interface ReconcileDeps extends EngineDeps {
-  /**
-   * Follow the statuses reconcile gives (interrupted, succeeded), as they follow the deployer's:
-   * the forge learns the final state of a deploy that ended while docker-watcher was down.
-   */
-  observers?: readonly DeployObserver[];
+  lifecycle: DeployLifecycle;
 }
-
-type ReconcileContext = ReconcileDeps & { events: DeployEventHub };
 
 /** What reconcile did; every entry was also logged. */
 export interface ReconcileSummary {
-  /** Deploys marked interrupted. */
+  /** Deploys marked interrupted (cut off a second time, or not fully undone). */
   interrupted: string[];
   /** Deploys that had become live before the crash, finished (old container stopped) and marked succeeded. */
   completed: string[];
+  /** Deploys cut off before they became live: undone and queued again for their second attempt. */
+  retried: string[];
+  /** Deploys still queued at the crash: left queued, to run after the start. */
+  resumed: string[];
   removedContainers: string[];
   /** Domains whose route was put back. */
   restoredRoutes: string[];
@@ -32,41 +33,62 @@ export interface ReconcileSummary {
   adopted: string[];
 }
 
-function isSnapshot(value: unknown): value is RouteSnapshot {
-  return typeof value === 'object' && value !== null && typeof (value as RouteSnapshot).domain === 'string';
-}
+/** How many times a deploy runs at most: the first attempt, and one more after a restart cut it off. */
+export const MAX_ATTEMPTS = 2;
 
 /**
- * Repairs what a crash left behind, at start-up before any deploy runs: every deploy still
- * `running` or `queued` is undone unless it became live (its new container removed, the route
- * and the old container put back) and marked `interrupted`; a stage with no live record adopts
- * its running container. Running it twice changes nothing the second time.
+ * Repairs what a crash left behind, at start-up before any deploy runs (the deployer holds every
+ * stage's queue meanwhile, see Deployer.recover): a deploy still `queued` stays queued and runs
+ * after the start; one `running` that became live is completed; one `running` that did not is
+ * undone (its new container removed, the route and the old container put back) and queued
+ * again for a second attempt, or marked `interrupted` when that was its second attempt or the
+ * undo failed. A stage with no live record adopts its running container. Running it twice
+ * changes nothing the second time.
  */
-export async function reconcile(engine: ReconcileDeps): Promise<ReconcileSummary> {
-  const deps: ReconcileContext = { ...engine, events: createDeployEventHub(engine) };
+export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> {
   const summary: ReconcileSummary = {
     interrupted: [],
     completed: [],
+    retried: [],
+    resumed: [],
     removedContainers: [],
     restoredRoutes: [],
     restartedContainers: [],
     adopted: [],
   };
-  for (const deploy of deps.store.listDeploys({ status: ['running', 'queued'] })) {
+  // Oldest first, so the deploys queued again keep their order.
+  const unfinished = deps.store.listDeploys({ status: ['running', 'queued'] }).reverse();
+  for (const deploy of unfinished) {
+    if (deploy.status === 'queued') {
+      summary.resumed.push(deploy.id);
+      deps.lifecycle.events.emit(deploy.id, {
+        type: 'log',
+        level: 'info',
+        message: 'still queued after a restart of docker-watcher: it runs in its turn',
+      });
+      continue;
+    }
     if (deps.store.getLive(deploy.project, deploy.stage)?.deployId === deploy.id) {
       await completeDeploy(deps, deploy, summary);
       continue;
     }
+    let undone = true;
     try {
       await recoverDeploy(deps, deploy, summary);
     } catch (error) {
+      undone = false;
       deps.logger.error('reconcile could not fully undo an interrupted deploy', {
         deployId: deploy.id,
         error,
       });
     }
-    markInterrupted(deps, deploy);
-    summary.interrupted.push(deploy.id);
+    if (undone && deploy.attempt < MAX_ATTEMPTS) {
+      queueAgain(deps, deploy);
+      summary.retried.push(deploy.id);
+    } else {
+      markInterrupted(deps, deploy);
+      summary.interrupted.push(deploy.id);
+    }
   }
   await adoptLiveContainers(deps, summary);
   return summary;
@@ -89,7 +111,11 @@ async function recoverDeploy(
       await docker.removeContainer(container.id);
       summary.removedContainers.push(container.name);
       log.info('removed the half-started container of an interrupted deploy', { container: container.name });
-    } else if (deploy.intent.rollbackOf !== undefined && container.state === 'running') {
+    } else if (
+      deploy.kind === 'deploy' &&
+      deploy.intent.rollbackOf !== undefined &&
+      container.state === 'running'
+    ) {
       await docker.stopContainer(container.id);
       log.info('stopped the kept container an interrupted rollback had restarted', {
         container: container.name,
@@ -114,9 +140,10 @@ async function restoreRoute(
   summary: ReconcileSummary,
 ): Promise<void> {
   const { config } = deps.settings;
-  const domain = stageDomain(config, deploy.project, deploy.stage);
-  if (isSnapshot(deploy.proxyBefore)) {
-    await deps.router.restore(deploy.proxyBefore);
+  const domain =
+    deploy.routeBefore?.domain ?? deploy.domain ?? stageDomain(config, deploy.project, deploy.stage);
+  if (deploy.routeBefore) {
+    await deps.router.restore(deploy.routeBefore);
   } else if (live) {
     const current = await deps.docker.inspectContainer(live.containerId);
     await deps.router.switchTo(
@@ -139,11 +166,10 @@ async function restoreRoute(
  * marked succeeded.
  */
 async function completeDeploy(
-  deps: ReconcileContext,
+  deps: ReconcileDeps,
   deploy: DeployRecord,
   summary: ReconcileSummary,
 ): Promise<void> {
-  const at = deps.clock.now().toISOString();
   let message = 'completed after a restart of docker-watcher: it was already live';
   try {
     const old =
@@ -161,17 +187,29 @@ async function completeDeploy(
       error,
     });
   }
-  deps.store.updateDeploy(deploy.id, { status: 'succeeded', finishedAt: at });
-  deps.events.emit(deploy.id, { type: 'status', level: 'info', status: 'succeeded', message });
+  deps.lifecycle.move(deploy.id, 'succeeded', { message });
   summary.completed.push(deploy.id);
 }
 
-function markInterrupted(deps: ReconcileContext, deploy: DeployRecord): void {
-  const at = deps.clock.now().toISOString();
+function cutOffDuring(deploy: DeployRecord): string {
+  return `interrupted by a restart of docker-watcher during phase ${deploy.phases.at(-1)?.phase ?? 'resolve'}`;
+}
+
+/** Second attempt of a deploy reconcile undid: queued again, its history keeps the first attempt. */
+function queueAgain(deps: ReconcileDeps, deploy: DeployRecord): void {
+  const attempt = deploy.attempt + 1;
+  deps.lifecycle.move(deploy.id, 'queued', {
+    level: 'warn',
+    ...(deploy.phases.at(-1) ? { phase: deploy.phases.at(-1)!.phase } : {}),
+    message: `${cutOffDuring(deploy)}; undone, queued again (attempt ${attempt} of ${MAX_ATTEMPTS})`,
+    patch: { attempt },
+  });
+}
+
+function markInterrupted(deps: ReconcileDeps, deploy: DeployRecord): void {
   const phase = deploy.phases.at(-1)?.phase ?? 'resolve';
-  const message = `interrupted by a restart of docker-watcher during ${deploy.status === 'queued' ? 'the queue' : `phase ${phase}`}`;
-  deps.store.updateDeploy(deploy.id, { status: 'interrupted', finishedAt: at, error: { phase, message } });
-  deps.events.emit(deploy.id, { type: 'status', level: 'warn', status: 'interrupted', phase, message });
+  const message = cutOffDuring(deploy);
+  deps.lifecycle.move(deploy.id, 'interrupted', { phase, message, patch: { error: { phase, message } } });
 }
 
 function newestFirst(a: ContainerDetails, b: ContainerDetails): number {

@@ -3,6 +3,7 @@ import { errorMessage } from '../core/errors.js';
 import type { DeployObserver } from './deploy-observer.js';
 import type { EngineDeps } from './engine-deps.js';
 import { stageRouteTarget } from './route-target.js';
+import type { StageQueue } from './stage-queue.js';
 
 /** Pause before watching the engine again after its event stream broke (e.g. dockerd restarted). */
 const RETRY_MS = [500, 1000, 2000, 5000] as const;
@@ -25,49 +26,54 @@ export interface RouteKeeperOptions {
   checkIntervalMs?: number;
 }
 
+/** What the route keeper works with: the engine, and the stages' queues it repairs in. */
+export interface RouteKeeperDeps extends EngineDeps {
+  /** The deployer's stage queues: a repair is a chore of its stage, never beside a deploy of it. */
+  stages: StageQueue;
+}
+
 /**
  * Keeps each stage's proxy route on its live container between deploys. A container can come
  * back on another published port when the Docker engine restarts it (engine upgrade, reboot):
  * with NPM reaching containers by host port, the route would then point at nothing. The keeper
  * follows the engine's events (re-connecting after the engine went away) and re-points a route
- * when the live container's port changed. Stages with a deploy running are left to that deploy.
+ * when the live container's port changed. Each repair runs as a chore of the stage's queue, the
+ * one writer of a stage's route: it waits for a deploy of the stage to end and a deploy waits
+ * for it, and it reads the live version only once its turn came.
  */
-export function createRouteKeeper(deps: EngineDeps, options: RouteKeeperOptions = {}): RouteKeeper {
-  const { docker, store, router, logger, clock } = deps;
+export function createRouteKeeper(deps: RouteKeeperDeps, options: RouteKeeperOptions = {}): RouteKeeper {
+  const { docker, store, router, logger, clock, stages } = deps;
   const checkIntervalMs = options.checkIntervalMs ?? 30_000;
   const routedPort = new Map<string, number | undefined>();
-  /** Repairs under way per stage: a deploy that starts on the stage cancels its repair. */
-  const inflight = new Map<string, AbortController>();
-  const key = (live: LiveVersion) => `${live.project}/${live.stage}`;
+  const stageKey = (project: string, stage: string) => `${project}/${stage}`;
+  const key = (live: LiveVersion) => stageKey(live.project, live.stage);
   let controller: AbortController | undefined;
   let loop: Promise<void> | undefined;
   let checks: Promise<void> | undefined;
 
-  const busy = (live: LiveVersion) =>
-    store.listDeploys({ project: live.project, stage: live.stage, status: ['running'], limit: 1 }).length > 0;
-
-  async function repair(live: LiveVersion, outer?: AbortSignal, force = false): Promise<void> {
-    if (!deps.settings.hasStage(live.project, live.stage) || busy(live)) return;
-    const own = new AbortController();
-    inflight.get(key(live))?.abort();
-    inflight.set(key(live), own);
-    const signal = outer ? AbortSignal.any([outer, own.signal]) : own.signal;
-    try {
+  async function repair(
+    stage: { project: string; stage: string },
+    outer?: AbortSignal,
+    force = false,
+  ): Promise<void> {
+    const where = stageKey(stage.project, stage.stage);
+    const chore = `${force ? 'route-check' : 'route-repair'}:${where}`;
+    const turn = stages.exclusive(where, chore, async (own) => {
+      if (outer?.aborted) return;
+      const signal = outer ? AbortSignal.any([outer, own]) : own;
+      // Read in its turn: a deploy that ran before it may have changed what is live.
+      const live = store.getLive(stage.project, stage.stage);
+      if (!live || !deps.settings.hasStage(live.project, live.stage)) return;
       await repairStage(live, signal, force);
-    } catch (error) {
-      if (own.signal.aborted) return; // a deploy took the stage over: its switch decides
-      throw error;
-    } finally {
-      if (inflight.get(key(live)) === own) inflight.delete(key(live));
-    }
+    });
+    // Stopping the keeper does not wait for a turn behind a long deploy: the chore then does nothing.
+    await (outer ? Promise.race([turn, aborted(outer)]) : turn);
   }
 
   async function repairStage(live: LiveVersion, signal: AbortSignal, force: boolean): Promise<void> {
     const container = await docker.inspectContainer(live.containerId, signal);
     if (container?.state !== 'running') return;
     if (!force && routedPort.has(key(live)) && routedPort.get(key(live)) === container.hostPort) return;
-    // Checked again right before the switch: a deploy that started meanwhile owns the route.
-    if (busy(live)) return;
     await router.switchTo(stageRouteTarget(deps.settings.stage(live.project, live.stage), container), signal);
     if (routedPort.has(key(live)) && routedPort.get(key(live)) !== container.hostPort) {
       logger.warn('live container came back on another port: proxy route re-pointed', {
@@ -80,19 +86,22 @@ export function createRouteKeeper(deps: EngineDeps, options: RouteKeeperOptions 
     routedPort.set(key(live), container.hostPort);
   }
 
+  /** Every stage at once: a stage whose deploy is running does not hold up the others. */
   async function repairAll(signal?: AbortSignal, force = false): Promise<void> {
-    for (const live of store.listLive()) {
-      try {
-        await repair(live, signal, force);
-      } catch (error) {
-        if (signal?.aborted) return;
-        logger.error('could not check the route of a live version', {
-          project: live.project,
-          stage: live.stage,
-          error: errorMessage(error),
-        });
-      }
-    }
+    await Promise.all(
+      store.listLive().map(async (live) => {
+        try {
+          await repair(live, signal, force);
+        } catch (error) {
+          if (signal?.aborted) return;
+          logger.error('could not check the route of a live version', {
+            project: live.project,
+            stage: live.stage,
+            error: errorMessage(error),
+          });
+        }
+      }),
+    );
   }
 
   async function follow(signal: AbortSignal): Promise<void> {
@@ -129,16 +138,11 @@ export function createRouteKeeper(deps: EngineDeps, options: RouteKeeperOptions 
   }
 
   return {
-    // While a deploy runs its stage is left alone; when it ends without success, the route is
-    // asserted again: the engine may have moved the live container meanwhile, or the deploy's
-    // own restore may not have reached a slow proxy. After a success the route is the deploy's own.
+    // When a deploy ends without success the route is asserted again: the engine may have moved
+    // the live container meanwhile, or the deploy's own restore may not have reached a slow
+    // proxy. After a success the route is the deploy's own.
     onDeployEvent(event, record) {
-      if (event.type !== 'status' || !event.status) return;
-      if (event.status === 'queued' || event.status === 'running') {
-        inflight.get(`${record.project}/${record.stage}`)?.abort();
-        return;
-      }
-      if (!FINAL_STATUSES.includes(event.status)) return;
+      if (event.type !== 'status' || !event.status || !FINAL_STATUSES.includes(event.status)) return;
       const live = store.getLive(record.project, record.stage);
       if (!live) return;
       if (event.status === 'succeeded' && live.deployId === record.id) {
@@ -168,4 +172,10 @@ export function createRouteKeeper(deps: EngineDeps, options: RouteKeeperOptions 
     repairAll: (signal) => repairAll(signal),
     checkAll: (signal) => repairAll(signal, true),
   };
+}
+
+/** Resolves once `signal` is aborted. */
+function aborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 }

@@ -6,6 +6,7 @@ import type { DeployIntent, LiveVersion } from '../core/deploy-types.js';
 import type { ContainerDetails } from '../docker/engine.js';
 import type { RouteSnapshot } from '../proxy/router.js';
 import type { DeployEventHub } from './deploy-events.js';
+import type { DeployLifecycle } from './lifecycle.js';
 import type { AfterPhaseHook } from './failpoint.js';
 import type { Runtime } from './ports.js';
 import type { DeployPlan, PullDecision } from './plan.js';
@@ -29,6 +30,8 @@ export type HealthWaiter = (options: HealthWaitOptions) => Promise<void>;
 /** Everything a blue-green swap needs from outside. */
 export interface SwapDeps extends EngineDeps {
   events: DeployEventHub;
+  /** The one writer of a deploy's status. */
+  lifecycle: DeployLifecycle;
   waitUntilHealthy: HealthWaiter;
   /** global.docker.reach with `auto` already resolved. */
   reach: Reach;

@@ -150,7 +150,7 @@ export const SWAP_STEPS: Record<(typeof PHASES)[number], Step> = {
     const container = mustHaveContainer(state, 'switch');
     const target = stageRouteTarget(plan.route, container);
     state.snapshot = await deps.router.switchTo(target, signal);
-    deps.store.updateDeploy(state.deployId, { proxyBefore: state.snapshot });
+    deps.store.updateDeploy(state.deployId, { routeBefore: state.snapshot });
     // NPM answers before nginx serves the change: the deploy is live once the proxy serves it.
     log(deps, state, await deps.router.confirm(target, signal));
     if (state.downSince !== undefined) {

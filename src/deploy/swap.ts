@@ -39,7 +39,7 @@ function planOf(deps: SwapDeps, state: SwapState): DeployPlan {
 export async function runSwap(deps: SwapDeps, deployId: string, signal: AbortSignal): Promise<void> {
   const { store, clock, events } = deps;
   const record = store.getDeploy(deployId);
-  if (!record) return;
+  if (record?.kind !== 'deploy') return;
   const { intent } = record;
   const previous = store.getLive(intent.project, intent.stage);
   const requestedRef = imageReference(intent.image, intent.tag, intent.digest);
@@ -62,18 +62,12 @@ export async function runSwap(deps: SwapDeps, deployId: string, signal: AbortSig
   const strategy = deps.settings.hasStage(intent.project, intent.stage)
     ? deps.settings.stage(intent.project, intent.stage).strategy
     : 'blue-green';
-  store.updateDeploy(deployId, {
-    status: 'running',
-    startedAt: clock.now().toISOString(),
-    ...(previous ? { previousContainerId: previous.containerId } : {}),
+  deps.lifecycle.move(deployId, 'running', {
+    message:
+      `deploying ${intent.tag} to ${intent.project}/${intent.stage}` +
+      (record.attempt > 1 ? ` (attempt ${record.attempt}, after a restart of docker-watcher)` : ''),
+    patch: { strategy, ...(previous ? { previousContainerId: previous.containerId } : {}) },
   });
-  events.emit(deployId, {
-    type: 'status',
-    level: 'info',
-    status: 'running',
-    message: `deploying ${intent.tag} to ${intent.project}/${intent.stage}`,
-  });
-  store.updateDeploy(deployId, { strategy });
 
   for (const phase of STRATEGY_PHASES[strategy]) {
     store.beginPhase(deployId, phase, clock.now().toISOString());
@@ -94,11 +88,7 @@ export async function runSwap(deps: SwapDeps, deployId: string, signal: AbortSig
   if (strategy === 'recreate' && state.plan && state.container)
     await pruneVersions(deps, state.plan, state.container, signal);
   const url = store.getDeploy(deployId)?.url;
-  store.updateDeploy(deployId, { status: 'succeeded', finishedAt: clock.now().toISOString() });
-  events.emit(deployId, {
-    type: 'status',
-    level: 'info',
-    status: 'succeeded',
+  deps.lifecycle.move(deployId, 'succeeded', {
     message: `${intent.tag} is live on ${intent.project}/${intent.stage}${url ? ` at ${url}` : ''}`,
   });
 }
@@ -188,23 +178,19 @@ async function undoSwap(
   const status = aborted ? 'interrupted' : 'failed';
   const message =
     problems.length === 0 ? failure.message : `${failure.message} (undo problems: ${problems.join('; ')})`;
-  store.updateDeploy(deployId, {
-    status,
-    finishedAt: clock.now().toISOString(),
-    error: {
-      phase: failure.phase,
-      message,
-      ...(logs && logs.length > 0 ? { containerLogs: logs.slice(-LOG_TAIL) } : {}),
-      ...(failure.summary === undefined ? {} : { summary: failure.summary }),
-    },
-  });
   const serving = previous ? `${previous.tag} still serves` : 'nothing was live before';
-  events.emit(deployId, {
-    type: 'status',
+  deps.lifecycle.move(deployId, status, {
     level: 'error',
-    status,
     phase: failure.phase,
     message: `deploy ${status} in phase ${failure.phase}: ${message}; ${serving}`,
+    patch: {
+      error: {
+        phase: failure.phase,
+        message,
+        ...(logs && logs.length > 0 ? { containerLogs: logs.slice(-LOG_TAIL) } : {}),
+        ...(failure.summary === undefined ? {} : { summary: failure.summary }),
+      },
+    },
   });
 }
 

@@ -1,13 +1,14 @@
 import { stageDomain } from '../config/domains.js';
 import type { Config } from '../config/schema.js';
-import type { DeployIntent } from '../core/deploy-types.js';
+import { hasStage } from '../config/config-lookup.js';
+import type { TeardownIntent } from '../core/deploy-types.js';
 import { errorMessage } from '../core/errors.js';
 import type { Store } from '../store/store.js';
 import type { SwapDeps } from './swap-context.js';
 
 /**
  * The domain a stage is served on: from the config while the stage is there; for an orphan
- * (removed from the config), the domain its last switch recorded in the history.
+ * (removed from the config), the domain its history recorded last.
  */
 export function teardownDomain(
   config: Config,
@@ -15,29 +16,28 @@ export function teardownDomain(
   project: string,
   stage: string,
 ): string | undefined {
-  if (config.projects[project]?.stages[stage]) return stageDomain(config, project, stage);
+  if (hasStage(config, project, stage)) return stageDomain(config, project, stage);
   for (const record of store.listDeploys({ project, stage, limit: 200 })) {
-    const before = record.proxyBefore as { domain?: unknown } | undefined;
-    if (typeof before?.domain === 'string') return before.domain;
+    const domain = record.routeBefore?.domain ?? record.domain;
+    if (domain !== undefined) return domain;
   }
   return undefined;
 }
 
 /** The history entry of a teardown: what was live (if anything), trigger `teardown`. */
 export function teardownIntent(
-  config: Config,
   store: Store,
   project: string,
   stage: string,
   requestedBy?: string,
-): DeployIntent {
+): TeardownIntent {
   const live = store.getLive(project, stage);
   return {
     project,
     stage,
-    image: live?.image ?? config.projects[project]?.image ?? '',
-    tag: live?.tag ?? 'none',
     trigger: 'teardown',
+    ...(live ? { image: live.image, tag: live.tag } : {}),
+    ...(live?.digest === undefined ? {} : { digest: live.digest }),
     ...(requestedBy === undefined ? {} : { requestedBy }),
   };
 }
@@ -51,17 +51,11 @@ export function teardownIntent(
 export async function runTeardown(deps: SwapDeps, deployId: string, signal: AbortSignal): Promise<void> {
   const { store, clock, events, docker } = deps;
   const record = store.getDeploy(deployId);
-  if (!record) return;
-  const { project, stage } = record;
+  if (record?.kind !== 'teardown') return;
+  const { project, stage, domain } = record;
   const where = `${project}/${stage}`;
   const log = (message: string) => events.emit(deployId, { type: 'log', level: 'info', message });
-  store.updateDeploy(deployId, { status: 'running', startedAt: clock.now().toISOString() });
-  events.emit(deployId, {
-    type: 'status',
-    level: 'info',
-    status: 'running',
-    message: `tearing down ${where}`,
-  });
+  deps.lifecycle.move(deployId, 'running', { message: `tearing down ${where}` });
   store.beginPhase(deployId, 'teardown', clock.now().toISOString());
   try {
     const timeoutSeconds = deps.settings.engine.stopTimeoutSeconds;
@@ -77,30 +71,23 @@ export async function runTeardown(deps: SwapDeps, deployId: string, signal: Abor
     }
     // The containers are gone, so the live record would point at nothing from here on.
     store.clearLive(project, stage);
-    const domain = teardownDomain(deps.settings.config, store, project, stage);
     if (domain !== undefined) {
       const removed = await deps.router.remove(domain, signal);
       log(removed ? `removed the proxy host of ${domain}` : `no proxy host of ours for ${domain}`);
     }
     store.endPhase(deployId, 'teardown', true, clock.now().toISOString());
-    store.updateDeploy(deployId, { status: 'succeeded', finishedAt: clock.now().toISOString() });
     const what =
       containers.length === 0 ? 'no containers were left' : `${containers.length} container(s) removed`;
-    events.emit(deployId, {
-      type: 'status',
-      level: 'info',
-      status: 'succeeded',
-      message: `${where} is torn down: ${what}`,
-    });
+    deps.lifecycle.move(deployId, 'succeeded', { message: `${where} is torn down: ${what}` });
   } catch (error) {
     const status = signal.aborted ? 'interrupted' : 'failed';
     const message = `teardown of ${where} stopped: ${errorMessage(error)}; send the teardown again to finish it`;
     store.endPhase(deployId, 'teardown', false, clock.now().toISOString());
-    store.updateDeploy(deployId, {
-      status,
-      finishedAt: clock.now().toISOString(),
-      error: { phase: 'teardown', message },
+    deps.lifecycle.move(deployId, status, {
+      level: 'error',
+      phase: 'teardown',
+      message,
+      patch: { error: { phase: 'teardown', message } },
     });
-    events.emit(deployId, { type: 'status', level: 'error', status, phase: 'teardown', message });
   }
 }

@@ -1,5 +1,5 @@
 import type { Config } from '../config/schema.js';
-import type { DeployRecord } from '../core/deploy-types.js';
+import { NOTHING_LIVE, type DeployRecord } from '../core/deploy-types.js';
 import { MAX_STATUS_DESCRIPTION } from './forge-common.js';
 import type { CommitStatus, DeploymentState } from './forge.js';
 
@@ -57,7 +57,7 @@ function interruption(message: string | undefined): string {
 /** What a deploy's commit status says in each of its states. */
 export function commitStatusFor(record: DeployRecord, links: ReportLinks): CommitStatus {
   const page = deployPageUrl(links.publicUrl, record.id);
-  const what = `${record.intent.tag} to ${record.stage}`;
+  const what = `${record.intent.tag ?? NOTHING_LIVE} to ${record.stage}`;
   const status = (state: CommitStatus['state'], description: string, targetUrl = page): CommitStatus => ({
     state,
     context: statusContext(record.stage),
@@ -84,7 +84,7 @@ export function commitStatusFor(record: DeployRecord, links: ReportLinks): Commi
     case 'superseded':
       return status(
         'error',
-        causeFirst(`superseded by a newer deploy of ${record.stage}`, record.intent.tag),
+        causeFirst(`superseded by a newer deploy of ${record.stage}`, record.intent.tag ?? NOTHING_LIVE),
       );
     case 'interrupted':
       return status('error', causeFirst(interruption(record.error?.message), what));

@@ -1,5 +1,5 @@
 import type { Config } from '../config/schema.js';
-import type { DeployRecord, DeployStatus } from '../core/deploy-types.js';
+import { NOTHING_LIVE, type DeployRecord, type DeployStatus } from '../core/deploy-types.js';
 import type { Store } from '../store/store.js';
 import { deployPageUrl, reportLinks, successUrl } from './deploy-report.js';
 
@@ -63,7 +63,8 @@ export function renderPrComment(config: Config, store: Store, projects: readonly
           `| ${cell(stage)} | ${live ? cell(live.tag) + shortDigest(live.digest) : '—'} | ${live ? STATE.succeeded : 'not deployed'} | | |`,
         );
       } else {
-        const version = cell(latest.intent.tag) + shortDigest(latest.digest ?? latest.intent.digest);
+        const version =
+          cell(latest.intent.tag ?? NOTHING_LIVE) + shortDigest(latest.digest ?? latest.intent.digest);
         const page = deployPageUrl(publicUrl, latest.id);
         const url = latest.status === 'succeeded' ? successUrl(latest, reportLinks(config)) : page;
         const detail = stateDetail(latest);

@@ -1,5 +1,11 @@
 import type { NotificationEvent } from '../config/schema.js';
-import type { DeployRecord, DeployStatus, DeployTrigger, Phase } from '../core/deploy-types.js';
+import {
+  NOTHING_LIVE,
+  type DeployRecord,
+  type DeployStatus,
+  type DeployTrigger,
+  type Phase,
+} from '../core/deploy-types.js';
 
 export type { NotificationEvent } from '../config/schema.js';
 
@@ -93,8 +99,8 @@ export function buildNotification(
     deploy_id: record.id,
     project: record.project,
     stage: record.stage,
-    tag: intent.tag,
-    image: intent.image,
+    tag: intent.tag ?? NOTHING_LIVE,
+    image: intent.image ?? '',
     ...(digest !== undefined ? { digest } : {}),
     ...(record.url !== undefined ? { url: record.url } : {}),
     status: record.status,

@@ -18,14 +18,10 @@ export interface RouteTarget {
   healthPath?: string;
 }
 
-/**
- * Serializable description of how a domain was routed before a switch, stored with the deploy
- * so that a failure (or a crash) after the switch can put it back. `undefined` state: no route.
- */
-export interface RouteSnapshot {
-  domain: string;
-  state?: unknown;
-}
+import type { RouteSnapshot } from '../core/deploy-types.js';
+
+/** Stored with the deploy (core/deploy-types.ts), so a failure or crash after a switch can put it back. */
+export type { RouteSnapshot };
 
 /** Where a certificate the router asked for stands (`global.npm.certificate: request`). */
 export type CertificateStatus =

@@ -1,7 +1,7 @@
 import type { LoadedConfig } from '../config/loaded-config.js';
 import { resolveStage } from '../config/resolve-stage.js';
 import type { Clock } from '../core/clock.js';
-import type { DeployRecord, DeployStatus, DeployTrigger } from '../core/deploy-types.js';
+import type { DeployIntent, DeployRecord, DeployStatus } from '../core/deploy-types.js';
 import { ConflictError, ExternalError, NotFoundError, errorMessage } from '../core/errors.js';
 import type { DeployService } from '../deploy/deploy-service.js';
 import { intakeDeploy } from '../deploy/intake.js';
@@ -43,7 +43,7 @@ const DIGEST_CONCURRENCY = 4;
 export async function pollProject(
   deps: PollDeps,
   project: string,
-  trigger: DeployTrigger,
+  trigger: DeployIntent['trigger'],
   signal?: AbortSignal,
 ): Promise<PollOutcome> {
   const { config } = deps.loaded;
@@ -157,7 +157,7 @@ function submit(
   project: string,
   stage: string,
   candidate: TagCandidate,
-  trigger: DeployTrigger,
+  trigger: DeployIntent['trigger'],
 ): DeployRecord | string {
   const fields = { project, stage, tag: candidate.tag, digest: candidate.digest, trigger };
   try {

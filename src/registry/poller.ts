@@ -1,4 +1,4 @@
-import type { DeployTrigger } from '../core/deploy-types.js';
+import type { DeployIntent } from '../core/deploy-types.js';
 import { errorMessage } from '../core/errors.js';
 import { pollProject, type PollDeps, type PollOutcome } from './poll-project.js';
 import { nextPollDelayMs } from './poll-schedule.js';
@@ -75,7 +75,7 @@ export function createPoller(deps: PollerDeps): Poller {
     return status;
   };
 
-  const runPoll = async (project: string, trigger: DeployTrigger, signal?: AbortSignal) => {
+  const runPoll = async (project: string, trigger: DeployIntent['trigger'], signal?: AbortSignal) => {
     const status = statusOf(project);
     status.lastPollAt = clock.now().toISOString();
     status.polls++;
@@ -102,7 +102,7 @@ export function createPoller(deps: PollerDeps): Poller {
   };
 
   /** One poll of a project at a time: a webhook during a loop poll waits for it, then polls again. */
-  const serialized = (project: string, trigger: DeployTrigger, signal?: AbortSignal) => {
+  const serialized = (project: string, trigger: DeployIntent['trigger'], signal?: AbortSignal) => {
     const previous = inFlight.get(project) ?? Promise.resolve();
     const next = previous.catch(() => {}).then(() => runPoll(project, trigger, signal));
     inFlight.set(project, next);

@@ -128,6 +128,56 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE deploys ADD COLUMN downtime_ms INTEGER;
     `,
   },
+  {
+    version: 6,
+    description:
+      'honest deploy records: kind (deploy or teardown), domain, route snapshot, attempt; ' +
+      'teardowns of nothing live lose their made-up image and tag',
+    sql: `
+      ALTER TABLE deploys ADD COLUMN kind TEXT NOT NULL DEFAULT 'deploy' CHECK (kind IN ('deploy', 'teardown'));
+      ALTER TABLE deploys ADD COLUMN domain TEXT;
+      ALTER TABLE deploys ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1;
+      ALTER TABLE deploys RENAME COLUMN proxy_before TO route_before;
+      UPDATE deploys SET kind = 'teardown' WHERE json_extract(intent, '$.trigger') = 'teardown';
+      -- A teardown with nothing live was stored as image '' (or the project's) and tag 'none'.
+      UPDATE deploys SET intent = json_remove(intent, '$.image', '$.tag', '$.digest')
+        WHERE kind = 'teardown' AND json_extract(intent, '$.tag') = 'none';
+      UPDATE deploys SET domain = json_extract(route_before, '$.domain')
+        WHERE route_before IS NOT NULL AND json_type(route_before, '$.domain') = 'text';
+    `,
+  },
+  {
+    version: 7,
+    description:
+      'one table of claims (deliveries, command comments, logged-out sessions) instead of deliveries ' +
+      'and key/value records; existing ones move over with their expiry',
+    sql: `
+      CREATE TABLE claims (
+        scope TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL DEFAULT '',
+        expires_at TEXT NOT NULL,
+        PRIMARY KEY (scope, key)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX claims_by_expiry ON claims (expires_at);
+      -- A delivery id was kept for twice the signature's timestamp window (2 x 300 s) after it was seen.
+      INSERT INTO claims (scope, key, value, expires_at)
+        SELECT 'delivery', d.id,
+          coalesce((SELECT value FROM kv_state WHERE key = 'delivery-deploy:' || d.id), ''),
+          coalesce(strftime('%Y-%m-%dT%H:%M:%fZ', d.seen_at, '+600 seconds'), d.seen_at)
+        FROM deliveries d;
+      INSERT OR IGNORE INTO claims (scope, key, value, expires_at)
+        SELECT 'comment', substr(key, length('webhook-comment:') + 1), '',
+          coalesce(expires_at, '9999-12-31T23:59:59.999Z')
+        FROM kv_state WHERE key LIKE 'webhook-comment:%';
+      INSERT OR IGNORE INTO claims (scope, key, value, expires_at)
+        SELECT 'logged-out-session', substr(key, length('dashboard-logout:') + 1), '', coalesce(expires_at, value)
+        FROM kv_state WHERE key LIKE 'dashboard-logout:%';
+      DELETE FROM kv_state
+        WHERE key LIKE 'webhook-comment:%' OR key LIKE 'dashboard-logout:%' OR key LIKE 'delivery-deploy:%';
+      DROP TABLE deliveries;
+    `,
+  },
 ];
 
 /**

@@ -8,6 +8,8 @@ import type {
   LiveVersion,
   Phase,
   PhaseTiming,
+  RouteSnapshot,
+  TeardownIntent,
 } from '../core/deploy-types.js';
 import type { DeployPatch, OutboxEntry } from './store.js';
 
@@ -16,13 +18,12 @@ export type Row = Record<string, SQLOutputValue>;
 
 /** DeployPatch keys and the deploys column each one is stored in; JSON columns are encoded. */
 export const PATCH_COLUMNS: Record<keyof DeployPatch, { column: string; json?: true }> = {
-  status: { column: 'status' },
   imageRef: { column: 'image_ref' },
   digest: { column: 'digest' },
   containerId: { column: 'container_id' },
   containerName: { column: 'container_name' },
   previousContainerId: { column: 'previous_container_id' },
-  proxyBefore: { column: 'proxy_before', json: true },
+  routeBefore: { column: 'route_before', json: true },
   url: { column: 'url' },
   strategy: { column: 'strategy' },
   downtimeMs: { column: 'downtime_ms' },
@@ -30,6 +31,7 @@ export const PATCH_COLUMNS: Record<keyof DeployPatch, { column: string; json?: t
   startedAt: { column: 'started_at' },
   finishedAt: { column: 'finished_at' },
   approvedBy: { column: 'approved_by' },
+  attempt: { column: 'attempt' },
 };
 
 function text(row: Row, column: string): string {
@@ -53,17 +55,31 @@ function assignOptional<T extends object>(target: T, row: Row, columns: Partial<
   return target;
 }
 
+function toRouteSnapshot(id: string, json: string): RouteSnapshot {
+  const value = JSON.parse(json) as unknown;
+  if (typeof value !== 'object' || value === null || typeof (value as RouteSnapshot).domain !== 'string') {
+    throw new Error(`deploy ${id} has a route snapshot without a domain: ${json.slice(0, 200)}`);
+  }
+  return value as RouteSnapshot;
+}
+
 export function toDeployRecord(row: Row, phases: PhaseTiming[]): DeployRecord {
-  const record: DeployRecord = {
+  const base = {
     id: text(row, 'id'),
     project: text(row, 'project'),
     stage: text(row, 'stage'),
     status: text(row, 'status') as DeployStatus,
-    intent: JSON.parse(text(row, 'intent')) as DeployIntent,
+    attempt: Number(row['attempt'] ?? 1),
     phases,
     createdAt: text(row, 'created_at'),
   };
+  const intent = JSON.parse(text(row, 'intent')) as unknown;
+  const record: DeployRecord =
+    text(row, 'kind') === 'teardown'
+      ? { ...base, kind: 'teardown', intent: intent as TeardownIntent }
+      : { ...base, kind: 'deploy', intent: intent as DeployIntent };
   assignOptional(record, row, {
+    domain: 'domain',
     imageRef: 'image_ref',
     digest: 'digest',
     containerId: 'container_id',
@@ -78,8 +94,8 @@ export function toDeployRecord(row: Row, phases: PhaseTiming[]): DeployRecord {
   if (strategy !== undefined) record.strategy = strategy as NonNullable<DeployRecord['strategy']>;
   const downtime = row['downtime_ms'];
   if (typeof downtime === 'number' || typeof downtime === 'bigint') record.downtimeMs = Number(downtime);
-  const proxyBefore = optionalText(row, 'proxy_before');
-  if (proxyBefore !== undefined) record.proxyBefore = JSON.parse(proxyBefore) as unknown;
+  const routeBefore = optionalText(row, 'route_before');
+  if (routeBefore !== undefined) record.routeBefore = toRouteSnapshot(base.id, routeBefore);
   const error = optionalText(row, 'error');
   if (error !== undefined) record.error = JSON.parse(error) as DeployFailure;
   return record;

@@ -1,7 +1,7 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
-import type { DeployEvent, DeployRecord, LiveVersion, Phase } from '../core/deploy-types.js';
+import type { DeployEvent, DeployRecord, DeployStatus, LiveVersion, Phase } from '../core/deploy-types.js';
 import { ConflictError, NotFoundError } from '../core/errors.js';
 import { migrate } from './migrations.js';
 import {
@@ -13,7 +13,7 @@ import {
   toPhaseTiming,
   type Row,
 } from './sqlite-rows.js';
-import type { DeployPatch, DeployQuery, OutboxEntry, Store } from './store.js';
+import type { ClaimScope, DeployPatch, DeployQuery, NewDeploy, OutboxEntry, Store } from './store.js';
 
 /** How long a write waits for another connection's lock before failing. */
 const BUSY_TIMEOUT_MS = 5000;
@@ -54,16 +54,19 @@ class SqliteStore implements Store {
 
   constructor(private readonly db: DatabaseSync) {}
 
-  createDeploy(input: Parameters<Store['createDeploy']>[0]): DeployRecord {
-    const { id, intent, status, createdAt } = input;
+  createDeploy(input: NewDeploy): DeployRecord {
+    const { id, kind, intent, status, createdAt } = input;
     if (this.exists(id)) throw new ConflictError(`deploy ${id} already exists: use a new deploy id`, 409);
     this.run(
-      'INSERT INTO deploys (id, project, stage, status, intent, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+      `INSERT INTO deploys (id, kind, project, stage, status, intent, domain, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       id,
+      kind,
       intent.project,
       intent.stage,
       status,
       JSON.stringify(intent),
+      input.domain ?? null,
       createdAt,
     );
     return this.mustGetDeploy(id);
@@ -75,16 +78,26 @@ class SqliteStore implements Store {
   }
 
   updateDeploy(id: string, patch: DeployPatch): DeployRecord {
-    const entries = Object.entries(patch) as [keyof DeployPatch, unknown][];
-    const known = entries.filter(([key]) => key in PATCH_COLUMNS);
-    const assignments = known.map(([key]) => `${PATCH_COLUMNS[key].column} = ?`);
-    const values = known.map(([key, value]) => encode(value, PATCH_COLUMNS[key].json === true));
+    const { assignments, values } = patchAssignments(patch);
     const sql =
       assignments.length === 0
         ? 'UPDATE deploys SET id = id WHERE id = ?'
         : `UPDATE deploys SET ${assignments.join(', ')} WHERE id = ?`;
     if (this.run(sql, ...values, id) === 0) throw unknownDeploy(id);
     return this.mustGetDeploy(id);
+  }
+
+  transitionDeploy(
+    id: string,
+    from: DeployStatus,
+    to: DeployStatus,
+    patch: DeployPatch = {},
+  ): DeployRecord | undefined {
+    const { assignments, values } = patchAssignments(patch);
+    const sql = `UPDATE deploys SET ${['status = ?', ...assignments].join(', ')} WHERE id = ? AND status = ?`;
+    if (this.run(sql, to, ...values, id, from) === 1) return this.mustGetDeploy(id);
+    if (!this.exists(id)) throw unknownDeploy(id);
+    return undefined;
   }
 
   listDeploys(query: DeployQuery = {}): DeployRecord[] {
@@ -193,12 +206,27 @@ class SqliteStore implements Store {
     return this.statement('SELECT * FROM live_versions ORDER BY project, stage').all().map(toLiveVersion);
   }
 
-  rememberDelivery(id: string, at: string): boolean {
-    return this.run('INSERT OR IGNORE INTO deliveries (id, seen_at) VALUES (?, ?)', id, at) === 1;
+  claimOnce(scope: ClaimScope, key: string, ttlMs: number, now: Date, value = ''): boolean {
+    // A claim past its expiry is taken over as if it were not there.
+    const sql = `INSERT INTO claims (scope, key, value, expires_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (scope, key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at
+                 WHERE claims.expires_at <= ?5`;
+    const expiresAt = new Date(now.getTime() + ttlMs).toISOString();
+    return this.run(sql, scope, key, value, expiresAt, now.toISOString()) === 1;
   }
 
-  pruneDeliveries(before: string): void {
-    this.run('DELETE FROM deliveries WHERE seen_at < ?', before);
+  claimed(scope: ClaimScope, key: string, now: Date): string | undefined {
+    const sql = 'SELECT value FROM claims WHERE scope = ? AND key = ? AND expires_at > ?';
+    const value = this.statement(sql).get(scope, key, now.toISOString())?.['value'];
+    return typeof value === 'string' ? value : undefined;
+  }
+
+  setClaimValue(scope: ClaimScope, key: string, value: string): void {
+    this.run('UPDATE claims SET value = ? WHERE scope = ? AND key = ?', value, scope, key);
+  }
+
+  pruneClaims(now: Date): number {
+    return this.run('DELETE FROM claims WHERE expires_at <= ?', now.toISOString());
   }
 
   getState(key: string): string | undefined {
@@ -289,6 +317,16 @@ class SqliteStore implements Store {
 
 function unknownDeploy(id: string): NotFoundError {
   return new NotFoundError(`no deploy with id ${id}: check the id (list deploys to see known ones)`);
+}
+
+/** `column = ?` for each known key of a patch, and the encoded values in the same order. */
+function patchAssignments(patch: DeployPatch): { assignments: string[]; values: SQLInputValue[] } {
+  const entries = Object.entries(patch) as [keyof DeployPatch, unknown][];
+  const known = entries.filter(([key]) => key in PATCH_COLUMNS);
+  return {
+    assignments: known.map(([key]) => `${PATCH_COLUMNS[key].column} = ?`),
+    values: known.map(([key, value]) => encode(value, PATCH_COLUMNS[key].json === true)),
+  };
 }
 
 function encode(value: unknown, json: boolean): SQLInputValue {

@@ -5,6 +5,7 @@ import type {
   DeployStatus,
   LiveVersion,
   Phase,
+  TeardownIntent,
 } from '../core/deploy-types.js';
 
 /**
@@ -23,6 +24,12 @@ export interface OutboxEntry {
   lastError?: string;
 }
 
+/**
+ * What a claim is for: `delivery`, a signed request's or a forge webhook's delivery id (used
+ * once); `comment`, a command comment (run once); `logged-out-session`, a dashboard session id.
+ */
+export type ClaimScope = 'delivery' | 'comment' | 'logged-out-session';
+
 export interface DeployQuery {
   project?: string;
   stage?: string;
@@ -30,17 +37,16 @@ export interface DeployQuery {
   limit?: number;
 }
 
-/** Fields of a deploy that the engine changes as it goes. */
+/** Fields of a deploy that the engine changes as it goes (the status only through transitionDeploy). */
 export type DeployPatch = Partial<
   Pick<
     DeployRecord,
-    | 'status'
     | 'imageRef'
     | 'digest'
     | 'containerId'
     | 'containerName'
     | 'previousContainerId'
-    | 'proxyBefore'
+    | 'routeBefore'
     | 'url'
     | 'strategy'
     | 'downtimeMs'
@@ -48,8 +54,17 @@ export type DeployPatch = Partial<
     | 'startedAt'
     | 'finishedAt'
     | 'approvedBy'
+    | 'attempt'
   >
 >;
+
+/** A new history entry: a deploy of a version, or a teardown. */
+export type NewDeploy = {
+  id: string;
+  status: DeployStatus;
+  createdAt: string;
+  domain?: string;
+} & ({ kind: 'deploy'; intent: DeployIntent } | { kind: 'teardown'; intent: TeardownIntent });
 
 /**
  * Deploy history and state. The SQLite adapter implements it (with migrations); tests may use
@@ -57,14 +72,20 @@ export type DeployPatch = Partial<
  * and the engine must write a phase's intent before the side effect, with nothing in between.
  */
 export interface Store {
-  createDeploy(input: {
-    id: string;
-    intent: DeployIntent;
-    status: DeployStatus;
-    createdAt: string;
-  }): DeployRecord;
+  createDeploy(input: NewDeploy): DeployRecord;
   getDeploy(id: string): DeployRecord | undefined;
   updateDeploy(id: string, patch: DeployPatch): DeployRecord;
+  /**
+   * Sets the status to `to` (with `patch`) only while it is `from`, in one statement; returns
+   * the record, or undefined when the status was no longer `from`. The deploy lifecycle
+   * (src/deploy/lifecycle.ts) is its one caller: it checks the transition is allowed.
+   */
+  transitionDeploy(
+    id: string,
+    from: DeployStatus,
+    to: DeployStatus,
+    patch?: DeployPatch,
+  ): DeployRecord | undefined;
   /** Newest first. */
   listDeploys(query?: DeployQuery): DeployRecord[];
   /** Records that a phase is about to run (before its side effect). */
@@ -80,10 +101,19 @@ export interface Store {
   clearLive(project: string, stage: string): void;
   listLive(): LiveVersion[];
 
-  /** Remembers a signed request's delivery id; false when it was seen before (replay). */
-  rememberDelivery(id: string, at: string): boolean;
-  /** Forgets delivery ids older than `before` (they fail the timestamp check anyway). */
-  pruneDeliveries(before: string): void;
+  /**
+   * Claims `key` of `scope` for `ttlMs` from `now`: true the first time, false while an earlier
+   * claim holds (a replayed delivery, a comment delivered again, a session already logged out).
+   * One statement, so two requests racing for the same key cannot both win. `value` is kept
+   * with the claim (which deploy a delivery started).
+   */
+  claimOnce(scope: ClaimScope, key: string, ttlMs: number, now: Date, value?: string): boolean;
+  /** The value of a claim that still holds ('' when it was claimed without one), else undefined. */
+  claimed(scope: ClaimScope, key: string, now: Date): string | undefined;
+  /** Sets the value of a claim (it keeps its expiry). */
+  setClaimValue(scope: ClaimScope, key: string, value: string): void;
+  /** Removes claims that have expired; returns how many went. */
+  pruneClaims(now: Date): number;
 
   /**
    * Small key/value state for adapters (poller cursors, NPM host ownership, ...). A value with

@@ -25,7 +25,8 @@ describe.skipIf(!hasDocker)('forge reports across restarts', () => {
   let github: FakeGitHub;
   const rows: DrillRow[] = [];
   let counter = 0;
-  const config = () => ({ githubApiUrl: github.apiUrl });
+  // No poller: a deploy of the newest tag it started on its own would be caught by the failpoint.
+  const config = () => ({ githubApiUrl: github.apiUrl, poll: false });
 
   beforeAll(async () => {
     github = await startFakeGitHub({ token: FORGE_TOKEN });
@@ -61,29 +62,38 @@ describe.skipIf(!hasDocker)('forge reports across restarts', () => {
     return Date.now() - started;
   }
 
-  for (const { phase, final, state, says } of [
+  // Killed once before persist, a deploy is undone and tried again (and succeeds); killed in its
+  // second attempt too, it is interrupted; killed past persist, reconcile completes it.
+  for (const { phase, kills, final, state, says } of [
     {
       phase: 'health',
+      kills: 2,
       final: 'interrupted',
       state: 'error',
       says: /⚠️ interrupted: interrupted by a restart/,
     },
-    { phase: 'persist', final: 'succeeded', state: 'success', says: /✅ live/ },
+    { phase: 'health', kills: 1, final: 'succeeded', state: 'success', says: /✅ live/ },
+    { phase: 'persist', kills: 1, final: 'succeeded', state: 'success', says: /✅ live/ },
   ] as const) {
-    it(`SIGKILL after ${phase}: after the restart GitHub shows ${state} and the comment says ${final}`, async () => {
+    it(`${kills} SIGKILL(s) after ${phase}: after the restart GitHub shows ${state} and the comment says ${final}`, async () => {
       const { pr, sha } = newPullRequest();
       const tag = await nextTag();
       await site.stop();
-      const app = await site.start({ failpoint: `pause-after:${phase}`, config: config() });
+      let app = await site.start({ failpoint: `pause-after:${phase}`, config: config() });
       const { body } = await site.requestDeploy(tag, undefined, sha, pr);
-      await app.waitForLog((line) => line.msg === 'failpoint reached' && line.deployId === body.id, 60_000);
-      await until('the pending status', 10_000, () => latest(sha)?.state === 'pending');
-      await site.stop();
+      for (let kill = 1; kill <= kills; kill++) {
+        await app.waitForLog((line) => line.msg === 'failpoint reached' && line.deployId === body.id, 60_000);
+        await until('the pending status', 10_000, () => latest(sha)?.state === 'pending');
+        await site.stop();
+        // The deploy is tried again after a restart: the failpoint catches that attempt too.
+        if (kill < kills) app = await site.start({ failpoint: `pause-after:${phase}`, config: config() });
+      }
 
       const restartedAt = Date.now();
       await site.start({ config: config() });
-      const record = (await site.deploys()).find((d) => d.id === body.id)!;
+      const record = await site.waitFinal(body.id!, 60_000);
       expect(record.status).toBe(final);
+      expect(record.attempt).toBe(phase === 'health' ? 2 : 1);
       await expectConverged(site, final === 'succeeded' ? tag : tag === 'v1' ? 'v2' : 'v1');
       await until(`the ${state} status of ${sha}`, REPORTED_BOUND_MS, () => latest(sha)?.state === state);
       await until('the comment update', REPORTED_BOUND_MS, () => says.test(comment(pr)[0]?.body ?? ''));
@@ -102,8 +112,8 @@ describe.skipIf(!hasDocker)('forge reports across restarts', () => {
       expect(deployment()).toHaveLength(1);
       expect(github.rejections).toEqual([]);
       rows.push({
-        drill: `SIGKILL after ${phase} with a PR`,
-        happened: `reconcile marked the deploy ${final}; status ${state} ("${latest(sha)?.description}"), comment and Deployment updated`,
+        drill: `${kills} SIGKILL(s) after ${phase} with a PR`,
+        happened: `the deploy ended ${final} (attempt ${record.attempt}); status ${state} ("${latest(sha)?.description}"), comment and Deployment updated`,
         recoveryMs: `reported ${reportedMs} ms after the restart`,
         lost: 'nothing',
       });

@@ -8,9 +8,13 @@ import {
   type DeployRecord,
   type DeployStatus,
   type Phase,
+  type TeardownIntent,
+  type VersionDeployRecord,
 } from '../../src/core/deploy-types.js';
+import { teardownIntent } from '../../src/deploy/teardown.js';
 import { ConflictError, NotFoundError } from '../../src/core/errors.js';
-import { createDeployEventHub, type DeployEventHub } from '../../src/deploy/deploy-events.js';
+import type { DeployEventHub } from '../../src/deploy/deploy-events.js';
+import { createLifecycle, type DeployLifecycle } from '../../src/deploy/lifecycle.js';
 import type { DeployObserver } from '../../src/deploy/deploy-observer.js';
 import { newDeployId } from '../../src/deploy/deploy-id.js';
 import type { DeployService } from '../../src/deploy/deploy-service.js';
@@ -45,35 +49,35 @@ export interface FakeDeployServiceOptions {
 export class FakeDeployService implements DeployService {
   readonly submitted: DeployIntent[] = [];
   readonly approvals: { id: string; by: string }[] = [];
-  readonly teardowns: DeployIntent[] = [];
+  readonly teardowns: TeardownIntent[] = [];
   readonly #store: Store;
   readonly #clock: Clock;
   readonly #hub: DeployEventHub;
+  readonly #lifecycle: DeployLifecycle;
   readonly #waiters = new Map<string, (() => void)[]>();
   readonly #running = new Set<Promise<unknown>>();
 
   constructor(private readonly options: FakeDeployServiceOptions) {
     this.#store = options.store;
     this.#clock = options.clock ?? systemClock;
-    this.#hub = createDeployEventHub({
+    // The real lifecycle: the fake moves statuses by the same table as the deployer.
+    this.#lifecycle = createLifecycle({
       store: this.#store,
       clock: this.#clock,
       logger: silentLogger,
       ...(options.observers ? { observers: options.observers } : {}),
     });
+    this.#hub = this.#lifecycle.events;
   }
 
   submit(intent: DeployIntent): DeployRecord {
     this.submitted.push(intent);
-    const status: DeployStatus = this.options.needsApproval?.(intent) ? 'awaiting_approval' : 'queued';
+    const status = this.options.needsApproval?.(intent) ? 'awaiting_approval' : 'queued';
     const now = this.#clock.now();
-    const record = this.#store.createDeploy({
-      id: newDeployId(now),
-      intent,
-      status,
-      createdAt: now.toISOString(),
-    });
-    this.emit(record.id, { type: 'status', level: 'info', status, message: `deploy ${status}` });
+    const record = this.#lifecycle.open(
+      { id: newDeployId(now), kind: 'deploy', intent, status, createdAt: now.toISOString() },
+      `deploy ${status}`,
+    );
     if (status === 'queued' && this.options.autoRun) this.#start(record.id);
     return record;
   }
@@ -84,12 +88,9 @@ export class FakeDeployService implements DeployService {
     if (record.status !== 'awaiting_approval')
       throw new ConflictError(`deploy ${deployId} is ${record.status}`, 409);
     this.approvals.push({ id: deployId, by: approvedBy });
-    const updated = this.#store.updateDeploy(deployId, { status: 'queued', approvedBy });
-    this.emit(deployId, {
-      type: 'status',
-      level: 'info',
-      status: 'queued',
+    const updated = this.#lifecycle.move(deployId, 'queued', {
       message: `approved by ${approvedBy}`,
+      patch: { approvedBy },
     });
     if (this.options.autoRun) this.#start(deployId);
     return updated;
@@ -98,7 +99,10 @@ export class FakeDeployService implements DeployService {
   rollback(project: string, stage: string, requestedBy?: string): DeployRecord {
     const previous = this.#store
       .listDeploys({ project, stage, status: ['succeeded'] })
-      .find((record) => record.id !== this.#store.getLive(project, stage)?.deployId);
+      .find(
+        (record): record is VersionDeployRecord =>
+          record.kind === 'deploy' && record.id !== this.#store.getLive(project, stage)?.deployId,
+      );
     if (!previous)
       throw new ConflictError(`stage ${project}/${stage} has no earlier version to roll back to`);
     return this.submit({
@@ -111,23 +115,13 @@ export class FakeDeployService implements DeployService {
 
   /** Records the request and a queued history entry with trigger `teardown`; nothing is removed. */
   teardown(project: string, stage: string, requestedBy?: string): DeployRecord {
-    const intent: DeployIntent = {
-      project,
-      stage,
-      image: this.#store.getLive(project, stage)?.image ?? '',
-      tag: this.#store.getLive(project, stage)?.tag ?? 'none',
-      trigger: 'teardown',
-      ...(requestedBy ? { requestedBy } : {}),
-    };
+    const intent = teardownIntent(this.#store, project, stage, requestedBy);
     this.teardowns.push(intent);
     const now = this.#clock.now();
-    const record = this.#store.createDeploy({
-      id: newDeployId(now),
-      intent,
-      status: 'queued',
-      createdAt: now.toISOString(),
-    });
-    this.emit(record.id, { type: 'status', level: 'info', status: 'queued', message: 'teardown queued' });
+    const record = this.#lifecycle.open(
+      { id: newDeployId(now), kind: 'teardown', intent, status: 'queued', createdAt: now.toISOString() },
+      'teardown queued',
+    );
     if (this.options.autoRun) this.#track(this.#tearDown(record.id));
     return record;
   }
@@ -135,8 +129,7 @@ export class FakeDeployService implements DeployService {
   /** A teardown as the engine records it: one `teardown` phase, then succeeded. */
   async #tearDown(deployId: string): Promise<DeployRecord> {
     await new Promise((resolve) => setImmediate(resolve));
-    this.#store.updateDeploy(deployId, { status: 'running', startedAt: this.#clock.now().toISOString() });
-    this.emit(deployId, { type: 'status', level: 'info', status: 'running', message: 'teardown running' });
+    this.#lifecycle.move(deployId, 'running', { message: 'teardown running' });
     this.#store.beginPhase(deployId, 'teardown', this.#clock.now().toISOString());
     this.emit(deployId, { type: 'phase', level: 'info', phase: 'teardown', message: 'teardown started' });
     this.#store.endPhase(deployId, 'teardown', true, this.#clock.now().toISOString());
@@ -186,9 +179,10 @@ export class FakeDeployService implements DeployService {
   /** Walks a queued deploy through the phases to its outcome. */
   async run(deployId: string): Promise<DeployRecord> {
     const record = this.#store.getDeploy(deployId)!;
+    if (record.kind !== 'deploy')
+      throw new Error(`the fake runs deploys only, not the ${record.kind} ${deployId}`);
     const outcome = this.options.outcome?.(record.intent) ?? {};
-    this.#store.updateDeploy(deployId, { status: 'running', startedAt: this.#clock.now().toISOString() });
-    this.emit(deployId, { type: 'status', level: 'info', status: 'running', message: 'deploy running' });
+    this.#lifecycle.move(deployId, 'running', { message: 'deploy running' });
     for (const phase of PHASES) {
       await new Promise((resolve) => setTimeout(resolve, this.options.phaseDelayMs ?? 0));
       this.#store.beginPhase(deployId, phase, this.#clock.now().toISOString());
@@ -212,16 +206,10 @@ export class FakeDeployService implements DeployService {
     status: DeployStatus,
     patch: Parameters<Store['updateDeploy']>[1] = {},
   ): DeployRecord {
-    const record = this.#store.updateDeploy(deployId, {
-      ...patch,
-      status,
-      finishedAt: this.#clock.now().toISOString(),
-    });
-    this.emit(deployId, {
-      type: 'status',
+    const record = this.#lifecycle.move(deployId, status, {
       level: status === 'succeeded' ? 'info' : 'error',
-      status,
       message: `deploy ${status}`,
+      patch,
     });
     const waiters = this.#waiters.get(deployId) ?? [];
     this.#waiters.delete(deployId);

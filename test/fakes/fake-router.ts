@@ -11,6 +11,7 @@ export class FakeRouter implements ProxyRouter {
   /** Domains whose switch was confirmed (kept apart from `calls`, which lists the writes). */
   readonly confirmed: string[] = [];
   #failures: Partial<Record<'switchTo' | 'restore' | 'remove' | 'confirm', Error[]>> = {};
+  #held: Promise<void> | undefined;
 
   /** The next call of `method` rejects with `error`. */
   failNext(
@@ -20,6 +21,13 @@ export class FakeRouter implements ProxyRouter {
     (this.#failures[method] ??= []).push(error);
   }
 
+  /** The next switchTo is recorded at once but takes effect only after `release()` (a slow proxy). */
+  holdNextSwitch(): { release(): void } {
+    let release!: () => void;
+    this.#held = new Promise<void>((resolve) => (release = resolve));
+    return { release };
+  }
+
   /** Container name the domain forwards to, if any. */
   targetOf(domain: string): string | undefined {
     return this.routes.get(domain)?.containerName;
@@ -27,6 +35,9 @@ export class FakeRouter implements ProxyRouter {
 
   async switchTo(target: RouteTarget): Promise<RouteSnapshot> {
     this.calls.push({ method: 'switchTo', domain: target.domain, containerName: target.containerName });
+    const held = this.#held;
+    this.#held = undefined;
+    if (held) await held;
     this.#maybeFail('switchTo');
     const before = this.routes.get(target.domain);
     this.routes.set(target.domain, { ...target });

@@ -2,11 +2,11 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 
-/** Where the drills' build of the app lives (inside the project, so Node finds node_modules). */
-export const DRILL_APP_ENTRY = resolve(
-  import.meta.dirname,
-  '../../../node_modules/.cache/dw-drills/main.mjs',
-);
+/**
+ * Where the drills' build of the app lives: inside the checkout, so Node finds node_modules, and
+ * not in node_modules itself, which several checkouts may share (one's build would replace another's).
+ */
+export const DRILL_APP_ENTRY = resolve(import.meta.dirname, '../../../test-results/dw-drills/main.mjs');
 
 /**
  * Global setup of the drill suite: bundles app/main.ts (the same sources `npm run build`

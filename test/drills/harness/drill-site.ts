@@ -25,6 +25,8 @@ export interface DrillConfig {
   githubApiUrl?: string;
   /** Where notifications (json format) go. */
   notificationUrl?: string;
+  /** false: the registry poller leaves the project alone (only the drill's requests deploy). */
+  poll?: boolean;
   /** global.npm.route_check_seconds (default 30). */
   routeCheckSeconds?: number;
 }
@@ -72,6 +74,7 @@ export async function openDrillSite(
   const dir = await mkdtemp(join(tmpdir(), 'dw-drill-'));
   const configPath = join(dir, 'docker-watcher.yaml');
   const domain = `stage-dev-web.${name}.drill.test`;
+  let port: number | undefined;
 
   const site: DrillSite = {
     instanceId,
@@ -83,7 +86,9 @@ export async function openDrillSite(
     configPath,
     app: undefined,
     async start(options = {}) {
-      await writeFile(configPath, configYaml(site, await freePort(), options.config ?? {}));
+      // The same port across restarts: a CI step following a deploy reconnects to the same URL.
+      port ??= await freePort();
+      await writeFile(configPath, configYaml(site, port, options.config ?? {}));
       site.app = await startApp({
         configPath,
         env: {
@@ -215,6 +220,7 @@ function configYaml(site: DrillSite, port: number, config: DrillConfig): string 
     `    image: ${OPEN_REGISTRY}/${site.repository}`,
     '    port: 8080',
     '    healthcheck: /health',
+    ...(config.poll === false ? ['    poll: false'] : []),
     '    stages:',
     '      dev: { tag_pattern: "*", auto_deploy: true }',
     '',

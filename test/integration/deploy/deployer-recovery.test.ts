@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/core/clock.js';
 import type { DeployIntent, DeployRecord } from '../../../src/core/deploy-types.js';
+import { createLifecycle } from '../../../src/deploy/lifecycle.js';
 import { reconcile } from '../../../src/deploy/reconcile.js';
 import { silentLogger } from '../../../src/log/logger.js';
 import { requireDocker, useTestInstance } from '../../helpers/docker-env.js';
@@ -32,6 +33,7 @@ describe.skipIf(!hasDocker)('deployer on the real Docker engine: credentials and
   const shared = { docker: good.docker, store: good.store, router: good.router };
   const intent = (tag: string): DeployIntent => ({ project, stage: 'dev', image, tag, trigger: 'ci' });
   let v1: DeployRecord;
+  let v2: DeployRecord;
 
   beforeAll(async () => {
     await Promise.all(
@@ -93,25 +95,51 @@ describe.skipIf(!hasDocker)('deployer on the real Docker engine: credentials and
       [`dw-${project}-dev-v2`]: 'running',
     });
 
-    const deps = { ...shared, settings: good.settings, clock: systemClock, logger: silentLogger, instanceId };
-    const summary = await reconcile(deps);
+    // The restarted app: `good` recovers, undoing the cut-off deploy before trying it again.
+    const states: string[] = [];
+    const unsubscribe = good.deployer.subscribe(cut.id, (event) => {
+      if (event.type === 'status') states.push(event.status!);
+    });
+    const summary = await good.deployer.recover();
     expect(summary).toMatchObject({
-      interrupted: [cut.id],
+      interrupted: [],
+      retried: [cut.id],
       removedContainers: [`dw-${project}-dev-v2`],
       adopted: [],
     });
-    expect(good.store.getDeploy(cut.id)).toMatchObject({ status: 'interrupted', error: { phase: 'health' } });
-    expect(await containerNames()).toEqual({ [`dw-${project}-dev-v1`]: 'running' });
-    expect(await fetchBody(v1.url!)).toMatch(/^200 .*v1/s);
+    const retried = await good.deployer.waitFor(cut.id);
+    unsubscribe();
+    expect(retried.status, JSON.stringify(retried.error)).toBe('succeeded');
+    expect(retried.attempt).toBe(2);
+    // Its history shows both attempts: the first cut off in health, the second through to the end.
+    expect(retried.phases.filter((p) => p.phase === 'health').map((p) => p.ok)).toEqual([undefined, true]);
+    expect(states).toEqual(['queued', 'running', 'succeeded']);
+    expect(await fetchBody(retried.url!)).toMatch(/^200 .*v2/s);
+    expect(await containerNames()).toEqual({
+      [`dw-${project}-dev-v1`]: 'exited',
+      [`dw-${project}-dev-v2`]: 'running',
+    });
 
+    const lifecycle = createLifecycle({ store: good.store, clock: systemClock, logger: silentLogger });
+    const deps = {
+      ...shared,
+      settings: good.settings,
+      clock: systemClock,
+      logger: silentLogger,
+      instanceId,
+      lifecycle,
+    };
     expect(await reconcile(deps)).toEqual({
       interrupted: [],
       completed: [],
+      retried: [],
+      resumed: [],
       removedContainers: [],
       restoredRoutes: [],
       restartedContainers: [],
       adopted: [],
     });
+    v2 = retried;
   });
 
   it('adopts the running container when the database lost the live record', async () => {
@@ -122,12 +150,13 @@ describe.skipIf(!hasDocker)('deployer on the real Docker engine: credentials and
       clock: systemClock,
       logger: silentLogger,
       instanceId,
+      lifecycle: createLifecycle({ store: good.store, clock: systemClock, logger: silentLogger }),
     });
     expect(summary.adopted).toEqual([`${project}/dev`]);
     expect(good.store.getLive(project, 'dev')).toMatchObject({
-      deployId: v1.id,
-      tag: 'v1',
-      containerId: v1.containerId,
+      deployId: v2.id,
+      tag: 'v2',
+      containerId: v2.containerId,
     });
   });
 });

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/core/clock.js';
-import { reconcile } from '../../../src/deploy/reconcile.js';
 import type { DeploySource } from '../../../src/core/deploy-types.js';
 import { createDeployReporter, type DeployReporter } from '../../../src/forge/deploy-reporter.js';
 import type { ForgeClient } from '../../../src/forge/forge.js';
@@ -8,9 +7,10 @@ import { createGiteaClient } from '../../../src/forge/gitea-client.js';
 import { createGitHubClient } from '../../../src/forge/github-client.js';
 import { PR_COMMENT_MARKER } from '../../../src/forge/pr-comment.js';
 import { silentLogger } from '../../../src/log/logger.js';
+import { createNotifier } from '../../../src/notify/notifier.js';
 import { startFakeGitea, type FakeGitea } from '../../fakes/gitea/fake-gitea.js';
 import { startFakeGitHub, type FakeGitHub } from '../../fakes/github/fake-github.js';
-import { baseConfig, deployerFixture, INSTANCE } from '../../unit/deploy/deployer-fixture.js';
+import { baseConfig, deployerFixture } from '../../unit/deploy/deployer-fixture.js';
 
 const REPO = 'acme/web';
 const PUBLIC = 'https://dw.example.test';
@@ -240,35 +240,101 @@ describe.each(forges)('deploy reporter on $name', (forge) => {
     expect(t.fake.rejections).toEqual([]);
   });
 
-  it('reports the final status reconcile gives a deploy the app was killed in', async () => {
-    const t = setup(forge, 17);
+  /**
+   * The app "dies" with a deploy of v1 in `phase`, then starts again: a new deployer on the same
+   * store with a new reporter and a notifier among its observers recovers (reconcile, then the
+   * deploys it queued again). Returns the deploy, the recorded notifications and the reporter.
+   */
+  async function killedAndRestarted(
+    t: ReturnType<typeof setup>,
+    cut: { phase: 'health' | 'persist'; attempt?: number },
+  ) {
     t.fx.publish('v1');
     let reached!: () => void;
-    const inHealth = new Promise<void>((resolve) => (reached = resolve));
-    t.fx.health = () => {
-      reached();
-      return new Promise(() => {});
-    };
+    const stuck = new Promise<void>((resolve) => (reached = resolve));
+    const hang = () => (reached(), new Promise<never>(() => {}));
+    if (cut.phase === 'health') t.fx.health = hang;
+    else
+      t.fx.restart({
+        observers: [{ onDeployEvent: (event, record) => t.reporter.onDeployEvent(event, record) }],
+        afterPhase: async (_id, phase) => (phase === 'persist' ? hang() : undefined),
+      });
     const running = t.fx.deployer.submit(t.fx.intent('v1', { source: t.source }));
-    await inHealth;
+    await stuck;
+    if (cut.attempt !== undefined) t.fx.store.updateDeploy(running.id, { attempt: cut.attempt });
     await t.reporter.flush();
     expect(t.latest().get('docker-watcher/dev')?.state).toBe('pending');
 
-    // The process died here; the new one reconciles with the reporter among its observers.
+    // The process died here. The new one's health checks pass.
+    t.fx.health = async () => {};
     const restarted = t.newReporter();
-    await reconcile({ ...t.fx, logger: silentLogger, instanceId: INSTANCE, observers: [restarted] });
+    const notified: { event: string; status: string; deploy_id: string }[] = [];
+    const notifier = createNotifier({
+      loaded: {
+        ...t.fx.loaded,
+        config: {
+          ...t.fx.loaded.config,
+          global: { ...t.fx.loaded.config.global, notification_url: 'http://notify.test/hook' },
+        },
+      },
+      clock: systemClock,
+      logger: silentLogger,
+      fetch: async (_url, init) => {
+        notified.push(JSON.parse(init?.body as string) as (typeof notified)[number]);
+        return new Response('ok');
+      },
+    });
+    const deployer = t.fx.restart({ observers: [restarted, notifier] });
+    const summary = await deployer.recover();
+    const final = await deployer.waitFor(running.id);
     await restarted.flush();
+    await notifier.idle();
+    return { running, final, summary, notified, restarted };
+  }
+
+  it('reports the final status reconcile gives a deploy the app was killed in, and notifies', async () => {
+    const t = setup(forge, 17);
+    // Killed in its second attempt: reconcile undoes it and marks it interrupted.
+    const { running, final, summary, notified } = await killedAndRestarted(t, {
+      phase: 'health',
+      attempt: 2,
+    });
+    expect(summary.interrupted).toEqual([running.id]);
+    expect(final.status).toBe('interrupted');
     const status = t.latest().get('docker-watcher/dev');
     expect(status).toMatchObject({ state: 'error', targetUrl: `${PUBLIC}/deploys/${running.id}` });
     expect(status?.description).toMatch(/^interrupted by a restart of docker-watcher during phase health/);
     expect(t.fake.state.commentsOn(REPO, 17)[0]?.body).toMatch(
       /⚠️ interrupted: interrupted by a restart of docker-watcher during phase health/,
     );
+    expect(notified).toEqual([
+      expect.objectContaining({ event: 'failed', status: 'interrupted', deploy_id: running.id }),
+    ]);
     if (forge.name === 'github') {
       const deployment = [...github.state.deployments.values()].find((d) => d.ref === t.sha);
       // The same Deployment (its id kept in the store), ending in error.
       expect(deployment?.statuses.map((s) => s.state)).toEqual(['pending', 'in_progress', 'error']);
     }
+  });
+
+  it('reports success for a deploy killed in its first attempt: undone, tried again, live', async () => {
+    const t = setup(forge, 19);
+    const { running, final, summary, notified } = await killedAndRestarted(t, { phase: 'health' });
+    expect(summary.retried).toEqual([running.id]);
+    expect(final).toMatchObject({ status: 'succeeded', attempt: 2 });
+    expect(t.latest().get('docker-watcher/dev')?.state).toBe('success');
+    // Pending again from the new process (its retry is a deploy in progress), never an error between.
+    expect(t.statusesOf('docker-watcher/dev')).toEqual(['pending', 'pending', 'success']);
+    expect(notified.map((n) => n.event)).toEqual(['started', 'succeeded']);
+  });
+
+  it('reports success for a deploy killed past persist, which reconcile completes', async () => {
+    const t = setup(forge, 20);
+    const { running, final, summary, notified } = await killedAndRestarted(t, { phase: 'persist' });
+    expect(summary.completed).toEqual([running.id]);
+    expect(final.status).toBe('succeeded');
+    expect(t.latest().get('docker-watcher/dev')?.state).toBe('success');
+    expect(notified).toEqual([expect.objectContaining({ event: 'succeeded', deploy_id: running.id })]);
   });
 
   it('a command reply survives a forge outage across a restart, and is posted once', async () => {

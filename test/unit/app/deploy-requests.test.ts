@@ -148,7 +148,7 @@ describe('POST /api/deploys', () => {
     const deliveryId = crypto.randomUUID();
     const init = () => signedPost(GLOBAL_SECRET, webDeployBody(), { deliveryId, now });
     const { id } = await (await app.request('/api/deploys', init())).json();
-    expect(store.getState(`delivery-deploy:${deliveryId}`)).toBe(id);
+    expect(store.claimed('delivery', deliveryId, now)).toBe(id);
 
     now = new Date(now.getTime() + 9 * 60_000);
     expect((await app.request('/api/deploys', init())).status).toBe(409);
@@ -156,8 +156,8 @@ describe('POST /api/deploys', () => {
     // Another request 11 minutes on: the old id is out of its window and both records are gone.
     const later = await app.request('/api/deploys', signedPost(GLOBAL_SECRET, webDeployBody(), { now }));
     expect(later.status).toBe(202);
-    expect(store.getState(`delivery-deploy:${deliveryId}`)).toBeUndefined();
-    expect(store.rememberDelivery(deliveryId, now.toISOString())).toBe(true);
+    expect(store.claimed('delivery', deliveryId, now)).toBeUndefined();
+    expect(store.claimOnce('delivery', deliveryId, 1000, now)).toBe(true);
   });
 
   it('remembers delivery ids across a restart of the app', async () => {

@@ -44,13 +44,13 @@ async function session(app: App): Promise<{ cookie: string; csrf: string }> {
 function recorded(store: Store, stage: string, tag: string, char: string, status: DeployRecord['status']) {
   const id = `d-${stage}-${tag}`;
   store.createDeploy({
+    kind: 'deploy',
     id,
     intent: { project: 'web', stage, image: IMAGE, tag, trigger: 'ci' },
     status: 'running',
     createdAt: new Date(Date.now() - 60_000).toISOString(),
   });
-  store.updateDeploy(id, {
-    status,
+  store.transitionDeploy(id, 'running', status, {
     imageRef: `${IMAGE}@${digest(char)}`,
     digest: digest(char),
     startedAt: new Date(Date.now() - 50_000).toISOString(),

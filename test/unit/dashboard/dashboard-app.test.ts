@@ -216,6 +216,7 @@ describe('dashboard pages', () => {
     const cookie = await login(app);
     const hostile = '<script>alert(1)</script>';
     const record = store.createDeploy({
+      kind: 'deploy',
       id: 'd-hostile',
       status: 'failed',
       createdAt: new Date().toISOString(),
@@ -278,10 +279,16 @@ describe('dashboard pages', () => {
       tag: 'dev-7',
       trigger: 'ci',
     } as const;
-    store.createDeploy({ id: 'r1', intent, status: 'queued', createdAt: '2026-01-01T00:00:00.000Z' });
-    store.updateDeploy('r1', { status: 'succeeded', strategy: 'recreate', downtimeMs: 1400 });
-    store.createDeploy({ id: 'b1', intent, status: 'queued', createdAt: '2026-01-01T00:01:00.000Z' });
-    store.updateDeploy('b1', { status: 'succeeded', strategy: 'blue-green' });
+    const at = (createdAt: string) => ({
+      kind: 'deploy' as const,
+      intent,
+      status: 'succeeded' as const,
+      createdAt,
+    });
+    store.createDeploy({ id: 'r1', ...at('2026-01-01T00:00:00.000Z') });
+    store.updateDeploy('r1', { strategy: 'recreate', downtimeMs: 1400 });
+    store.createDeploy({ id: 'b1', ...at('2026-01-01T00:01:00.000Z') });
+    store.updateDeploy('b1', { strategy: 'blue-green' });
     const details = await (await app.request('/deploys/r1', { headers: { cookie } })).text();
     expect(details).toMatch(/<dt>Strategy<\/dt><dd>recreate, down 1\.4 s/);
     const blueGreen = await (await app.request('/deploys/b1', { headers: { cookie } })).text();

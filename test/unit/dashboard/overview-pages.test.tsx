@@ -41,6 +41,7 @@ describe('the overview of many projects', () => {
   it('lists deploys awaiting approval on every page, wherever their project is', async () => {
     const store = openSqliteStore(':memory:');
     const record = store.createDeploy({
+      kind: 'deploy',
       id: 'waiting-1',
       intent: { project: name(44), stage: 'prod', image: 'x', tag: 'v2.0.0', trigger: 'ci' },
       status: 'awaiting_approval',

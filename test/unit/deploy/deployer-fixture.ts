@@ -2,7 +2,7 @@ import { resolveDeploySettings } from '../../../src/config/deploy-settings.js';
 import type { LoadedConfig } from '../../../src/config/loaded-config.js';
 import { configSchema, type ConfigInput } from '../../../src/config/schema.js';
 import type { DeployIntent } from '../../../src/core/deploy-types.js';
-import { createDeployer, type DeployerDeps } from '../../../src/deploy/deployer.js';
+import { createDeployer, type Deployer, type DeployerDeps } from '../../../src/deploy/deployer.js';
 import type { HealthWaiter } from '../../../src/deploy/swap-context.js';
 import { silentLogger } from '../../../src/log/logger.js';
 import { openSqliteStore } from '../../../src/store/sqlite-store.js';
@@ -74,19 +74,32 @@ export function deployerFixture(
       return docker.allContainers().filter((c) => c.labels['docker-watcher.project'] === 'web');
     },
   };
-  fixture.deployer = createDeployer({
-    settings,
-    docker,
-    store,
-    router,
-    clock,
-    logger: silentLogger,
-    instanceId: INSTANCE,
-    newId: () => `d${String(++n).padStart(4, '0')}`,
-    reach: 'host',
-    readEnvFile: () => ({}),
-    waitUntilHealthy: (o) => fixture.health(o),
-    ...options.deps,
+  const build = (deps: Partial<DeployerDeps> = {}) =>
+    createDeployer({
+      settings,
+      docker,
+      store,
+      router,
+      clock,
+      logger: silentLogger,
+      instanceId: INSTANCE,
+      newId: () => `d${String(++n).padStart(4, '0')}`,
+      reach: 'host',
+      readEnvFile: () => ({}),
+      waitUntilHealthy: (o) => fixture.health(o),
+      ...options.deps,
+      ...deps,
+    });
+  fixture.deployer = build();
+  /**
+   * A new deployer on the same store, engine and router, as after a crash of the process (the old
+   * one's hung deploys are simply never looked at again); call its recover() as the app does.
+   */
+  Object.assign(fixture, {
+    restart(deps: Partial<DeployerDeps> = {}) {
+      fixture.deployer = build(deps);
+      return fixture.deployer;
+    },
   });
-  return fixture;
+  return fixture as typeof fixture & { restart(deps?: Partial<DeployerDeps>): Deployer };
 }

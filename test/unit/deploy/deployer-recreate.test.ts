@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DeployError } from '../../../src/core/errors.js';
+import { createLifecycle } from '../../../src/deploy/lifecycle.js';
 import { reconcile } from '../../../src/deploy/reconcile.js';
 import { silentLogger } from '../../../src/log/logger.js';
 import { baseConfig, deployerFixture, INSTANCE } from './deployer-fixture.js';
@@ -107,9 +108,15 @@ describe('deployer: strategy recreate', () => {
     const from = fx.docker.calls.length;
     const newId = fx.docker.container('dw-web-dev-v2').details.id;
 
-    const summary = await reconcile({ ...fx, logger: silentLogger, instanceId: INSTANCE });
+    // Reconcile alone (the restarted deployer would then run the retry): it undoes the cut deploy.
+    const summary = await reconcile({
+      ...fx,
+      logger: silentLogger,
+      instanceId: INSTANCE,
+      lifecycle: createLifecycle({ store: fx.store, clock: fx.clock, logger: silentLogger }),
+    });
     expect(summary).toMatchObject({
-      interrupted: [cut.id],
+      retried: [cut.id],
       removedContainers: ['dw-web-dev-v2'],
       restartedContainers: ['dw-web-dev-v1'],
     });

@@ -3,6 +3,7 @@ import { PHASES, type Phase } from '../../../src/core/deploy-types.js';
 import { DeployError, ExternalError } from '../../../src/core/errors.js';
 import type { Store } from '../../../src/store/store.js';
 import { baseConfig, deployerFixture, IMAGE } from './deployer-fixture.js';
+import { StageQueue } from '../../../src/deploy/stage-queue.js';
 
 const DOMAIN = 'stage-dev-web.example.test';
 
@@ -264,7 +265,10 @@ describe('deployer: a failure in any phase leaves the old version serving', () =
   it('keeps deploys queued until start-up reconcile is done', async () => {
     let finishReconcile!: () => void;
     const ready = new Promise<void>((resolve) => (finishReconcile = resolve));
-    const fx = deployerFixture({ deps: { ready } });
+    // What Deployer.recover does with its reconcile: the stages' queues are held until it is done.
+    const stages = new StageQueue();
+    stages.holdUntil(ready);
+    const fx = deployerFixture({ deps: { stages } });
     fx.publish('v1');
     const record = fx.deployer.submit(fx.intent('v1'));
     await new Promise((r) => setTimeout(r, 20));

@@ -1,16 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { createRouteKeeper } from '../../../src/deploy/route-keeper.js';
+import { StageQueue } from '../../../src/deploy/stage-queue.js';
 import { silentLogger } from '../../../src/log/logger.js';
 import { deployerFixture, INSTANCE } from './deployer-fixture.js';
 
 describe('route keeper', () => {
   async function liveFixture() {
-    const fx = deployerFixture();
+    const stages = new StageQueue();
+    const fx = deployerFixture({ deps: { stages } });
     fx.publish('v1');
     const record = await fx.deploy('v1');
     expect(record.status).toBe('succeeded');
-    const keeper = createRouteKeeper({ ...fx, logger: silentLogger, instanceId: INSTANCE });
-    return { fx, keeper, containerId: record.containerId! };
+    const keeper = createRouteKeeper({ ...fx, logger: silentLogger, instanceId: INSTANCE, stages });
+    return { fx, keeper, stages, containerId: record.containerId! };
   }
 
   const switches = (fx: Awaited<ReturnType<typeof liveFixture>>['fx']) =>
@@ -41,7 +43,7 @@ describe('route keeper', () => {
   });
 
   it('checks every interval while started', async () => {
-    const { fx } = await liveFixture();
+    const { fx, stages } = await liveFixture();
     let sleeps = 0;
     const clock = {
       now: () => new Date(),
@@ -53,7 +55,7 @@ describe('route keeper', () => {
         }),
     };
     const keeper = createRouteKeeper(
-      { ...fx, clock, logger: silentLogger, instanceId: INSTANCE },
+      { ...fx, clock, logger: silentLogger, instanceId: INSTANCE, stages },
       { checkIntervalMs: 777 },
     );
     keeper.start();
@@ -65,7 +67,7 @@ describe('route keeper', () => {
     expect(fx.router.targetOf('stage-dev-web.example.test')).toBe('dw-web-dev-v1');
   });
 
-  it('leaves a stage with a deploy running to that deploy, and a stopped live container alone', async () => {
+  it('leaves a stopped live container alone, and repairs a stage only after its running deploy', async () => {
     const { fx, keeper, containerId } = await liveFixture();
     await keeper.repairAll();
     const before = switches(fx);
@@ -74,17 +76,24 @@ describe('route keeper', () => {
     expect(switches(fx)).toBe(before);
 
     fx.docker.patchContainer(containerId, { state: 'running' });
-    const running = fx.store.createDeploy({
-      id: 'busy',
-      intent: fx.intent('v2'),
-      status: 'running',
-      createdAt: new Date().toISOString(),
-    });
-    await keeper.repairAll();
+    fx.publish('v2');
+    let release!: () => void;
+    fx.health = () => new Promise<void>((resolve) => (release = resolve));
+    const v2 = fx.deployer.submit(fx.intent('v2'));
+    await until(() => fx.store.getDeploy(v2.id)?.phases.some((p) => p.phase === 'health') === true);
+    let repaired = false;
+    const repairing = keeper.repairAll().then(() => (repaired = true));
+    await new Promise((r) => setTimeout(r, 10));
+    // The deploy holds the stage: the keeper neither switches nor finishes meanwhile.
+    expect(repaired).toBe(false);
     expect(switches(fx)).toBe(before);
-    fx.store.updateDeploy(running.id, { status: 'failed' });
-    await keeper.repairAll();
-    expect(switches(fx)).toBe(before + 1);
+    release();
+    await repairing;
+    expect((await fx.deployer.waitFor(v2.id)).status).toBe('succeeded');
+    // Its turn came after the deploy: it saw v2 live and left the deploy's route as it was.
+    expect(fx.router.targetOf('stage-dev-web.example.test')).toBe('dw-web-dev-v2');
+    const later = fx.router.calls.filter((c) => c.method === 'switchTo').slice(before);
+    expect(later.map((c) => c.containerName)).not.toContain('dw-web-dev-v1');
   });
 
   it('looks at a stage again when a deploy of it ends without success', async () => {
@@ -94,6 +103,7 @@ describe('route keeper', () => {
     fx.docker.patchContainer(containerId, { hostPort: 40002 });
     const failed = fx.store.createDeploy({
       id: 'f1',
+      kind: 'deploy',
       intent: fx.intent('v2'),
       status: 'failed',
       createdAt: new Date().toISOString(),
@@ -115,52 +125,27 @@ describe('route keeper', () => {
     expect(fx.router.routes.get('stage-dev-web.example.test')).toMatchObject({ hostPort: 40002 });
   });
 
-  it('cancels its own switch when a deploy of the stage starts, so the deploy has the last word', async () => {
-    const { fx, containerId } = await liveFixture();
-    const seen: string[] = [];
-    const hangingRouter = {
-      ...fx.router,
-      switchTo: (_target: unknown, signal?: AbortSignal) =>
-        new Promise<never>((_resolve, reject) => {
-          seen.push('switching');
-          signal?.addEventListener('abort', () => {
-            seen.push('aborted');
-            reject(new Error('aborted'));
-          });
-        }),
-      restore: async () => {},
-      remove: async () => false,
-      confirm: async () => 'live',
-    };
-    const keeper = createRouteKeeper({
-      ...fx,
-      router: hangingRouter,
-      logger: silentLogger,
-      instanceId: INSTANCE,
-    });
+  it('makes a deploy that starts during its switch wait for it, so the deploy has the last word', async () => {
+    const { fx, keeper, containerId } = await liveFixture();
     fx.docker.patchContainer(containerId, { hostPort: 40003 });
+    const held = fx.router.holdNextSwitch();
     const repairing = keeper.repairAll();
-    await new Promise((r) => setTimeout(r, 5));
-    expect(seen).toEqual(['switching']);
-    const next = fx.store.createDeploy({
-      id: 'n1',
-      intent: fx.intent('v2'),
-      status: 'queued',
-      createdAt: new Date().toISOString(),
-    });
-    keeper.onDeployEvent(
-      {
-        deployId: 'n1',
-        seq: 1,
-        at: new Date().toISOString(),
-        type: 'status',
-        level: 'info',
-        status: 'queued',
-        message: 'queued',
-      },
-      next,
-    );
+    await until(() => fx.router.calls.at(-1)?.containerName === 'dw-web-dev-v1');
+    fx.publish('v2');
+    const v2 = fx.deployer.submit(fx.intent('v2'));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(fx.store.getDeploy(v2.id)?.status).toBe('queued');
+    held.release();
     await repairing;
-    expect(seen).toEqual(['switching', 'aborted']);
+    expect((await fx.deployer.waitFor(v2.id)).status).toBe('succeeded');
+    expect(fx.router.calls.at(-1)).toMatchObject({ method: 'switchTo', containerName: 'dw-web-dev-v2' });
+    expect(fx.router.targetOf('stage-dev-web.example.test')).toBe('dw-web-dev-v2');
   });
 });
+
+async function until(done: () => boolean): Promise<void> {
+  for (let i = 0; !done(); i++) {
+    if (i > 500) throw new Error('condition not reached');
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}

@@ -61,4 +61,56 @@ describe('StageQueue', () => {
     expect((aborted as Error).message).toBe('shutdown');
     expect(errors).toEqual(['long']);
   });
+
+  it('runs chores in turn beside deploys: never superseded, merged while waiting, dropped at shutdown', async () => {
+    const superseded: string[] = [];
+    const ran: string[] = [];
+    const queue = new StageQueue();
+    const first = deferred();
+    queue.enqueue('s', {
+      id: 'd1',
+      run: async () => (ran.push('d1'), first.promise),
+      superseded: () => superseded.push('d1'),
+    });
+    const repair = queue.exclusive('s', 'repair', async () => (ran.push('repair'), 'routed'));
+    const again = queue.exclusive('s', 'repair', async () => (ran.push('repair-2'), 'twice'));
+    queue.enqueue('s', {
+      id: 'd2',
+      run: async () => void ran.push('d2'),
+      superseded: () => superseded.push('d2'),
+    });
+    queue.enqueue('s', { id: 'd3', run: async () => void ran.push('d3') });
+    expect(superseded).toEqual(['d2']);
+    first.resolve();
+    expect(await repair).toBe('routed');
+    expect(await again).toBe('routed');
+    await queue.idle();
+    expect(ran).toEqual(['d1', 'repair', 'd3']);
+
+    const long = deferred();
+    queue.enqueue('s', { id: 'd4', run: () => long.promise });
+    const dropped = queue.exclusive('s', 'repair', async () => 'never');
+    expect(queue.dropQueued()).toEqual([]);
+    expect(await dropped).toBeUndefined();
+    long.resolve();
+    await queue.idle();
+  });
+
+  it('passes a chore failure to its caller, and starts nothing before a hold is released', async () => {
+    const queue = new StageQueue();
+    const hold = deferred();
+    queue.holdUntil(hold.promise);
+    const ran: string[] = [];
+    queue.enqueue('a', { id: 'd1', run: async () => void ran.push('d1') });
+    const failing = queue.exclusive('b', 'repair', async () => {
+      ran.push('repair');
+      throw new Error('proxy down');
+    });
+    await new Promise((r) => setTimeout(r, 5));
+    expect(ran).toEqual([]);
+    hold.resolve();
+    await expect(failing).rejects.toThrow('proxy down');
+    await queue.idle();
+    expect(ran.sort()).toEqual(['d1', 'repair']);
+  });
 });

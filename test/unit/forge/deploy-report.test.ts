@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DeployFailure, DeployRecord, DeployStatus } from '../../../src/core/deploy-types.js';
+import type { DeployFailure, DeployStatus, VersionDeployRecord } from '../../../src/core/deploy-types.js';
 import { commitStatusFor, type ReportLinks } from '../../../src/forge/deploy-report.js';
 import { MAX_STATUS_DESCRIPTION } from '../../../src/forge/forge-common.js';
 
@@ -9,9 +9,11 @@ const links: ReportLinks = { publicUrl: PUBLIC, publicStageUrls: false };
 function record(
   status: DeployStatus,
   error?: DeployFailure,
-  extra: Partial<DeployRecord> = {},
-): DeployRecord {
+  extra: Partial<VersionDeployRecord> = {},
+): VersionDeployRecord {
   return {
+    kind: 'deploy',
+    attempt: 1,
     id: 'd0001',
     project: 'web',
     stage: 'production-eu-west',

@@ -64,6 +64,8 @@ describe('createMetrics', () => {
     store = openSqliteStore(':memory:');
     const metrics = createMetrics({ store, process: fixedProcess });
     const record: DeployRecord = {
+      kind: 'deploy',
+      attempt: 1,
       id: 'd1',
       project: 'web',
       stage: 'prod',
@@ -140,6 +142,7 @@ describe('createMetrics', () => {
       since: '2025-01-01T00:00:00.000Z',
     });
     store.createDeploy({
+      kind: 'deploy',
       id: 'd2',
       intent: intent('web', 'prod', 'v2'),
       status: 'awaiting_approval',

@@ -1,8 +1,10 @@
-import type { DeployRecord } from '../../../src/core/deploy-types.js';
+import type { VersionDeployRecord } from '../../../src/core/deploy-types.js';
 
 /** A finished deploy of web v1.2.0 to prod from a GitHub Actions run, as the store returns it. */
-export function succeededRecord(overrides: Partial<DeployRecord> = {}): DeployRecord {
+export function succeededRecord(overrides: Partial<VersionDeployRecord> = {}): VersionDeployRecord {
   return {
+    kind: 'deploy',
+    attempt: 1,
     id: '01JDEPLOY0001',
     project: 'web',
     stage: 'prod',
@@ -35,7 +37,7 @@ export function succeededRecord(overrides: Partial<DeployRecord> = {}): DeployRe
 }
 
 /** The same deploy, failed in the health phase (no URL, no source). */
-export function failedRecord(): DeployRecord {
+export function failedRecord(): VersionDeployRecord {
   const base = succeededRecord();
   const { source: _source, ...intent } = base.intent;
   const { url: _url, approvedBy: _approvedBy, ...rest } = base;

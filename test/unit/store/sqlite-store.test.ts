@@ -46,6 +46,7 @@ describe('openSqliteStore', () => {
   it('creates, updates and reads back a deploy with its phases in order', () => {
     const store = openAt(':memory:');
     const created = store.createDeploy({
+      kind: 'deploy',
       id: 'd1',
       intent: { ...intent('web', 'dev'), digest: 'sha256:abc' },
       status: 'queued',
@@ -57,15 +58,15 @@ describe('openSqliteStore', () => {
     store.beginPhase('d1', 'pull', '2025-01-01T00:00:01.000Z');
     store.endPhase('d1', 'pull', true, '2025-01-01T00:00:02.000Z');
     store.beginPhase('d1', 'create', '2025-01-01T00:00:03.000Z');
-    const updated = store.updateDeploy('d1', {
-      status: 'failed',
-      imageRef: 'registry.test/web@sha256:abc',
-      proxyBefore: { forwardHost: 'dw-web-dev-v0', forwardPort: 8080 },
+    const snapshot = { domain: 'dev.web.test', state: { forwardHost: 'dw-web-dev-v0', forwardPort: 8080 } };
+    store.updateDeploy('d1', { imageRef: 'registry.test/web@sha256:abc', routeBefore: snapshot });
+    const updated = store.transitionDeploy('d1', 'queued', 'failed', {
       error: { phase: 'create', message: 'boom', containerLogs: ['line'] },
-    });
+    })!;
 
+    expect(updated).toMatchObject({ kind: 'deploy', status: 'failed', attempt: 1 });
     expect(updated.intent.digest).toBe('sha256:abc');
-    expect(updated.proxyBefore).toEqual({ forwardHost: 'dw-web-dev-v0', forwardPort: 8080 });
+    expect(updated.routeBefore).toEqual(snapshot);
     expect(updated.error).toEqual({ phase: 'create', message: 'boom', containerLogs: ['line'] });
     expect(store.getDeploy('d1')?.phases).toEqual([
       {
@@ -80,13 +81,20 @@ describe('openSqliteStore', () => {
 
   it('throws NotFoundError for unknown deploys and phases never begun', () => {
     const store = openAt(':memory:');
-    expect(() => store.updateDeploy('nope', { status: 'failed' })).toThrow(NotFoundError);
+    expect(() => store.updateDeploy('nope', { url: 'x' })).toThrow(NotFoundError);
+    expect(() => store.transitionDeploy('nope', 'queued', 'failed')).toThrow(NotFoundError);
     expect(() => store.updateDeploy('nope', {})).toThrow(/nope/);
     expect(() => store.beginPhase('nope', 'pull', 'x')).toThrow(NotFoundError);
     expect(() =>
       store.appendEvent({ deployId: 'nope', at: 'x', type: 'log', level: 'info', message: 'm' }),
     ).toThrow(NotFoundError);
-    store.createDeploy({ id: 'd1', intent: intent('web', 'dev'), status: 'queued', createdAt: 'x' });
+    store.createDeploy({
+      kind: 'deploy',
+      id: 'd1',
+      intent: intent('web', 'dev'),
+      status: 'queued',
+      createdAt: 'x',
+    });
     expect(() => store.endPhase('d1', 'health', false, 'x')).toThrow(/health.*beginPhase/);
     expect(store.getDeploy('nope')).toBeUndefined();
   });
@@ -94,7 +102,13 @@ describe('openSqliteStore', () => {
   it('numbers events 1..n per deploy and lists those after a seq', () => {
     const store = openAt(':memory:');
     for (const id of ['a', 'b'])
-      store.createDeploy({ id, intent: intent('web', 'dev'), status: 'running', createdAt: id });
+      store.createDeploy({
+        kind: 'deploy',
+        id,
+        intent: intent('web', 'dev'),
+        status: 'running',
+        createdAt: id,
+      });
     const seqs = [1, 2, 3].map(
       (n) =>
         store.appendEvent({ deployId: 'a', at: `t${n}`, type: 'log', level: 'info', message: `m${n}` }).seq,
@@ -141,7 +155,7 @@ describe('openSqliteStore', () => {
       ['5', 'web', 'dev', 'queued', '2025-01-01T00:00:04.000Z'],
     ];
     for (const [id, project, stage, status, createdAt] of rows) {
-      store.createDeploy({ id, intent: intent(project, stage), status, createdAt });
+      store.createDeploy({ kind: 'deploy', id, intent: intent(project, stage), status, createdAt });
     }
     const ids = (query?: Parameters<Store['listDeploys']>[0]) => store.listDeploys(query).map((d) => d.id);
 
@@ -178,10 +192,19 @@ describe('openSqliteStore', () => {
     store.setState('cursor', 'b');
     expect(store.getState('cursor')).toBe('b');
 
-    expect(store.rememberDelivery('x', '2025-01-01T00:00:00.000Z')).toBe(true);
-    expect(store.rememberDelivery('x', '2025-01-01T00:00:01.000Z')).toBe(false);
-    store.pruneDeliveries('2025-01-02T00:00:00.000Z');
-    expect(store.rememberDelivery('x', '2025-01-03T00:00:00.000Z')).toBe(true);
+    const at = (time: string) => new Date(`2025-01-01T${time}.000Z`);
+    expect(store.claimOnce('delivery', 'x', 60_000, at('00:00:00'), 'd1')).toBe(true);
+    expect(store.claimOnce('delivery', 'x', 60_000, at('00:00:01'))).toBe(false);
+    // Scopes are apart: the same key in another scope is another claim.
+    expect(store.claimOnce('comment', 'x', 60_000, at('00:00:01'))).toBe(true);
+    expect(store.claimed('delivery', 'x', at('00:00:30'))).toBe('d1');
+    store.setClaimValue('delivery', 'x', 'd2');
+    expect(store.claimed('delivery', 'x', at('00:00:30'))).toBe('d2');
+    // Past its expiry a claim is as good as gone, before and after the prune.
+    expect(store.claimed('delivery', 'x', at('00:01:00'))).toBeUndefined();
+    expect(store.claimOnce('delivery', 'x', 60_000, at('00:01:00'))).toBe(true);
+    expect(store.pruneClaims(at('00:03:00'))).toBe(2);
+    expect(store.claimOnce('delivery', 'x', 60_000, at('00:03:00'))).toBe(true);
   });
 
   it('prunes state records past their expiry and keeps the rest', () => {
@@ -202,14 +225,20 @@ describe('openSqliteStore', () => {
   it('keeps data across a reopen of a file in a directory it creates', () => {
     const path = join(dir, 'nested', 'deeper', 'dw.sqlite');
     const first = openAt(path);
-    first.createDeploy({ id: 'd1', intent: intent('web', 'dev'), status: 'queued', createdAt: 't' });
+    first.createDeploy({
+      kind: 'deploy',
+      id: 'd1',
+      intent: intent('web', 'dev'),
+      status: 'queued',
+      createdAt: 't',
+    });
     first.appendEvent({ deployId: 'd1', at: 't', type: 'log', level: 'info', message: 'one' });
-    expect(first.rememberDelivery('delivery-1', 't')).toBe(true);
+    expect(first.claimOnce('delivery', 'delivery-1', 60_000, new Date(0))).toBe(true);
     first.close();
 
     const second = openAt(path);
     expect(second.getDeploy('d1')?.status).toBe('queued');
-    expect(second.rememberDelivery('delivery-1', 't')).toBe(false);
+    expect(second.claimOnce('delivery', 'delivery-1', 60_000, new Date(0))).toBe(false);
     expect(
       second.appendEvent({ deployId: 'd1', at: 't', type: 'log', level: 'info', message: 'two' }).seq,
     ).toBe(2);
@@ -219,7 +248,124 @@ describe('openSqliteStore', () => {
   });
 });
 
+describe('transitionDeploy', () => {
+  it('moves a status only from the one it names, in one statement', () => {
+    const store = openAt(':memory:');
+    store.createDeploy({
+      kind: 'deploy',
+      id: 'd1',
+      intent: intent('web', 'dev'),
+      status: 'queued',
+      createdAt: 't',
+    });
+    expect(store.transitionDeploy('d1', 'running', 'failed')).toBeUndefined();
+    expect(store.getDeploy('d1')?.status).toBe('queued');
+    expect(store.transitionDeploy('d1', 'queued', 'running', { startedAt: 's' })).toMatchObject({
+      status: 'running',
+      startedAt: 's',
+    });
+    // A second writer that read `queued` before loses: nothing changes.
+    expect(store.transitionDeploy('d1', 'queued', 'superseded')).toBeUndefined();
+    expect(store.getDeploy('d1')?.status).toBe('running');
+  });
+
+  it('keeps the kind, domain and intent of a teardown', () => {
+    const store = openAt(':memory:');
+    const record = store.createDeploy({
+      kind: 'teardown',
+      id: 't1',
+      intent: { project: 'web', stage: 'pr-7', trigger: 'teardown', requestedBy: 'ops' },
+      status: 'queued',
+      createdAt: 't',
+      domain: 'pr-7.web.test',
+    });
+    expect(record).toMatchObject({ kind: 'teardown', domain: 'pr-7.web.test', attempt: 1 });
+    expect(record.intent).toEqual({ project: 'web', stage: 'pr-7', trigger: 'teardown', requestedBy: 'ops' });
+  });
+});
+
 describe('migrate', () => {
+  it('version 7 moves deliveries, comment and logout records into claims, with their expiry', () => {
+    const path = join(dir, 'v5.sqlite');
+    const v5 = new DatabaseSync(path);
+    expect(migrate(v5, path, MIGRATIONS.slice(0, 6))).toBe(6);
+    v5.exec(`
+      INSERT INTO deliveries (id, seen_at) VALUES ('del-1', '2025-01-01T00:00:00.000Z'), ('github-webhook:g1', '2025-01-01T00:05:00.000Z');
+      INSERT INTO kv_state (key, value, expires_at) VALUES
+        ('delivery-deploy:del-1', 'd7', '2025-01-01T00:10:00.000Z'),
+        ('webhook-comment:gh:acme/web:42', 't', '2025-02-01T00:00:00.000Z'),
+        ('dashboard-logout:s1', '2025-01-02T00:00:00.000Z', '2025-01-02T00:00:00.000Z'),
+        ('poller:cursor:web', '{}', NULL);
+    `);
+    v5.close();
+    const store = openAt(path);
+    const at = (iso: string) => new Date(iso);
+    expect(store.claimed('delivery', 'del-1', at('2025-01-01T00:09:59.000Z'))).toBe('d7');
+    expect(store.claimed('delivery', 'del-1', at('2025-01-01T00:10:00.000Z'))).toBeUndefined();
+    expect(store.claimOnce('delivery', 'github-webhook:g1', 1, at('2025-01-01T00:14:59.000Z'))).toBe(false);
+    expect(store.claimOnce('comment', 'gh:acme/web:42', 1, at('2025-01-31T00:00:00.000Z'))).toBe(false);
+    expect(store.claimed('logged-out-session', 's1', at('2025-01-01T12:00:00.000Z'))).toBe('');
+    expect(store.getState('poller:cursor:web')).toBe('{}');
+    expect(store.getState('webhook-comment:gh:acme/web:42')).toBeUndefined();
+  });
+
+  it('version 5 converts the deploys of an older database, losing nothing', () => {
+    const path = join(dir, 'v4.sqlite');
+    const v4 = new DatabaseSync(path);
+    expect(migrate(v4, path, MIGRATIONS.slice(0, 4))).toBe(4);
+    const insert = v4.prepare(
+      `INSERT INTO deploys (id, project, stage, status, intent, proxy_before, created_at, image_ref)
+       VALUES (?, 'web', ?, 'succeeded', ?, ?, ?, ?)`,
+    );
+    const snapshot = { domain: 'dev.web.test', state: { id: 7, forward_host: 'dw-web-dev-v0' } };
+    insert.run(
+      'd1',
+      'dev',
+      JSON.stringify(intent('web', 'dev')),
+      JSON.stringify(snapshot),
+      't1',
+      'registry.test/web:v1',
+    );
+    insert.run('d2', 'dev', JSON.stringify(intent('web', 'dev', 'v2')), null, 't2', null);
+    // A teardown of a stage with nothing live, as it was stored: image '' and tag 'none'.
+    const bare = {
+      project: 'web',
+      stage: 'old',
+      image: '',
+      tag: 'none',
+      trigger: 'teardown',
+      requestedBy: 'ops',
+    };
+    insert.run('t1', 'old', JSON.stringify(bare), null, 't3', null);
+    // A teardown of a stage with v5 live keeps what it removed.
+    const full = { project: 'web', stage: 'dev', image: 'registry.test/web', tag: 'v5', trigger: 'teardown' };
+    insert.run('t2', 'dev', JSON.stringify(full), null, 't4', null);
+    v4.exec(
+      `INSERT INTO deploy_events (deploy_id, seq, at, type, level, message) VALUES ('d1', 1, 't', 'log', 'info', 'm')`,
+    );
+    v4.close();
+
+    const store = openAt(path);
+    expect(store.getDeploy('d1')).toMatchObject({
+      kind: 'deploy',
+      domain: 'dev.web.test',
+      routeBefore: snapshot,
+      attempt: 1,
+      imageRef: 'registry.test/web:v1',
+      intent: intent('web', 'dev'),
+    });
+    expect(store.getDeploy('d2')).toMatchObject({ kind: 'deploy', intent: intent('web', 'dev', 'v2') });
+    expect(store.getDeploy('d2')).not.toHaveProperty('domain');
+    expect(store.getDeploy('t1')).toMatchObject({
+      kind: 'teardown',
+      intent: { project: 'web', stage: 'old', trigger: 'teardown', requestedBy: 'ops' },
+    });
+    expect(store.getDeploy('t1')?.intent).not.toHaveProperty('tag');
+    expect(store.getDeploy('t2')).toMatchObject({ kind: 'teardown', intent: full });
+    expect(store.listEvents('d1')).toHaveLength(1);
+    expect(store.listDeploys()).toHaveLength(4);
+  });
+
   it('is idempotent and upgrades an old database step by step', () => {
     const path = join(dir, 'old.sqlite');
     const old = new DatabaseSync(path);
