@@ -32,13 +32,14 @@ interface Sample {
  * container", with the needless write docker-watcher used to send (the same host PUT again,
  * as on every start and after a failed deploy: one more nginx reload) and without it (now: a
  * host already right gets no write). Then 30 re-applies of an unchanged route under load, as
- * PUTs (before) and through the router (after: no write). Recreate (stop, then start) is not a
- * docker-watcher strategy yet, so only blue-green is measured.
+ * PUTs (before) and through the router (after: no write). Last, the same paced load while a stage
+ * with `strategy: recreate` (stop, then start) deploys a new version, against blue-green's rows.
  */
 export async function trafficBench(): Promise<string> {
   const repository = `${benchInstance}/traffic`;
   const tags = Array.from({ length: 2 * RATES.length + 1 }, (_, i) => `t-${i + 1}`);
-  for (const tag of tags) {
+  const recreateTags = Array.from({ length: RATES.length + 1 }, (_, i) => `r-${i + 1}`);
+  for (const tag of [...tags, ...recreateTags]) {
     await buildTestImage({ repository, tag, behaviour: 'healthy', instanceId: benchInstance });
   }
   const image = `${OPEN_REGISTRY}/${repository}`;
@@ -66,7 +67,10 @@ export async function trafficBench(): Promise<string> {
         image,
         port: 8080,
         healthcheck: '/health',
-        stages: { dev: { tag_pattern: 't-*', auto_deploy: true } },
+        stages: {
+          dev: { tag_pattern: 't-*', auto_deploy: true },
+          rec: { tag_pattern: 'r-*', auto_deploy: true, strategy: 'recreate' as const },
+        },
       },
     },
   });
@@ -97,6 +101,7 @@ export async function trafficBench(): Promise<string> {
   const domain = stageDomain(bench.loaded.config, 'web', 'dev');
   const swaps: (string | number)[][] = [];
   const steady: (string | number)[][] = [];
+  const recreate: (string | number)[][] = [];
   try {
     let next = 0;
     await bench.deploy({ project: 'web', stage: 'dev', image, tag: tags[next++]! });
@@ -157,6 +162,25 @@ export async function trafficBench(): Promise<string> {
         errorsOf(failed),
       ]);
     }
+    const recDomain = stageDomain(bench.loaded.config, 'web', 'rec');
+    await bench.deploy({ project: 'web', stage: 'rec', image, tag: recreateTags[0]! });
+    for (const [i, rate] of RATES.entries()) {
+      const tag = recreateTags[i + 1]!;
+      const load = paceLoad(nginx.port, recDomain, rate);
+      await sleep(1000);
+      const record = await bench.deploy({ project: 'web', stage: 'rec', image, tag });
+      await sleep(1000);
+      const samples = await load.stop();
+      const failed = samples.filter((s) => !s.ok);
+      const bg = swaps.find((row) => row[0] === rate && String(row[1]).startsWith('after'));
+      recreate.push([
+        rate,
+        bg ? `${bg[3]} of ${bg[2]}` : '-',
+        `${failed.length} of ${samples.length}`,
+        errorsOf(failed),
+        record.downtimeMs === undefined ? '-' : ms(record.downtimeMs),
+      ]);
+    }
     await bench.deployer.shutdown(30_000);
   } finally {
     store.close();
@@ -167,13 +191,18 @@ export async function trafficBench(): Promise<string> {
   return [
     `### NPM: blue-green swap through a real nginx driven by the (fake) NPM, paced load on kept-alive connections`,
     '',
-    'Recreate (stop, then start) is not a docker-watcher strategy yet: only blue-green is measured.',
-    '',
     table(['req/s', 'needless write', 'requests', 'failed', 'errors', 'healthy -> all on new'], swaps),
     '',
     `### NPM: ${NEEDLESS_WRITES} re-applies of an unchanged route at 400 req/s`,
     '',
     table(['variant', 'PUTs (nginx reloads)', 'requests', 'failed', 'errors'], steady),
+    '',
+    '### NPM: blue-green against recreate (stop, then start), the same paced load',
+    '',
+    table(
+      ['req/s', 'blue-green failed', 'recreate failed', 'recreate errors', 'recreate downtime'],
+      recreate,
+    ),
   ].join('\n');
 }
 
