@@ -51,7 +51,10 @@ export type ReportJob = { project: string; source?: DeploySource } & (
 const RECENT = 20;
 /** How many recent deploys of another project of the repository are looked through for a PR's. */
 const PR_HISTORY = 100;
-/** How long the GitHub Deployment id of a deploy is kept (statuses after a restart go to the same one). */
+/**
+ * How long the GitHub Deployment id of a deploy is kept (statuses after a restart go to the same
+ * one), and the last commit status put per commit and context.
+ */
 const DEPLOYMENT_ID_DAYS = 30;
 
 /**
@@ -68,6 +71,19 @@ export function createDeployReporter(deps: DeployReporterDeps): DeployReporter {
     deps.forgeFor ?? ((project: string, source: DeploySource | undefined) => forgeFor(own!, project, source));
   const links = reportLinks(loaded.config);
   const deploymentKey = (deployId: string) => `forge-deployment:${deployId}`;
+  const statusExpiry = () => new Date(deps.clock.now().getTime() + DEPLOYMENT_ID_DAYS * 86_400_000).toISOString();
+
+  /**
+   * Puts a commit status unless it says exactly what the last one put for the commit and context
+   * said (a deploy tried again after a restart is `deploying` again: one pending is enough).
+   * The last one is kept in the store, so a restart does not send it twice either.
+   */
+  const putStatus = (key: string, job: ReportJob & { kind: 'status' }) => {
+    const said = JSON.stringify(job.status);
+    if (store.getState(`forge-status:${key}`) === said) return;
+    store.setState(`forge-status:${key}`, said, { expiresAt: statusExpiry() });
+    outbox.put(key, job);
+  };
 
   /**
    * The projects the PR comment shows: this deploy's, and every other project of the same
@@ -114,8 +130,7 @@ export function createDeployReporter(deps: DeployReporterDeps): DeployReporter {
             { ref: job.sha, environment: record.stage, description },
             signal,
           );
-          const expiresAt = new Date(deps.clock.now().getTime() + DEPLOYMENT_ID_DAYS * 86_400_000);
-          store.setState(deploymentKey(record.id), String(id), { expiresAt: expiresAt.toISOString() });
+          store.setState(deploymentKey(record.id), String(id), { expiresAt: statusExpiry() });
         }
         const page = deployPageUrl(links.publicUrl, record.id);
         const state = deploymentStateFor(record);
@@ -169,7 +184,7 @@ export function createDeployReporter(deps: DeployReporterDeps): DeployReporter {
     // A superseded deploy's error must not overwrite the pending status of the newer deploy of the same commit.
     if (sha !== undefined && record.status !== 'running' && isNewestOfCommit(record, sha)) {
       const status = commitStatusFor(record, links);
-      outbox.put(`status|${where}|${sha}|${status.context}`, { ...base, kind: 'status', sha, status });
+      putStatus(`status|${where}|${sha}|${status.context}`, { ...base, kind: 'status', sha, status });
     }
     if (sha !== undefined && forge.client.createDeployment && forge.client.createDeploymentStatus) {
       outbox.put(`deployment|${record.id}`, { ...base, kind: 'deployment', deployId: record.id, sha });
