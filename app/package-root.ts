@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * The docker-watcher package's own directory: found by walking up from this file, since the code
- * runs both from source (app/) in tests and compiled (dist/app/) in production.
+ * runs from source (app/) in tests, compiled (dist/app/) and bundled (dist/bundle/) in production.
  */
 export const PACKAGE_ROOT = findRoot(dirname(fileURLToPath(import.meta.url)));
 

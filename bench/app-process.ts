@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { benchInstance } from './bench-env.js';
 
-/** A docker-watcher started as `node <root>/dist/app/main.js serve`, the way `npm start` runs it. */
+/** A docker-watcher started as `node <root>/dist/bundle/main.js serve`, the way `npm start` runs it. */
 export interface AppProcess {
   url: string;
   pid: number;
@@ -32,6 +32,15 @@ export async function freePort(): Promise<number> {
   const { port } = server.address() as { port: number };
   await new Promise((done) => server.close(done));
   return port;
+}
+
+/**
+ * What `npm start` runs in the checkout at `root`: the bundle (scripts/bundle-app.mjs), or in a
+ * checkout from before it (`--before DIR`) the compiled dist/app/main.js.
+ */
+export function appEntry(root: string): string {
+  const bundle = join(root, 'dist/bundle/main.js');
+  return existsSync(bundle) ? bundle : join(root, 'dist/app/main.js');
 }
 
 /** Resident set size of a process, in bytes. */
@@ -64,7 +73,7 @@ export async function startAppProcess(
   const started = performance.now();
   const child: ChildProcess = spawn(
     process.execPath,
-    [...nodeOptions, join(root, 'dist/app/main.js'), 'serve', '--config', configFile],
+    [...nodeOptions, appEntry(root), 'serve', '--config', configFile],
     {
       cwd: dir,
       env: {

@@ -66,9 +66,12 @@ export async function idleBench(before?: string): Promise<string> {
 
 const kb = (bytes: number) => `${Math.round(bytes / 1024)} KB`;
 
-/** The node options in the `start` script of `root`'s package.json (`node [OPTIONS] dist/app/main.js`). */
+/** The node options in the `start` script of `root`'s package.json (`node [OPTIONS] dist/.../main.js`). */
 export function startNodeOptions(root: string): string[] {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } };
   const words = pkg.scripts.start.split(/\s+/);
-  return words.slice(1, words.indexOf('dist/app/main.js'));
+  return words.slice(
+    1,
+    words.findIndex((word) => word.endsWith('/main.js')),
+  );
 }

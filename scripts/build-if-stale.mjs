@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // `npm start`'s prestart: compiles app/ and src/ into dist/ only when they changed since the last
 // build, so a start with an up-to-date dist/ takes milliseconds instead of a 7-8 s `tsc` run.
-// "Changed" is a hash of the inputs (paths and contents of app/, src/, the tsconfigs, package.json
-// and the lock file), kept in dist/.source-hash: it survives git checkouts that reset mtimes.
+// "Changed" is a hash of the inputs (paths and contents of app/, src/, the tsconfigs, package.json,
+// the lock file and the bundler script), kept in dist/.source-hash: it survives git checkouts that reset mtimes.
 // `--check` only reports: exit 1 when a build would be needed (CI uses it).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -11,7 +11,15 @@ import { join, relative, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
 const stampFile = join(root, 'dist', '.source-hash');
-const INPUTS = ['app', 'src', 'tsconfig.json', 'tsconfig.build.json', 'package.json', 'package-lock.json'];
+const INPUTS = [
+  'app',
+  'src',
+  'tsconfig.json',
+  'tsconfig.build.json',
+  'package.json',
+  'package-lock.json',
+  'scripts/bundle-app.mjs',
+];
 
 function isDirectory(path) {
   return existsSync(path) && statSync(path).isDirectory();
@@ -37,7 +45,7 @@ function sourceHash() {
 
 const current = sourceHash();
 const built =
-  existsSync(stampFile) && existsSync(join(root, 'dist', 'app', 'main.js'))
+  existsSync(stampFile) && existsSync(join(root, 'dist', 'bundle', 'main.js'))
     ? readFileSync(stampFile, 'utf8').trim()
     : '';
 if (current === built) {
@@ -58,4 +66,9 @@ const tsc = spawnSync(
   },
 );
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+const bundle = spawnSync(process.execPath, [join(root, 'scripts', 'bundle-app.mjs')], {
+  cwd: root,
+  stdio: 'inherit',
+});
+if (bundle.status !== 0) process.exit(bundle.status ?? 1);
 writeFileSync(stampFile, current + '\n');

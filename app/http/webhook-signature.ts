@@ -1,5 +1,4 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { Webhooks } from '@octokit/webhooks';
 import type { LoadedConfig } from '../../src/config/loaded-config.js';
 import type { ForgeKind } from '../../src/forge/forge.js';
 
@@ -35,11 +34,13 @@ export function webhookForges(
 const HEX_SHA256 = /^[0-9a-f]{64}$/;
 
 /**
- * GitHub: `X-Hub-Signature-256: sha256=<hex>` over the raw body, checked by @octokit/webhooks.
+ * GitHub: `X-Hub-Signature-256: sha256=<hex>` over the raw body, checked by @octokit/webhooks
+ * (loaded on the first GitHub delivery: an app without one does not hold it, issue 21).
  * The body is decoded without dropping a BOM, so the bytes signed are the bytes received.
  */
 async function githubSignedBy(secret: string, text: string, header: string): Promise<boolean> {
   try {
+    const { Webhooks } = await import('@octokit/webhooks');
     return await new Webhooks({ secret }).verify(text, header);
   } catch {
     return false;

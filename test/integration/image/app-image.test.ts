@@ -188,7 +188,7 @@ describe.skipIf(!hasDocker)('the app image', () => {
     const { Config } = await testDocker().getImage(image.tag).inspect();
     expect(Config.User).toBe('node');
     // The probe reads global.listen from the config (docker-watcher healthcheck), not a fixed port.
-    expect(Config.Healthcheck?.Test).toEqual(['CMD', 'node', 'dist/app/main.js', 'healthcheck']);
+    expect(Config.Healthcheck?.Test).toEqual(['CMD', 'node', 'dist/bundle/main.js', 'healthcheck']);
   });
 
   // .ci/services.sh installs docker-compose: under CI=true a missing one fails, never skips.
