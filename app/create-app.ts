@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { registerDashboard } from './dashboard/register-dashboard.js';
 import { createForgeClients, forgeFor, type ForgeClients } from '../src/forge/forge-for.js';
+import { resolveRequestSecrets } from '../src/config/request-secrets.js';
 import { trustedProxies } from '../src/net/client-address.js';
 import type { AppDeps, AppEnv, AppOptions } from './http/app-env.js';
 import { createLoginThrottle } from './http/login-throttle.js';
@@ -33,6 +34,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     throttle: options.throttle ?? createLoginThrottle(),
     clientOf: options.clientOf ?? ((c) => requestClient(c, trusted)),
     forgeFor: options.forgeFor ?? forgeLookup(createForgeClients(options.loaded, { logger: options.logger })),
+    secrets: options.secrets ?? resolveRequestSecrets(options.loaded),
   };
   const app = new Hono<AppEnv>();
   app.use(

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { systemClock, type Clock } from '../src/core/clock.js';
 import { configWarnings } from '../src/config/config-warnings.js';
+import { resolveRequestSecrets } from '../src/config/request-secrets.js';
 import { resolveDeploySettings } from '../src/config/deploy-settings.js';
 import { loadConfig } from '../src/config/load-config.js';
 import type { LoadedConfig } from '../src/config/loaded-config.js';
@@ -183,6 +184,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const tasks = createBackgroundTasks();
   const app = createApp({
     loaded,
+    secrets: resolveRequestSecrets(loaded),
     deploys: deployer,
     store,
     clock,

@@ -6,7 +6,7 @@ import { createSession, SESSION_COOKIE, SESSION_TTL_MS, verifySession, type Sess
 
 /** The dashboard token (the API token), or undefined when the config's variable is empty. */
 export function dashboardToken(deps: AppDeps): string | undefined {
-  return deps.loaded.secrets[deps.loaded.config.global.api_token_env] || undefined;
+  return deps.secrets.apiToken.value;
 }
 
 /** The valid, not logged-out session of the request's `dw_session` cookie, if any. */

@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { LoadedConfig } from '../../src/config/loaded-config.js';
+import type { RequestSecrets } from '../../src/config/request-secrets.js';
 import type { Clock } from '../../src/core/clock.js';
 import type { ImageTagList } from '../../src/registry/image-tags.js';
 import type { ChangeFeed } from '../../src/deploy/change-feed.js';
@@ -17,6 +18,8 @@ import type { RegistryPush } from './webhook-payloads.js';
 /** Everything the HTTP app uses, passed in by the composition root (no singletons). */
 export interface AppDeps {
   loaded: LoadedConfig;
+  /** The API token, signing and webhook secrets, resolved once (default: from `loaded`). */
+  secrets: RequestSecrets;
   /** The deploy engine (src/deploy/deployer.ts in the app, a fake in tests). */
   deploys: DeployService;
   store: Store;
@@ -56,9 +59,9 @@ export interface AppDeps {
   loginHint?: string;
 }
 
-/** What createApp takes: AppDeps, with the throttle and the client address filled in when absent. */
-export type AppOptions = Omit<AppDeps, 'throttle' | 'clientOf' | 'forgeFor'> &
-  Partial<Pick<AppDeps, 'throttle' | 'clientOf' | 'forgeFor'>>;
+/** What createApp takes: AppDeps, with the throttle, client address, forges and secrets filled in when absent. */
+export type AppOptions = Omit<AppDeps, 'throttle' | 'clientOf' | 'forgeFor' | 'secrets'> &
+  Partial<Pick<AppDeps, 'throttle' | 'clientOf' | 'forgeFor' | 'secrets'>>;
 
 /** Start-up as /healthz reports it: reconcile still running, done, or failed (logged). */
 export type StartupState = 'reconciling' | 'ready' | 'reconcile-failed';

@@ -10,7 +10,7 @@ import { MAX_SKEW_SECONDS, SIGNATURE_HEADER } from '../../src/protocol/signature
 import { readSession } from '../dashboard/session-cookie.js';
 import type { AppDeps } from './app-env.js';
 import { DELIVERY_MEMORY_MS, forgetExpiredRecords } from './expiring-records.js';
-import { signingSecret, verifySignedRequest } from './signed-request.js';
+import { verifySignedRequest } from './signed-request.js';
 
 const EMPTY_BODY = new Uint8Array(0);
 /** Default lifetime of a follow token, and the most the app accepts (plus the clock skew). */
@@ -64,21 +64,21 @@ function bearerPrincipal(c: Context, deps: AppDeps, scope: AuthScope, header: st
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   if (!match?.[1]) return refuse('the Authorization header must be "Bearer <token>"');
   const token = match[1];
-  const apiToken = deps.loaded.secrets[deps.loaded.config.global.api_token_env];
-  if (apiToken && safeEqual(token, apiToken)) {
+  const apiToken = deps.secrets.apiToken;
+  if (apiToken.value && safeEqual(token, apiToken.value)) {
     deps.throttle.succeeded(client);
     return { kind: 'operator', via: 'token' };
   }
   const deployId = scope.followDeployId;
   if (deployId !== undefined && scope.project !== undefined && isFollowToken(token)) {
-    const { secret } = signingSecret(deps.loaded, scope.project);
+    const secret = deps.secrets.signing(scope.project).value;
     const maxTtl = (deps.followTokenTtlMs ?? FOLLOW_TOKEN_TTL_MS) + MAX_SKEW_SECONDS * 1000;
     if (secret && verifyFollowToken(secret, deployId, token, deps.clock.now(), maxTtl)) {
       return { kind: 'ci', via: 'follow', project: scope.project, deployId };
     }
     return refuse('the follow token is not valid for this deploy or has expired');
   }
-  return refuse(`the bearer token is not valid: use the value of ${deps.loaded.config.global.api_token_env}`);
+  return refuse(`the bearer token is not valid: use the value of ${apiToken.env}`);
 }
 
 function signaturePrincipal(c: Context, deps: AppDeps, scope: AuthScope, body: Uint8Array): Principal {

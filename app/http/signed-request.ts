@@ -1,5 +1,4 @@
 import type { Context } from 'hono';
-import type { LoadedConfig } from '../../src/config/loaded-config.js';
 import { AuthError } from '../../src/core/errors.js';
 import {
   DELIVERY_HEADER,
@@ -9,18 +8,6 @@ import {
   verifySignature,
 } from '../../src/protocol/signature.js';
 import type { AppDeps } from './app-env.js';
-
-/**
- * The secret that signs requests for `project`: its own secret_env when it has one (then only
- * that secret works for it), else global.secret_env. `env` names the variable for messages.
- */
-export function signingSecret(loaded: LoadedConfig, project: string): { secret?: string; env: string } {
-  const { projects, global } = loaded.config;
-  const own = Object.hasOwn(projects, project) ? projects[project]?.secret_env : undefined;
-  const env = own ?? global.secret_env;
-  const secret = loaded.secrets[env];
-  return secret ? { secret, env } : { env };
-}
 
 /**
  * Verifies the signature of `c` over its method, path, query and raw body. The secret is the
@@ -34,7 +21,7 @@ export function verifySignedRequest(
 ): { deliveryId: string; key: string } {
   const header = c.req.header(SIGNATURE_HEADER);
   const named = signatureKey(header);
-  const secret = 'key' in named ? signingSecret(deps.loaded, named.key).secret : undefined;
+  const secret = 'key' in named ? deps.secrets.signing(named.key).value : undefined;
   const url = new URL(c.req.url);
   const result = verifySignature(
     secret ?? '',

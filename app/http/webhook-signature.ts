@@ -1,35 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { LoadedConfig } from '../../src/config/loaded-config.js';
-import type { ForgeKind } from '../../src/forge/forge.js';
+import type { WebhookForge } from '../../src/config/request-secrets.js';
 
-/** A configured forge whose webhooks can be verified (its webhook_secret_env is set). */
-export interface WebhookForge {
-  name: string;
-  kind: ForgeKind;
-  /** Web URL from the config, when given. */
-  url?: string;
-  secret: string;
-}
-
-/** The forges of `kind` with a webhook secret, and the env names of those without one. */
-export function webhookForges(
-  loaded: LoadedConfig,
-  kind: ForgeKind,
-): { forges: WebhookForge[]; missing: string[] } {
-  const forges: WebhookForge[] = [];
-  const missing: string[] = [];
-  for (const [name, forge] of Object.entries(loaded.config.forges)) {
-    if (forge.type !== kind) continue;
-    const secret =
-      forge.webhook_secret_env === undefined ? undefined : loaded.secrets[forge.webhook_secret_env];
-    if (secret) forges.push({ name, kind, secret, ...(forge.url ? { url: forge.url } : {}) });
-    else
-      missing.push(
-        `forges.${name}.webhook_secret_env${forge.webhook_secret_env ? ` (${forge.webhook_secret_env})` : ''}`,
-      );
-  }
-  return { forges, missing };
-}
+export type { WebhookForge };
 
 const HEX_SHA256 = /^[0-9a-f]{64}$/;
 

@@ -5,7 +5,7 @@ import { deployRequestSchema, toDeploySource, zodIssues } from '../../src/protoc
 import { createFollowToken } from '../../src/protocol/follow-token.js';
 import type { AppDeps, AppEnv } from '../http/app-env.js';
 import { FOLLOW_TOKEN_TTL_MS } from '../http/auth.js';
-import { signingSecret, verifySignedRequest } from '../http/signed-request.js';
+import { verifySignedRequest } from '../http/signed-request.js';
 import { acceptedBody } from '../http/deploy-views.js';
 import { DELIVERY_MEMORY_MS, forgetExpiredRecords } from '../http/expiring-records.js';
 import { parseJsonBody, readRawBody, requireJson } from '../http/raw-body.js';
@@ -61,7 +61,7 @@ export function registerDeployRequests(app: Hono<AppEnv>, deps: AppDeps): void {
     deps.store.setClaimValue('delivery', deliveryId, record.id);
     c.set('logFields', { deployId: record.id, project: request.project, stage });
 
-    const { secret } = signingSecret(deps.loaded, request.project);
+    const secret = deps.secrets.signing(request.project).value;
     const ttl = deps.followTokenTtlMs ?? FOLLOW_TOKEN_TTL_MS;
     const followToken = secret
       ? createFollowToken(secret, record.id, new Date(now.getTime() + ttl))

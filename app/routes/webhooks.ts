@@ -6,7 +6,7 @@ import { createBackgroundTasks, type BackgroundTasks } from '../http/background-
 import { DELIVERY_MEMORY_MS, forgetExpiredRecords } from '../http/expiring-records.js';
 import { parseJsonBody, readRawBody, requireJson } from '../http/raw-body.js';
 import { readRegistryPush } from '../http/webhook-payloads.js';
-import { signingForges, webhookForges } from '../http/webhook-signature.js';
+import { signingForges } from '../http/webhook-signature.js';
 import { handleIssueComment } from './webhook-comments.js';
 
 /** Forges send whole PR and issue objects; GitHub caps deliveries at 25 MB, comments are far smaller. */
@@ -28,7 +28,7 @@ async function receive(
   kind: ForgeKind,
 ): Promise<Response> {
   const raw = await readRawBody(c, WEBHOOK_BODY_LIMIT);
-  const { forges, missing } = webhookForges(deps.loaded, kind);
+  const { forges, missing } = deps.secrets.webhooks(kind);
   if (forges.length === 0) {
     const what =
       missing.length > 0 ? missing.join(', ') : `a forges entry with type: ${kind} and webhook_secret_env`;
