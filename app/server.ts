@@ -203,8 +203,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...loginHint(credentials, config.global.api_token_env),
   });
   const { host, port } = config.global.listen;
-  const server = await new Promise<ReturnType<typeof serve>>((resolveListen) => {
-    const s = serve({ fetch: app.fetch, hostname: host, port: options.port ?? port }, () => resolveListen(s));
+  const listenPort = options.port ?? port;
+  const server = await new Promise<ReturnType<typeof serve>>((resolveListen, rejectListen) => {
+    const s = serve({ fetch: app.fetch, hostname: host, port: listenPort }, () => resolveListen(s));
+    s.once('error', rejectListen);
+  }).catch(async (error: unknown) => {
+    // Reconcile began before the listen: a repair cut off half-way is what the next start would
+    // have to repair, so it ends first; then nothing is left running or open.
+    await reconciled;
+    await deployer.shutdown(0);
+    await reporter.stop(0);
+    await registry.close();
+    store.close();
+    throw new Error(listenFailure(error, host, listenPort));
   });
   const address = server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
@@ -256,6 +267,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         logger.info('stopped');
       })()),
   };
+}
+
+/** Why the app cannot listen, and what to do, e.g. another process already on the port. */
+function listenFailure(error: unknown, host: string, port: number): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  const where = `${host}:${port}`;
+  if (code === 'EADDRINUSE')
+    return `cannot listen on ${where}: another process already listens there; stop it, or choose another port with global.listen.port or serve --port`;
+  if (code === 'EACCES')
+    return `cannot listen on ${where}: permission denied (ports below 1024 need privileges); choose a port of 1024 or above with global.listen.port or serve --port`;
+  if (code === 'EADDRNOTAVAIL')
+    return `cannot listen on ${where}: this machine has no such address; fix global.listen.host (127.0.0.1, or 0.0.0.0 for every address)`;
+  return `cannot listen on ${where}: ${errorMessage(error)}`;
 }
 
 /** Tells the login page where a token the app generated is kept (nothing when the token was set). */
