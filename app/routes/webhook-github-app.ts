@@ -60,7 +60,14 @@ export function handleCheckRun(
   const command = buttonCommand(click.identifier, record.project, record.stage);
   if (!command) return ignored('unknown_button');
   c.set('logFields', { project: record.project });
-  if (!deps.store.claimOnce('comment', `${match.forgeName}:button:${delivery}`, BUTTON_MEMORY_MS, deps.clock.now()))
+  if (
+    !deps.store.claimOnce(
+      'comment',
+      `${match.forgeName}:button:${delivery}`,
+      BUTTON_MEMORY_MS,
+      deps.clock.now(),
+    )
+  )
     return c.json({ ignored: 'duplicate' }, 200);
   const target = deps.forgeFor(record.project);
   if (!target) return ignored('no_forge_client');
@@ -113,7 +120,11 @@ export function handleInstallation(
     if (change.added.length > 0 || change.action === 'created')
       deps.installations.add(forge, change.installationId, change.account, change.added);
     if (change.removed.length > 0 || change.action === 'deleted')
-      deps.installations.remove(forge, change.removed, change.action === 'deleted' ? change.account : undefined);
+      deps.installations.remove(
+        forge,
+        change.removed,
+        change.action === 'deleted' ? change.account : undefined,
+      );
   }
   deps.logger.info('GitHub App installation changed', {
     event,

@@ -36,7 +36,8 @@ export function appConfigIssues(name: string, forge: ForgeConfig): AppConfigIssu
   if (forge.token_env !== undefined) {
     issues.push({
       path: at('token_env'),
-      message: 'token_env and app_id are two identities; keep app_id (the App) or token_env (a personal token)',
+      message:
+        'token_env and app_id are two identities; keep app_id (the App) or token_env (a personal token)',
     });
   }
   return issues;

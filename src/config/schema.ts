@@ -216,7 +216,7 @@ export const forgeSchema = z
       .int()
       .positive()
       .optional()
-      .describe("GitHub App: the installation to use (default: looked up per repository)"),
+      .describe('GitHub App: the installation to use (default: looked up per repository)'),
   })
   .describe('A GitHub or Gitea server that docker-watcher reports to');
 

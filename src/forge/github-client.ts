@@ -123,7 +123,12 @@ export function createGitHubClient(options: GitHubClientOptions): ForgeClient {
           call(`check run ${input.name}`, repo, signal, async () => {
             const body = checkRunBody(input);
             if (checkRunId !== undefined) {
-              await octokit.rest.checks.update({ ...repo, check_run_id: checkRunId, ...body, ...req(signal) });
+              await octokit.rest.checks.update({
+                ...repo,
+                check_run_id: checkRunId,
+                ...body,
+                ...req(signal),
+              });
               return checkRunId;
             }
             const created = await octokit.rest.checks.create({

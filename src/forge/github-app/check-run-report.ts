@@ -28,12 +28,18 @@ export function checkRunFor(config: Config, record: DeployRecord, headSha: strin
   const title = commitStatusFor(record, links).description;
   const lines = [`**${record.project}**: ${title}.`];
   if (record.status === 'awaiting_approval')
-    lines.push('', 'It runs once someone with write access (or an approver) clicks **Approve** or comments `/approve`.');
+    lines.push(
+      '',
+      'It runs once someone with write access (or an approver) clicks **Approve** or comments `/approve`.',
+    );
   if (record.approvedBy) lines.push('', `Approved by @${record.approvedBy}.`);
   if (record.phases.length > 0) lines.push('', phaseTable(record));
   let text: string | undefined;
   if (record.error) {
-    lines.push('', `**Failed in ${record.error.phase}**: ${record.error.summary ?? firstLine(record.error.message)}`);
+    lines.push(
+      '',
+      `**Failed in ${record.error.phase}**: ${record.error.summary ?? firstLine(record.error.message)}`,
+    );
     const logs = record.error.containerLogs ?? [];
     const tail = logs.slice(-LOG_TAIL_LINES);
     text = [
@@ -45,7 +51,7 @@ export function checkRunFor(config: Config, record: DeployRecord, headSha: strin
         ? [`### Last ${tail.length} log lines of the new container`, '```text', ...tail.map(fence), '```']
         : []),
     ].join('\n');
-    if (tail.length > 0) lines.push('', 'The container\'s last log lines are below.');
+    if (tail.length > 0) lines.push('', "The container's last log lines are below.");
   }
   if (page) lines.push('', `[The deploy's page](${page})`);
   return {
@@ -61,7 +67,9 @@ export function checkRunFor(config: Config, record: DeployRecord, headSha: strin
   };
 }
 
-function stateOf(record: DeployRecord): Pick<CheckRunInput, 'status' | 'conclusion' | 'startedAt' | 'completedAt'> {
+function stateOf(
+  record: DeployRecord,
+): Pick<CheckRunInput, 'status' | 'conclusion' | 'startedAt' | 'completedAt'> {
   const started = record.startedAt === undefined ? {} : { startedAt: record.startedAt };
   const completed = { completedAt: record.finishedAt ?? record.startedAt ?? record.createdAt };
   switch (record.status) {
@@ -83,9 +91,12 @@ function stateOf(record: DeployRecord): Pick<CheckRunInput, 'status' | 'conclusi
 
 function phaseTable(record: DeployRecord): string {
   const rows = record.phases.map((timing) => {
-    const result = timing.finishedAt === undefined ? '⏳ running' : timing.ok === false ? '❌ failed' : '✅ done';
+    const result =
+      timing.finishedAt === undefined ? '⏳ running' : timing.ok === false ? '❌ failed' : '✅ done';
     const ms =
-      timing.finishedAt === undefined ? undefined : Date.parse(timing.finishedAt) - Date.parse(timing.startedAt);
+      timing.finishedAt === undefined
+        ? undefined
+        : Date.parse(timing.finishedAt) - Date.parse(timing.startedAt);
     return `| ${timing.phase} | ${result} | ${ms === undefined ? '' : seconds(ms)} |`;
   });
   return ['| phase | result | time |', '| --- | --- | --- |', ...rows].join('\n');
@@ -95,7 +106,13 @@ function phaseTable(record: DeployRecord): string {
 function buttons(config: Config, record: DeployRecord): Button[] {
   if (record.kind !== 'deploy') return [];
   if (record.status === 'awaiting_approval')
-    return [{ label: 'Approve', identifier: BUTTON.approve, description: `Run ${record.intent.tag} on ${record.stage}`.slice(0, 40) }];
+    return [
+      {
+        label: 'Approve',
+        identifier: BUTTON.approve,
+        description: `Run ${record.intent.tag} on ${record.stage}`.slice(0, 40),
+      },
+    ];
   if (record.status !== 'succeeded') return [];
   const stages = config.projects[record.project]?.stages ?? {};
   const promotions = Object.entries(stages)

@@ -62,17 +62,22 @@ export function createGitHubAppClient(options: GitHubAppClientOptions): ForgeCli
       return data.id;
     } catch (error) {
       const status = (error as { status?: unknown }).status;
-      if (status === 404) throw notInstalled(repo, 'GitHub answered 404 to GET /repos/{owner}/{repo}/installation');
+      if (status === 404)
+        throw notInstalled(repo, 'GitHub answered 404 to GET /repos/{owner}/{repo}/installation');
       if (status === 401)
         throw new ExternalError(
           'forge',
           `GitHub refused the JWT of App ${credentials.appId} (forges.${forgeName}): check app_id and that the private key is the App's current one`,
           { status: 401, cause: error },
         );
-      throw new ExternalError('forge', `could not find the App's installation on ${repo.owner}/${repo.repo}: ${errorMessage(error)}`, {
-        cause: error,
-        ...(typeof status === 'number' ? { status } : {}),
-      });
+      throw new ExternalError(
+        'forge',
+        `could not find the App's installation on ${repo.owner}/${repo.repo}: ${errorMessage(error)}`,
+        {
+          cause: error,
+          ...(typeof status === 'number' ? { status } : {}),
+        },
+      );
     }
   };
 

@@ -32,7 +32,8 @@ export function storeInstallations(store: Store): InstallationRegistry {
       return value === '' ? null : Number(value);
     },
     add(forge, installationId, account, repositories) {
-      for (const repository of repositories) store.setState(repoKey(forge, repository), String(installationId));
+      for (const repository of repositories)
+        store.setState(repoKey(forge, repository), String(installationId));
       store.setState(accountsKey(forge), JSON.stringify({ ...accounts(forge), [account]: installationId }));
     },
     remove(forge, repositories, account) {

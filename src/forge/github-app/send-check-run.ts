@@ -24,7 +24,12 @@ export async function sendCheckRun(
   if (!record || !client.upsertCheckRun) return;
   const known = deps.store.getState(checkRunKey(record.id));
   const input = checkRunFor(deps.config, record, job.sha);
-  const id = await client.upsertCheckRun(repo, known === undefined ? undefined : Number(known), input, signal);
+  const id = await client.upsertCheckRun(
+    repo,
+    known === undefined ? undefined : Number(known),
+    input,
+    signal,
+  );
   if (known === undefined) {
     const expiresAt = new Date(deps.clock.now().getTime() + CHECK_RUN_ID_DAYS * 86_400_000);
     deps.store.setState(checkRunKey(record.id), String(id), { expiresAt: expiresAt.toISOString() });

@@ -37,7 +37,11 @@ const NEEDS: Record<string, string> = {
 };
 
 /** Endpoints GitHub answers only to the App's JWT. */
-const JWT_ONLY = new Set(['apps/create-installation-access-token', 'apps/get-repo-installation', 'apps/get-authenticated']);
+const JWT_ONLY = new Set([
+  'apps/create-installation-access-token',
+  'apps/get-repo-installation',
+  'apps/get-authenticated',
+]);
 
 const ALL_PERMISSIONS: Record<string, 'read' | 'write'> = {
   checks: 'write',
@@ -70,15 +74,28 @@ export function fakeGitHubApp(options: FakeAppOptions) {
     const [header, payload, signature] = jwt.split('.');
     const bad = () => new ForgeHttpError(401, 'A JSON web token could not be decoded');
     if (!header || !payload || !signature) throw bad();
-    const ok = verify('sha256', Buffer.from(`${header}.${payload}`), publicKey, Buffer.from(signature, 'base64url'));
+    const ok = verify(
+      'sha256',
+      Buffer.from(`${header}.${payload}`),
+      publicKey,
+      Buffer.from(signature, 'base64url'),
+    );
     if (!ok) throw bad();
-    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as { iss: unknown; iat: number; exp: number };
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as {
+      iss: unknown;
+      iat: number;
+      exp: number;
+    };
     const now = Math.floor(Date.now() / 1000);
     if (String(claims.iss) !== String(options.appId))
       throw new ForgeHttpError(401, "'Issuer' claim ('iss') must be an Integer");
     if (claims.exp - claims.iat > 600)
       throw new ForgeHttpError(401, "'Expiration time' claim ('exp') is too far in the future");
-    if (claims.exp <= now) throw new ForgeHttpError(401, "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires");
+    if (claims.exp <= now)
+      throw new ForgeHttpError(
+        401,
+        "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires",
+      );
     jwtsSeen.push({ iss: claims.iss as string | number, iat: claims.iat, exp: claims.exp });
   };
 
@@ -111,7 +128,10 @@ export function fakeGitHubApp(options: FakeAppOptions) {
       if (JWT_ONLY.has(op.operationId))
         throw new ForgeHttpError(401, 'A JSON web token could not be decoded');
       const repo = `${op.params.owner}/${op.params.repo}`;
-      if (op.params.repo && !entry.installation.repositories.some((r) => r.toLowerCase() === repo.toLowerCase()))
+      if (
+        op.params.repo &&
+        !entry.installation.repositories.some((r) => r.toLowerCase() === repo.toLowerCase())
+      )
         throw new ForgeHttpError(404, 'Not Found');
       const needs = NEEDS[op.operationId];
       if (needs) {
@@ -121,7 +141,12 @@ export function fakeGitHubApp(options: FakeAppOptions) {
           return has === 'write' || (has === 'read' && level === 'read');
         });
         if (!granted)
-          throw new ForgeHttpError(403, 'Resource not accessible by integration', {}, { 'x-accepted-github-permissions': needs });
+          throw new ForgeHttpError(
+            403,
+            'Resource not accessible by integration',
+            {},
+            { 'x-accepted-github-permissions': needs },
+          );
       }
       return true;
     },

@@ -34,7 +34,13 @@ const record = (patch: Partial<DeployRecord>): DeployRecord =>
       stage: 'dev',
       tag: 'dev-7',
       trigger: 'ci',
-      source: { forge: 'github', serverUrl: 'https://github.com', repository: 'acme/web', sha: 'a'.repeat(40), pr: 7 },
+      source: {
+        forge: 'github',
+        serverUrl: 'https://github.com',
+        repository: 'acme/web',
+        sha: 'a'.repeat(40),
+        pr: 7,
+      },
     },
     ...patch,
   }) as DeployRecord;
@@ -45,13 +51,22 @@ describe('checkRunFor', () => {
       config,
       record({
         phases: [
-          { phase: 'resolve', startedAt: '2026-01-01T00:00:01.000Z', finishedAt: '2026-01-01T00:00:01.500Z', ok: true },
+          {
+            phase: 'resolve',
+            startedAt: '2026-01-01T00:00:01.000Z',
+            finishedAt: '2026-01-01T00:00:01.500Z',
+            ok: true,
+          },
           { phase: 'pull', startedAt: '2026-01-01T00:00:01.500Z' },
         ],
       }),
       'a'.repeat(40),
     );
-    expect(run).toMatchObject({ status: 'in_progress', externalId: 'd1', detailsUrl: 'https://dw.example/deploys/d1' });
+    expect(run).toMatchObject({
+      status: 'in_progress',
+      externalId: 'd1',
+      detailsUrl: 'https://dw.example/deploys/d1',
+    });
     expect(run.conclusion).toBeUndefined();
     expect(run.summary).toContain('| resolve | ✅ done | 0.5 s |');
     expect(run.summary).toContain('| pull | ⏳ running |');
@@ -66,11 +81,20 @@ describe('checkRunFor', () => {
       record({
         status: 'failed',
         finishedAt: '2026-01-01T00:00:09.000Z',
-        error: { phase: 'health', message: 'HTTP 500 on /health', summary: 'HTTP 500 on /health (4s)', containerLogs: logs },
+        error: {
+          phase: 'health',
+          message: 'HTTP 500 on /health',
+          summary: 'HTTP 500 on /health (4s)',
+          containerLogs: logs,
+        },
       }),
       'a'.repeat(40),
     );
-    expect(run).toMatchObject({ status: 'completed', conclusion: 'failure', completedAt: '2026-01-01T00:00:09.000Z' });
+    expect(run).toMatchObject({
+      status: 'completed',
+      conclusion: 'failure',
+      completedAt: '2026-01-01T00:00:09.000Z',
+    });
     expect(run.summary).toContain('**Failed in health**: HTTP 500 on /health (4s)');
     expect(run.text).toContain('Last 30 log lines');
     expect(run.text).not.toContain('line 10\n');
@@ -79,8 +103,14 @@ describe('checkRunFor', () => {
   });
 
   it('offers Approve while it waits, Promote and Roll back once live, nothing without a PR', () => {
-    expect(checkRunFor(config, record({ status: 'awaiting_approval' }), 'a').actions.map((a) => a.identifier)).toEqual(['approve']);
-    const live = checkRunFor(config, record({ status: 'succeeded', finishedAt: '2026-01-01T00:00:05.000Z' }), 'a');
+    expect(
+      checkRunFor(config, record({ status: 'awaiting_approval' }), 'a').actions.map((a) => a.identifier),
+    ).toEqual(['approve']);
+    const live = checkRunFor(
+      config,
+      record({ status: 'succeeded', finishedAt: '2026-01-01T00:00:05.000Z' }),
+      'a',
+    );
     expect(live.actions.map((a) => [a.identifier, a.label])).toEqual([
       ['promote:prod', 'Promote to prod'],
       ['rollback', 'Roll back'],
