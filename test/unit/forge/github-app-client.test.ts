@@ -4,6 +4,11 @@ import { ExternalError } from '../../../src/core/errors.js';
 import type { CheckRunInput, ForgeClient } from '../../../src/forge/forge.js';
 import { createGitHubAppClient } from '../../../src/forge/github-app/github-app-client.js';
 import { REFRESH_BEFORE_MS } from '../../../src/forge/github-app/installation-auth.js';
+import {
+  storeInstallations,
+  type InstallationRegistry,
+} from '../../../src/forge/github-app/installations.js';
+import { openSqliteStore } from '../../../src/store/sqlite-store.js';
 import { createGitHubClient } from '../../../src/forge/github-client.js';
 import { silentLogger } from '../../../src/log/logger.js';
 import { APP_PERMISSIONS } from '../../fakes/github/fake-github-app.js';
@@ -26,9 +31,12 @@ const checkRun: CheckRunInput = {
 };
 
 let github: FakeGitHub;
-const appClient = (options: { installationId?: number; privateKey?: string } = {}): ForgeClient =>
+const appClient = (
+  options: { installationId?: number; privateKey?: string; installations?: InstallationRegistry } = {},
+): ForgeClient =>
   createGitHubAppClient({
     forgeName: 'github',
+    ...(options.installations ? { installations: options.installations } : {}),
     baseUrl: github.apiUrl,
     credentials: {
       appId: 4242,
@@ -116,6 +124,20 @@ describe('the GitHub App client against the fake GitHub', () => {
     expect(error).toBeInstanceOf(ExternalError);
     expect((error as Error).message).toMatch(
       /GitHub App 4242 \(forges\.github\) is not installed on acme\/elsewhere .*install it on acme or add the repository/,
+    );
+  });
+
+  it('uses the installation its webhooks named, and says so when a repository was removed from it', async () => {
+    const installations = storeInstallations(openSqliteStore(':memory:'));
+    installations.add('github', 77, 'acme', ['acme/web', 'acme/gone']);
+    installations.remove('github', ['acme/gone']);
+    const client = appClient({ installations });
+    github.requests.length = 0;
+    await client.getPullRequest(web, 7).catch(() => undefined);
+    expect(github.requests.map((r) => r.operationId)).not.toContain('apps/get-repo-installation');
+    const error = await client.getPullRequest({ owner: 'acme', repo: 'gone' }, 7).catch((e: unknown) => e);
+    expect((error as Error).message).toBe(
+      'the GitHub App 4242 (forges.github) is not installed on acme/gone (the installation webhook said it was removed); install it on acme or add the repository to its installation (installed on: acme (77))',
     );
   });
 
