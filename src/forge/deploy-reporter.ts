@@ -58,9 +58,10 @@ const DEPLOYMENT_ID_DAYS = 30;
 
 /**
  * Reports each deploy to its forge: a commit status per stage (docker-watcher/<stage>), one PR
- * comment per pull request, on GitHub a Deployment with statuses, and as a GitHub App a check run. It never blocks or fails
- * a deploy: each report is written to the outbox (latest wins per commit and stage, per deploy,
- * per PR) and sent in the background with retries, also after a restart.
+ * comment per pull request, on GitHub a Deployment with statuses, and as a GitHub App a check
+ * run per deploy. It never blocks or fails a deploy: each report is written to the outbox
+ * (latest wins per commit and stage, per deploy, per PR) and sent in the background with
+ * retries, also after a restart.
  */
 export function createDeployReporter(deps: DeployReporterDeps): DeployReporter {
   const { loaded, store, logger } = deps;
@@ -189,7 +190,7 @@ export function createDeployReporter(deps: DeployReporterDeps): DeployReporter {
    * update is being sent replaces the one waiting, so a burst of phases is one or two requests.
    */
   const reportCheckRun = (record: DeployRecord) => {
-    const sha = record.intent.source?.sha;
+    const sha = record.kind === 'deploy' ? record.intent.source?.sha : undefined;
     const forge = sha === undefined ? undefined : resolve(record.project, record.intent.source);
     if (sha === undefined || !forge?.client.upsertCheckRun) return;
     const source = record.intent.source;
