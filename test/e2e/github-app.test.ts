@@ -101,6 +101,7 @@ describe.skipIf(!hasDocker)('a GitHub App forge against the real app', () => {
         '    allow_self_approval: false',
         '    stages:',
         '      dev: { tag_pattern: "dev-*", auto_deploy: true }',
+        '      rel: { tag_pattern: "dev-*", promote_from: dev, auto_deploy: true }',
         '      prod: { tag_pattern: "v*", auto_deploy: false }',
       ],
     });
@@ -209,8 +210,8 @@ describe.skipIf(!hasDocker)('a GitHub App forge against the real app', () => {
     expect(final.output?.title).toContain('deployed dev-1 to dev');
     for (const phase of ['resolve', 'create', 'health', 'switch', 'stop_old'])
       expect(final.output?.summary).toContain(`| ${phase} | ✅ done |`);
-    // Live, and no stage promotes from dev: only Roll back.
-    expect(final.actions?.map((a) => a.identifier)).toEqual(['rollback']);
+    // Live: promote to rel (which takes from dev), or roll back.
+    expect(final.actions?.map((a) => a.identifier)).toEqual(['promote:rel', 'rollback']);
     // Coalesced: 18 phase changes and 3 statuses went by, far fewer requests were sent.
     expect(run.updates.length).toBeLessThanOrEqual(8);
     // As the App: its JWT was verified, an installation token issued, and every request valid.
@@ -220,6 +221,19 @@ describe.skipIf(!hasDocker)('a GitHub App forge against the real app', () => {
       .poll(() => github.state.statuses.filter((s) => s.sha === 'a'.repeat(40)).at(-1)?.state)
       .toBe('success');
     expect(github.rejections).toEqual([]);
+  });
+
+  it('Promote to rel, clicked on the dev check run by a writer, deploys what dev runs to rel', async () => {
+    const devDeploy = server.store.listDeploys({ project: 'web', stage: 'dev', limit: 1 })[0]!;
+    expect((await click(devDeploy.id, runOf(devDeploy.id)!.id, 'promote:rel', 'walter')).status).toBe(202);
+    await expect
+      .poll(() => server.store.listDeploys({ project: 'web', stage: 'rel', limit: 1 })[0]?.status, {
+        timeout: 30_000,
+      })
+      .toBe('succeeded');
+    const promoted = server.store.listDeploys({ project: 'web', stage: 'rel', limit: 1 })[0]!;
+    expect(promoted.intent.tag).toBe('dev-1');
+    expect(latest(await settled(promoted.id, 'success')).name).toBe('docker-watcher deploy: rel');
   });
 
   it("shows a failing deploy's cause and the container's log tail", async () => {
