@@ -52,11 +52,7 @@ export function createGitHubAppClient(options: GitHubAppClientOptions): ForgeCli
     );
   };
 
-  const lookUp = async (repo: RepoRef): Promise<number> => {
-    if (credentials.installationId !== undefined) return credentials.installationId;
-    const tracked = options.installations?.find(forgeName, `${repo.owner}/${repo.repo}`);
-    if (typeof tracked === 'number') return tracked;
-    if (tracked === null) throw notInstalled(repo, 'the installation webhook said it was removed');
+  const askGitHub = async (repo: RepoRef): Promise<number> => {
     try {
       const { data } = await appOctokit.rest.apps.getRepoInstallation({ ...repo });
       return data.id;
@@ -81,16 +77,26 @@ export function createGitHubAppClient(options: GitHubAppClientOptions): ForgeCli
     }
   };
 
-  const clientFor = async (repo: RepoRef): Promise<ForgeClient> => {
+  /** The configured installation, else what the webhooks said (read each time: they change), else GitHub's answer. */
+  const installationOf = (repo: RepoRef): Promise<number> => {
+    if (credentials.installationId !== undefined) return Promise.resolve(credentials.installationId);
+    const tracked = options.installations?.find(forgeName, `${repo.owner}/${repo.repo}`);
+    if (typeof tracked === 'number') return Promise.resolve(tracked);
+    if (tracked === null)
+      return Promise.reject(notInstalled(repo, 'the installation webhook said it was removed'));
     const key = `${repo.owner}/${repo.repo}`.toLowerCase();
     let id = byRepo.get(key);
     if (!id) {
-      id = lookUp(repo);
+      id = askGitHub(repo);
       byRepo.set(key, id);
       // A failed lookup is asked again next time (the App may have been installed since).
       id.catch(() => byRepo.delete(key));
     }
-    const installationId = await id;
+    return id;
+  };
+
+  const clientFor = async (repo: RepoRef): Promise<ForgeClient> => {
+    const installationId = await installationOf(repo);
     let client = byInstallation.get(installationId);
     if (!client) {
       client = createGitHubClient({
