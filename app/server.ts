@@ -26,6 +26,8 @@ import { createBackgroundTasks } from './http/background-tasks.js';
 import { errorMessage } from '../src/core/errors.js';
 import { createDeployReporter } from '../src/forge/deploy-reporter.js';
 import { createForgeClients, forgeFor } from '../src/forge/forge-for.js';
+import { resolveAppCredentials } from '../src/forge/github-app/app-credentials.js';
+import { storeInstallations } from '../src/forge/github-app/installations.js';
 import { registerContainerGauges } from '../src/metrics/container-gauges.js';
 import { createMetrics } from '../src/metrics/metrics.js';
 import { createNotifier } from '../src/notify/notifier.js';
@@ -73,6 +75,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const { config } = loaded;
   // Settings resolved once, here: the deploy engine below gets values and clients, never the file.
   const settings = resolveDeploySettings(loaded);
+  // GitHub App keys are read once, here, so a wrong one stops the start naming the key's file or variable.
+  const apps = resolveAppCredentials(loaded);
   for (const warning of configWarnings(config, loaded.dir)) {
     logger.warn('config warning', { path: warning.path, message: warning.message });
   }
@@ -118,7 +122,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const metrics = createMetrics({ store, logger });
   registerContainerGauges(metrics, { docker, store, logger: logger.child({ component: 'metrics' }) });
   // One client per configured forge, shared by the reporter and the comment commands.
-  const forges = createForgeClients(loaded, { logger: logger.child({ component: 'forge' }) });
+  const installations = storeInstallations(store);
+  const forges = createForgeClients(loaded, {
+    logger: logger.child({ component: 'forge' }),
+    apps,
+    installations,
+  });
   const reporter = createDeployReporter({
     loaded,
     forgeFor: (project, source) => forgeFor(forges, project, source),
@@ -194,6 +203,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ops: createStageOps({ config, docker, store, instanceId }),
     tasks,
     forgeFor: (project) => forgeFor(forges, project),
+    installations,
     postReply: (project, pr, commentId, body) => reporter.reply(project, pr, commentId, body),
     changes,
     imageTags: (project, signal) => listImageTags({ loaded, registry }, project, signal ? { signal } : {}),

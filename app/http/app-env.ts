@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import type { InstallationRegistry } from '../../src/forge/github-app/installations.js';
 import type { LoadedConfig } from '../../src/config/loaded-config.js';
 import type { RequestSecrets } from '../../src/config/request-secrets.js';
 import type { Clock } from '../../src/core/clock.js';
@@ -39,6 +40,8 @@ export interface AppDeps {
   forgeFor: (project: string) => ProjectForge | undefined;
   /** Posts a command reply durably (the forge report outbox); default: at once through the forge client. */
   postReply?: (project: string, pr: number, commentId: number, body: string) => void;
+  /** Where the GitHub Apps are installed (kept from installation webhooks); without it those events are ignored. */
+  installations?: InstallationRegistry;
   /** Registry push webhooks (GitHub registry_package, Gitea package), called after verification. */
   onRegistryPush?: (push: RegistryPush) => void;
   /** The tags of a project's image in its registry (src/registry/image-tags.ts); without it GET .../tags answers 503. */

@@ -8,6 +8,7 @@ import { parseJsonBody, readRawBody, requireJson } from '../http/raw-body.js';
 import { readRegistryPush } from '../http/webhook-payloads.js';
 import { signingForges } from '../http/webhook-signature.js';
 import { handleIssueComment } from './webhook-comments.js';
+import { handleCheckRun, handleInstallation } from './webhook-github-app.js';
 
 /** Forges send whole PR and issue objects; GitHub caps deliveries at 25 MB, comments are far smaller. */
 const WEBHOOK_BODY_LIMIT = 1024 * 1024;
@@ -60,6 +61,10 @@ async function receive(
 
   if (event === 'issue_comment') return handleIssueComment(c, deps, tasks, kind, signed, payload);
   if (event === 'ping') return c.json({ ok: true, event }, 200);
+  if (kind === 'github' && event === 'check_run')
+    return handleCheckRun(c, deps, tasks, signed, payload, delivery);
+  if (kind === 'github' && (event === 'installation' || event === 'installation_repositories'))
+    return handleInstallation(c, deps, signed, event, payload);
   if (event === REGISTRY_EVENT[kind]) {
     const push = readRegistryPush(kind, payload, signed[0]?.url);
     if (push && deps.onRegistryPush) {

@@ -16,6 +16,11 @@ export interface CommentEvent {
   pr: number;
   commentId: number;
   commenter: string;
+  /**
+   * `check_run`: a button of a GitHub App's check run (commentId is the check run's id), run as
+   * the same commands with the same checks; there is no comment to react to.
+   */
+  via?: 'comment' | 'check_run';
 }
 
 /** What running commands needs; the composition root passes the real ones. */

@@ -101,10 +101,12 @@ export async function runCommentCommands(
 ): Promise<CommentOutcome> {
   const { client, logger, signal } = deps;
   const log = logger.child({ projects: event.projects, pr: event.pr, commenter: event.commenter });
-  try {
-    await client.addReaction(event.repo, event.commentId, 'eyes', signal);
-  } catch (error) {
-    log.warn('could not add the eyes reaction to a command comment', { error });
+  if (event.via !== 'check_run') {
+    try {
+      await client.addReaction(event.repo, event.commentId, 'eyes', signal);
+    } catch (error) {
+      log.warn('could not add the eyes reaction to a command comment', { error });
+    }
   }
 
   const results = await decide(deps, event, parsed);

@@ -197,6 +197,26 @@ export const forgeSchema = z
       .optional()
       .describe('Environment variable holding the API token used for statuses and comments'),
     webhook_secret_env: envName.optional().describe('Environment variable holding the webhook secret'),
+    app_id: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('GitHub App id: report as the App (check runs, its own bot identity) instead of token_env'),
+    private_key_file: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("GitHub App: path of the App's private key (PEM), relative to the config file"),
+    private_key_env: envName
+      .optional()
+      .describe("GitHub App: environment variable holding the App's private key (PEM)"),
+    installation_id: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('GitHub App: the installation to use (default: looked up per repository)'),
   })
   .describe('A GitHub or Gitea server that docker-watcher reports to');
 

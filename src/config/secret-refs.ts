@@ -36,6 +36,7 @@ export function secretRefs(config: Config): SecretRef[] {
   for (const [name, forge] of Object.entries(config.forges)) {
     add(forge.token_env, ['forges', name, 'token_env']);
     add(forge.webhook_secret_env, ['forges', name, 'webhook_secret_env']);
+    add(forge.private_key_env, ['forges', name, 'private_key_env']);
   }
   for (const [name, project] of Object.entries(config.projects)) {
     add(project.secret_env, ['projects', name, 'secret_env']);

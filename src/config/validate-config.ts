@@ -1,4 +1,5 @@
 import { allStageDomains } from './domains.js';
+import { appConfigIssues } from './app-config-issues.js';
 import type { Config, ProjectConfig } from './schema.js';
 import { tagPatternProblem } from './tag-pattern.js';
 import type { RawIssue } from './zod-issues.js';
@@ -116,5 +117,6 @@ export function validateConfig(config: Config): RawIssue[] {
         'forward: host needs forward_host, the address NPM uses to reach this Docker host; add it or use forward: network',
     });
   }
+  for (const [name, forge] of Object.entries(config.forges)) issues.push(...appConfigIssues(name, forge));
   return [...issues, ...domainIssues(config)];
 }

@@ -15,6 +15,7 @@ import {
 import { createForgeClients, forgeFor, type ProjectForge } from './forge-for.js';
 import type { CommitStatus } from './forge.js';
 import { PR_COMMENT_MARKER, renderPrComment } from './pr-comment.js';
+import { sendCheckRun } from './github-app/send-check-run.js';
 import { ReportOutbox, type ReportOutboxOptions } from './report-outbox.js';
 
 export interface DeployReporterDeps {
@@ -43,6 +44,7 @@ export interface DeployReporter extends DeployObserver {
 export type ReportJob = { project: string; source?: DeploySource } & (
   | { kind: 'status'; sha: string; status: CommitStatus }
   | { kind: 'deployment'; deployId: string; sha: string }
+  | { kind: 'check_run'; deployId: string; sha: string }
   | { kind: 'comment'; pr: number }
   | { kind: 'reply'; pr: number; commentId: number; body: string }
 );
@@ -59,9 +61,10 @@ const DEPLOYMENT_ID_DAYS = 30;
 
 /**
  * Reports each deploy to its forge: a commit status per stage (docker-watcher/<stage>), one PR
- * comment per pull request, and on GitHub a Deployment with statuses. It never blocks or fails
- * a deploy: each report is written to the outbox (latest wins per commit and stage, per deploy,
- * per PR) and sent in the background with retries, also after a restart.
+ * comment per pull request, on GitHub a Deployment with statuses, and as a GitHub App a check
+ * run per deploy. It never blocks or fails a deploy: each report is written to the outbox
+ * (latest wins per commit and stage, per deploy, per PR) and sent in the background with
+ * retries, also after a restart.
  */
 export function createDeployReporter(deps: DeployReporterDeps): DeployReporter {
   const { loaded, store, logger } = deps;
@@ -111,6 +114,8 @@ export function createDeployReporter(deps: DeployReporterDeps): DeployReporter {
       case 'reply':
         await client.createComment(repo, job.pr, job.body, signal);
         return;
+      case 'check_run':
+        return sendCheckRun({ config: loaded.config, store, clock: deps.clock }, client, repo, job, signal);
       case 'comment': {
         const repository = `${repo.owner}/${repo.repo}`.toLowerCase();
         const projects = projectsOfPr(job.project, repository, job.pr);
@@ -161,6 +166,7 @@ export function createDeployReporter(deps: DeployReporterDeps): DeployReporter {
       if (job.kind === 'status')
         return `commit status ${job.status.context} of ${where}@${job.sha.slice(0, 7)}`;
       if (job.kind === 'deployment') return `deployment of ${job.deployId} on ${where}`;
+      if (job.kind === 'check_run') return `check run of ${job.deployId} on ${where}`;
       if (job.kind === 'reply') return `reply to comment ${job.commentId} on ${where}#${job.pr}`;
       return `PR comment on ${where}#${job.pr}`;
     },
@@ -191,13 +197,33 @@ export function createDeployReporter(deps: DeployReporterDeps): DeployReporter {
     }
     const pr = source?.pr;
     if (pr !== undefined) outbox.put(`comment|${where}|${pr}`, { ...base, kind: 'comment', pr });
+    reportCheckRun(record);
+  };
+
+  /**
+   * A GitHub App's check run follows phases too. One key per deploy: a phase put while the last
+   * update is being sent replaces the one waiting, so a burst of phases is one or two requests.
+   */
+  const reportCheckRun = (record: DeployRecord) => {
+    const sha = record.kind === 'deploy' ? record.intent.source?.sha : undefined;
+    const forge = sha === undefined ? undefined : resolve(record.project, record.intent.source);
+    if (sha === undefined || !forge?.client.upsertCheckRun) return;
+    const source = record.intent.source;
+    outbox.put(`check_run|${record.id}`, {
+      project: record.project,
+      ...(source === undefined ? {} : { source }),
+      kind: 'check_run',
+      deployId: record.id,
+      sha,
+    });
   };
 
   return {
     onDeployEvent(event: DeployEvent, record: DeployRecord) {
-      // Phases and log lines change nothing the forge shows; statuses do.
-      if (event.type !== 'status') return;
+      // Log lines change nothing the forge shows; statuses do, and phases change a check run.
+      if (event.type === 'log') return;
       try {
+        if (event.type === 'phase') return reportCheckRun(record);
         report(record);
       } catch (error) {
         log.error('could not report a deploy to its forge', {

@@ -48,11 +48,12 @@ export function forgeError(
   forge: string,
   call: string,
   repo: RepoRef,
-  detail: { status?: number; message: string; cause?: unknown },
+  detail: { status?: number; message: string; cause?: unknown; hint?: string },
 ): ExternalError {
   const where = `${forge} ${call} on ${repo.owner}/${repo.repo}`;
   const status = detail.status === undefined ? '' : ` (HTTP ${detail.status})`;
-  const hint = detail.status === undefined ? 'check that the forge is reachable' : HINTS[detail.status];
+  const hint =
+    detail.hint ?? (detail.status === undefined ? 'check that the forge is reachable' : HINTS[detail.status]);
   return new ExternalError('forge', `${where} failed${status}: ${detail.message}${hint ? `; ${hint}` : ''}`, {
     cause: detail.cause,
     ...(detail.status === undefined ? {} : { status: detail.status }),

@@ -5,6 +5,10 @@ import type { DeploySource } from '../core/deploy-types.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 import { parseRepo, type ForgeClient, type RepoRef } from './forge.js';
 import { createGiteaClient } from './gitea-client.js';
+import type { GitHubAppCredentials } from './github-app/app-credentials.js';
+import type { InstallationRegistry } from './github-app/installations.js';
+import { createLazyGitHubAppClient } from './github-app/lazy-github-app-client.js';
+import type { GitHubClientOptions } from './github-client.js';
 import { createLazyGitHubClient } from './lazy-github-client.js';
 
 /** A project's forge client and the repository it reports to. */
@@ -19,6 +23,12 @@ export interface ForgeForOptions {
   logger?: Logger;
   /** Only for GitHub clients (tests); Gitea goes through undici. */
   fetch?: typeof fetch;
+  /** GitHub App credentials by forge name, resolved at the root (forges with `app_id`). */
+  apps?: ReadonlyMap<string, GitHubAppCredentials>;
+  /** Where the Apps are installed, as their webhooks said. */
+  installations?: InstallationRegistry;
+  /** Passed to the GitHub clients (tests turn write spacing off). */
+  github?: Pick<GitHubClientOptions, 'spaceWrites' | 'retryBaseMs'>;
 }
 
 const GITHUB_WEB = 'https://github.com';
@@ -34,11 +44,16 @@ export interface ForgeClients {
   clients: ReadonlyMap<string, ForgeClient>;
 }
 
-/** One client per configured forge whose token_env holds a token. */
+/** One client per configured forge whose token_env holds a token, or that is a GitHub App with credentials. */
 export function createForgeClients(loaded: LoadedConfig, options: ForgeForOptions = {}): ForgeClients {
   const { forges, projects } = loaded.config;
   const clients = new Map<string, ForgeClient>();
   for (const [name, forge] of Object.entries(forges)) {
+    const app = options.apps?.get(name);
+    if (forge.type === 'github' && app) {
+      clients.set(name, createAppClient(name, forge, app, options));
+      continue;
+    }
     const token = forge.token_env === undefined ? undefined : loaded.secrets[forge.token_env];
     if (token) clients.set(name, createClient(name, forge, token, options));
   }
@@ -111,10 +126,28 @@ function createClient(
       baseUrl: apiUrl,
       token,
       logger,
+      ...options.github,
       ...(options.fetch ? { fetch: options.fetch } : {}),
     });
   }
   return createGiteaClient({ apiUrl, token, logger });
+}
+
+function createAppClient(
+  name: string,
+  forge: ForgeConfig,
+  credentials: GitHubAppCredentials,
+  options: ForgeForOptions,
+): ForgeClient {
+  return createLazyGitHubAppClient({
+    forgeName: name,
+    credentials,
+    baseUrl: forgeApiUrl(name, forge),
+    logger: (options.logger ?? silentLogger).child({ forge: name }),
+    ...(options.installations ? { installations: options.installations } : {}),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...options.github,
+  });
 }
 
 function soleForge(forges: Record<string, ForgeConfig>): string | undefined {

@@ -39,6 +39,25 @@ export interface PullRequestInfo {
 
 export type DeploymentState = 'pending' | 'in_progress' | 'success' | 'failure' | 'error' | 'inactive';
 
+/** A check run's state on GitHub; `conclusion` only once completed. */
+export interface CheckRunInput {
+  /** e.g. docker-watcher/dev */
+  name: string;
+  headSha: string;
+  /** The deploy id, so a button's webhook finds its deploy. */
+  externalId: string;
+  status: 'queued' | 'in_progress' | 'completed';
+  conclusion?: 'success' | 'failure' | 'cancelled' | 'neutral';
+  startedAt?: string;
+  completedAt?: string;
+  detailsUrl?: string;
+  title: string;
+  summary: string;
+  text?: string;
+  /** requested_action buttons (GitHub shows at most 3). */
+  actions: { label: string; description: string; identifier: string }[];
+}
+
 export interface ForgeClient {
   readonly kind: ForgeKind;
   setCommitStatus(repo: RepoRef, sha: string, status: CommitStatus, signal?: AbortSignal): Promise<void>;
@@ -63,6 +82,16 @@ export interface ForgeClient {
   createDeployment?(
     repo: RepoRef,
     input: { ref: string; environment: string; description: string },
+    signal?: AbortSignal,
+  ): Promise<number>;
+  /**
+   * GitHub App only (check runs need the checks permission a personal token cannot have):
+   * creates the check run, or updates `checkRunId`; answers its id.
+   */
+  upsertCheckRun?(
+    repo: RepoRef,
+    checkRunId: number | undefined,
+    input: CheckRunInput,
     signal?: AbortSignal,
   ): Promise<number>;
   createDeploymentStatus?(

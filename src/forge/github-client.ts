@@ -4,7 +4,7 @@ import { systemClock } from '../core/clock.js';
 import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../log/logger.js';
 import { forgeError, statusDescription, toPermission, withMarker } from './forge-common.js';
-import type { ForgeClient, RepoRef } from './forge.js';
+import type { CheckRunInput, ForgeClient, RepoRef } from './forge.js';
 
 const ForgeOctokit = Octokit.plugin(throttling);
 
@@ -16,7 +16,14 @@ const SERVER_ERROR_RETRIES = 3;
 export interface GitHubClientOptions {
   /** API base, e.g. https://api.github.com or https://ghe.example.com/api/v3 */
   baseUrl: string;
-  token: string;
+  /** A personal access token; or `authStrategy` and `auth` (a GitHub App installation). */
+  token?: string;
+  authStrategy?: unknown;
+  auth?: unknown;
+  /** Check runs (GitHub App only: a personal token cannot have the checks permission). */
+  checkRuns?: boolean;
+  /** Said after a 404 (the App client: which installation was asked). */
+  notFoundHint?: string;
   logger: Logger;
   fetch?: typeof fetch;
   /** How often a rate-limited request is tried again before it fails (default 3). */
@@ -57,7 +64,9 @@ export function createGitHubClient(options: GitHubClientOptions): ForgeClient {
       return retrying;
     };
   const octokit = new ForgeOctokit({
-    auth: options.token,
+    ...(options.authStrategy === undefined
+      ? { auth: options.token }
+      : { authStrategy: options.authStrategy as never, auth: options.auth }),
     baseUrl: options.baseUrl.replace(/\/+$/, ''),
     userAgent: 'docker-watcher',
     request: options.fetch === undefined ? {} : { fetch: options.fetch },
@@ -94,19 +103,48 @@ export function createGitHubClient(options: GitHubClientOptions): ForgeClient {
           await systemClock.sleep(retryBaseMs * (retry + 1) ** 2, signal);
           continue;
         }
-        const message = (error as { response?: { data?: { message?: unknown } } }).response?.data?.message;
+        const response = (error as { response?: GitHubErrorResponse }).response;
+        const message = response?.data?.message;
+        const hint = errorHint(status, response, options.notFoundHint);
         throw forgeError('GitHub', name, repo, {
           ...(typeof status === 'number' && status > 0 ? { status } : {}),
           message: typeof message === 'string' ? message : errorMessage(error),
           cause: error,
+          ...(hint === undefined ? {} : { hint }),
         });
       }
     }
   };
   const req = (signal: AbortSignal | undefined) => (signal === undefined ? {} : { request: { signal } });
 
+  const checkRuns: Pick<ForgeClient, 'upsertCheckRun'> = options.checkRuns
+    ? {
+        upsertCheckRun: (repo, checkRunId, input, signal) =>
+          call(`check run ${input.name}`, repo, signal, async () => {
+            const body = checkRunBody(input);
+            if (checkRunId !== undefined) {
+              await octokit.rest.checks.update({
+                ...repo,
+                check_run_id: checkRunId,
+                ...body,
+                ...req(signal),
+              });
+              return checkRunId;
+            }
+            const created = await octokit.rest.checks.create({
+              ...repo,
+              head_sha: input.headSha,
+              ...body,
+              ...req(signal),
+            });
+            return created.data.id;
+          }),
+      }
+    : {};
+
   return {
     kind: 'github',
+    ...checkRuns,
 
     setCommitStatus: (repo, sha, status, signal) =>
       call('commit status', repo, signal, async () => {
@@ -230,5 +268,47 @@ export function createGitHubClient(options: GitHubClientOptions): ForgeClient {
           ...req(signal),
         });
       }),
+  };
+}
+
+interface GitHubErrorResponse {
+  data?: { message?: unknown };
+  headers?: Record<string, string | undefined>;
+}
+
+/**
+ * What to do about a refusal: a 403 names the App permission GitHub said the call needs
+ * (`x-accepted-github-permissions: checks=write`), so the reply says what to grant.
+ */
+function errorHint(
+  status: unknown,
+  response: GitHubErrorResponse | undefined,
+  notFoundHint: string | undefined,
+): string | undefined {
+  if (status === 404) return notFoundHint;
+  if (status !== 403) return undefined;
+  const accepted = response?.headers?.['x-accepted-github-permissions'];
+  if (!accepted) return undefined;
+  const needed = accepted.split(';')[0]!.replaceAll('=', ': ').replaceAll(',', ', ');
+  return `the GitHub App lacks the permission ${needed}; grant it in the App's settings (Permissions) and accept the change in the installation`;
+}
+
+/** The body shared by creating and updating a check run (GitHub's limits: 65535 characters of text). */
+function checkRunBody(input: CheckRunInput) {
+  const cut = (text: string) => (text.length <= 65_535 ? text : `${text.slice(0, 65_534)}…`);
+  return {
+    name: input.name,
+    external_id: input.externalId,
+    status: input.status,
+    ...(input.conclusion === undefined ? {} : { conclusion: input.conclusion }),
+    ...(input.startedAt === undefined ? {} : { started_at: input.startedAt }),
+    ...(input.completedAt === undefined ? {} : { completed_at: input.completedAt }),
+    ...(input.detailsUrl === undefined ? {} : { details_url: input.detailsUrl }),
+    output: {
+      title: input.title,
+      summary: cut(input.summary),
+      ...(input.text === undefined ? {} : { text: cut(input.text) }),
+    },
+    actions: input.actions.slice(0, 3),
   };
 }

@@ -31,8 +31,8 @@ export interface ForgeAnswer {
 
 export interface ForgeHttpOptions {
   spec: ForgeSpec;
-  /** Throws a ForgeHttpError when the request's credentials are refused. */
-  authorize(req: IncomingMessage): void;
+  /** Throws a ForgeHttpError when the request's credentials are refused (`op`: what it asks for). */
+  authorize(req: IncomingMessage, op: SpecOperation): void;
   /** Status for a body or parameter the spec refuses (GitHub 422, Gitea 422). */
   invalidStatus: number;
   errorBody(error: ForgeHttpError): unknown;
@@ -65,7 +65,7 @@ export async function startForgeHttp(options: ForgeHttpOptions) {
       const op = options.spec.match(req.method ?? 'GET', url.pathname);
       if (!op) throw new ForgeHttpError(404, 'Not Found');
       record.operationId = op.operationId;
-      options.authorize(req);
+      options.authorize(req, op);
       let body: unknown;
       if (text !== '') {
         if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) {

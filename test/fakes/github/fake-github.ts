@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { loadForgeSpec, type ForgeSpec } from '../forge-api-spec.js';
 import { ForgeHttpError, startForgeHttp } from '../fake-forge-http.js';
 import { FakeForgeState, type FakeComment } from '../fake-forge-state.js';
+import { fakeGitHubApp, type FakeAppOptions } from './fake-github-app.js';
 
 export const GITHUB_SPEC_FILE = resolve(
   import.meta.dirname,
@@ -15,10 +16,13 @@ let sharedSpec: ForgeSpec | undefined;
  * answered as GitHub does (201s, Link pagination, 401 Bad credentials, 404 Not Found, 422
  * Validation Failed with `errors`). State and controls: `state`, `setDown`, `failNext`.
  */
-export async function startFakeGitHub(options: { token?: string } = {}) {
+export async function startFakeGitHub(options: { token?: string; app?: FakeAppOptions } = {}) {
   const spec = (sharedSpec ??= loadForgeSpec(GITHUB_SPEC_FILE));
   const token = options.token ?? 'ghp_fake_test_token';
   const state = new FakeForgeState();
+  // With `app`, the fake is also a GitHub App's GitHub: JWTs, installation tokens, check runs.
+  const app = options.app === undefined ? undefined : fakeGitHubApp(options.app);
+  const checkRuns = new Map<number, FakeCheckRun>();
   const user = (login: string) => ({ login, id: login.length, type: 'User', site_admin: false });
   const notFound = () => new ForgeHttpError(404, 'Not Found');
   const commentJson = (c: FakeComment, base: string) => ({
@@ -37,7 +41,8 @@ export async function startFakeGitHub(options: { token?: string } = {}) {
   const http = await startForgeHttp({
     spec,
     invalidStatus: 422,
-    authorize(req) {
+    authorize(req, op) {
+      if (app?.authorize(req, op)) return;
       const [scheme, value] = (req.headers.authorization ?? '').split(' ');
       if (!/^(token|bearer)$/i.test(scheme ?? '') || value !== token)
         throw new ForgeHttpError(401, 'Bad credentials');
@@ -61,7 +66,45 @@ export async function startFakeGitHub(options: { token?: string } = {}) {
         (() => {
           throw notFound();
         })();
+      const fromApp = app?.handle(op, base);
+      if (fromApp) return fromApp;
       switch (op.operationId) {
+        case 'checks/create':
+        case 'checks/update': {
+          const known = p.check_run_id === undefined ? undefined : checkRuns.get(Number(p.check_run_id));
+          if (op.operationId === 'checks/update' && (!known || known.repo !== repo)) throw notFound();
+          const run: FakeCheckRun = known ?? {
+            id: state.nextId(),
+            repo,
+            headSha: String(data.head_sha),
+            name: String(data.name),
+            updates: [],
+          };
+          checkRuns.set(run.id, run);
+          run.updates.push(data);
+          const latest = Object.assign({}, ...run.updates) as Record<string, unknown>;
+          return {
+            status: known ? 200 : 201,
+            body: {
+              id: run.id,
+              head_sha: run.headSha,
+              node_id: `CR_${run.id}`,
+              external_id: latest.external_id ?? null,
+              url: `${base}/repos/${repo}/check-runs/${run.id}`,
+              html_url: `https://github.com/${repo}/runs/${run.id}`,
+              details_url: latest.details_url ?? null,
+              status: latest.status ?? 'queued',
+              conclusion: latest.conclusion ?? null,
+              started_at: latest.started_at ?? now,
+              completed_at: latest.completed_at ?? null,
+              output: latest.output ?? { title: null, summary: null, text: null, annotations_count: 0 },
+              name: latest.name ?? run.name,
+              check_suite: { id: run.id + 1 },
+              app: { id: options.app?.appId ?? 1, slug: 'docker-watcher', name: 'docker-watcher' },
+              pull_requests: [],
+            },
+          };
+        }
         case 'repos/create-commit-status': {
           const status = {
             id: state.nextId(),
@@ -202,7 +245,16 @@ export async function startFakeGitHub(options: { token?: string } = {}) {
       }
     },
   });
-  return { ...http, token, state, apiUrl: http.url };
+  return { ...http, token, state, apiUrl: http.url, app, checkRuns };
+}
+
+/** A check run as the fake keeps it: every create/update body, in order. */
+export interface FakeCheckRun {
+  id: number;
+  repo: string;
+  headSha: string;
+  name: string;
+  updates: Record<string, unknown>[];
 }
 
 export type FakeGitHub = Awaited<ReturnType<typeof startFakeGitHub>>;
