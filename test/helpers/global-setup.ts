@@ -8,6 +8,7 @@ import {
   startTestServices,
   type TestServices,
 } from './test-services.js';
+import { leaveSwarmIfOurs } from './test-swarm.js';
 
 /**
  * Runs once per `vitest run`: picks this run's id prefix (handed to workers with provide/inject
@@ -48,6 +49,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   return async () => {
     try {
       if (docker) await cleanupInstancePrefix(runId);
+      // After the clean-up: the Swarm tests' services are gone, so leaving removes nobody's.
+      if (docker) await leaveSwarmIfOurs(runId);
       forgetRun(runId);
     } catch (error) {
       console.warn(`global-setup: clean-up of ${runId} failed: ${String(error)}`);

@@ -5,12 +5,13 @@ import { configSchema, type ConfigInput } from '../../../src/config/schema.js';
 import { systemClock } from '../../../src/core/clock.js';
 import type { DeployIntent } from '../../../src/core/deploy-types.js';
 import { createDeployer, type DeployerDeps } from '../../../src/deploy/deployer.js';
-import { createDockerodeEngine } from '../../../src/docker/dockerode-engine.js';
+import { createRuntime } from '../../../src/docker/swarm/create-runtime.js';
 import { LABEL_INSTANCE, type DockerEngine } from '../../../src/docker/engine.js';
 import { silentLogger } from '../../../src/log/logger.js';
 import { openSqliteStore } from '../../../src/store/sqlite-store.js';
 import type { Store } from '../../../src/store/store.js';
 import { FakeRouter } from '../../fakes/fake-router.js';
+import { dockerSocket } from '../../helpers/docker-env.js';
 
 /** A short project name unique to one test file, so container names never meet another run's. */
 export function uniqueProject(): string {
@@ -39,8 +40,6 @@ export interface RealDeployerSetup {
 
 /** The real deployer on the real Docker engine, an in-memory SQLite store and a recording router. */
 export function realDeployer(setup: RealDeployerSetup) {
-  const docker =
-    setup.docker ?? createDockerodeEngine({ networkLabels: { [LABEL_INSTANCE]: setup.instanceId } });
   const store = setup.store ?? openSqliteStore(':memory:');
   const router = setup.router ?? new FakeRouter();
   const loaded: LoadedConfig = {
@@ -50,6 +49,14 @@ export function realDeployer(setup: RealDeployerSetup) {
     secrets: setup.secrets ?? {},
   };
   const settings = resolveDeploySettings(loaded);
+  // The root's runtime: containers, or Swarm services for projects with runtime: swarm.
+  const docker =
+    setup.docker ??
+    createRuntime({
+      settings,
+      socketPath: dockerSocket(),
+      networkLabels: { [LABEL_INSTANCE]: setup.instanceId },
+    });
   const deployer = createDeployer({
     settings,
     docker,
