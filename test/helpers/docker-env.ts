@@ -138,6 +138,8 @@ async function removeNetwork(docker: Docker, id: string): Promise<void> {
       return await ignoreGone(docker.getNetwork(id).remove());
     } catch (error) {
       const status = (error as { statusCode?: number }).statusCode;
+      // A Swarm answers 500 "not found" for an overlay network removed meanwhile.
+      if (status === 500 && /not found/i.test(String(error))) return;
       if (status !== 403 || attempt >= 40) throw error;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }

@@ -49,12 +49,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
   return async () => {
     try {
       if (docker) await cleanupInstancePrefix(runId);
-      // After the clean-up: the Swarm tests' services are gone, so leaving removes nobody's.
-      if (docker) await leaveSwarmIfOurs(runId);
       forgetRun(runId);
     } catch (error) {
       console.warn(`global-setup: clean-up of ${runId} failed: ${String(error)}`);
     } finally {
+      // After the clean-up, and even when it failed: a Swarm this run initialised never outlives it.
+      if (docker)
+        await leaveSwarmIfOurs(runId).catch((error: unknown) =>
+          console.warn(`global-setup: ${String(error)}`),
+        );
       await services?.stop();
     }
   };

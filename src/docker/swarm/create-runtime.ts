@@ -48,6 +48,7 @@ export function createRuntime(options: RuntimeOptions): DockerEngine {
     host,
     swarm,
     onSwarm: (project) => onSwarm.has(project),
+    swarmNetworks: new Set(settings.stages.flatMap((stage) => (stage.swarm ? [stage.swarm.network] : []))),
   });
 }
 

@@ -9,6 +9,8 @@ export interface RuntimeSwitchOptions {
   swarm: DockerEngine;
   /** Whether a project runs on the Swarm (its runtime setting, resolved at the root). */
   onSwarm(project: string): boolean;
+  /** The overlay networks of the Swarm's projects (every other name is a bridge network). */
+  swarmNetworks: ReadonlySet<string>;
 }
 
 /**
@@ -47,7 +49,8 @@ export function createRuntimeSwitch(options: RuntimeSwitchOptions): DockerEngine
     ping: (signal) => host.ping(signal),
     pullImage: (ref, pullOptions) => host.pullImage(ref, pullOptions),
     inspectImage: (ref, signal) => host.inspectImage(ref, signal),
-    ensureNetwork: (name, signal) => host.ensureNetwork(name, signal),
+    ensureNetwork: (name, signal) =>
+      (options.swarmNetworks.has(name) ? swarm : host).ensureNetwork(name, signal),
     async createContainer(spec, signal) {
       const runtime = options.onSwarm(spec.labels[LABEL_PROJECT] ?? '') ? swarm : host;
       const created = await runtime.createContainer(spec, signal);

@@ -6,6 +6,8 @@ export interface RawService {
   ID: string;
   CreatedAt?: string;
   UpdatedAt?: string;
+  /** Set by the first update of the spec: the service was scaled up at least once. */
+  PreviousSpec?: unknown;
   Spec: {
     Name: string;
     Labels?: Record<string, string>;
@@ -96,12 +98,16 @@ export function toServiceDetails(
     state: 'created',
     restartCount: failures.length,
   };
-  if (desired === 0) details.state = 'exited';
+  // Scaled to 0: `created` until it was started once (its spec updated; the engine's own
+  // updates of a new service, such as allocating its ports, leave the spec alone).
+  const everStarted = service.PreviousSpec !== undefined && service.PreviousSpec !== null;
+  if (desired === 0) details.state = everStarted ? 'exited' : 'created';
   else if (running.length + starting.length >= desired) details.state = 'running';
   else if (failures.length > 0) details.state = 'restarting';
   if (starting.length > 0 && details.state === 'running') details.health = 'starting';
   const exitCode = failures[0]?.Status?.ContainerStatus?.ExitCode;
   if (details.state === 'restarting' && exitCode !== undefined) details.exitCode = exitCode;
+  if (details.state === 'exited') details.exitCode = lastExitCode(tasks);
   // A task that is still starting may have no port yet: it is left out (and health stays
   // `starting`, so the health gate waits for it) rather than handed over without a port.
   const instances = [...running, ...starting].flatMap((task) => {
@@ -111,9 +117,20 @@ export function toServiceDetails(
   if (desired > 0) details.instances = instances;
   const first = instances.find((instance) => instance.hostPort !== undefined)?.hostPort;
   if (first !== undefined) details.hostPort = first;
-  if (service.CreatedAt) details.startedAt = service.UpdatedAt ?? service.CreatedAt;
-  if (desired === 0 && service.UpdatedAt) details.finishedAt = service.UpdatedAt;
+  if (everStarted && service.UpdatedAt) {
+    if (desired > 0) details.startedAt = service.UpdatedAt;
+    else details.finishedAt = service.UpdatedAt;
+  }
   return details;
+}
+
+/** The exit code of the task that stopped last (0 when none reported one). */
+function lastExitCode(tasks: readonly RawTask[]): number {
+  const newest = [...tasks].sort((a, b) => time(b.CreatedAt) - time(a.CreatedAt));
+  return (
+    newest.find((task) => task.Status?.ContainerStatus?.ExitCode !== undefined)?.Status?.ContainerStatus
+      ?.ExitCode ?? 0
+  );
 }
 
 /** How many of the tasks meant to run are running (past their HEALTHCHECK, when they have one). */

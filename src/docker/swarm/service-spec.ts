@@ -66,7 +66,7 @@ export function serviceCreateBody(
         Delay: NANOS_PER_SECOND,
       },
       Placement: { Constraints: [...settings.placement] },
-      Networks: [{ Target: settings.network }],
+      Networks: [{ Target: spec.network }],
       ...(spec.log === undefined
         ? {}
         : { LogDriver: { Name: spec.log.driver, Options: { ...spec.log.options } } }),

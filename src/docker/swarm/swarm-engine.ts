@@ -244,11 +244,10 @@ export function createSwarmEngine(options: SwarmEngineOptions): DockerEngine {
     },
     pullImage: (ref, pullOptions) => local.pullImage(ref, pullOptions),
     inspectImage: (ref, signal) => local.inspectImage(ref, signal),
-    ensureNetwork: (name, signal) => local.ensureNetwork(name, signal),
+    ensureNetwork: ensureOverlay,
 
     async createContainer(spec, signal) {
       const { swarm, credentials } = options.serviceSettings(spec.labels);
-      await ensureOverlay(swarm.network, signal);
       const auth = registryAuth(credentials);
       const created = await dockerCall(`create service ${spec.name} from`, spec.image, signal, () =>
         (
@@ -274,11 +273,12 @@ export function createSwarmEngine(options: SwarmEngineOptions): DockerEngine {
       if (service === undefined)
         throw new ExternalError('docker', `stop service ${id}: no such service`, { status: 404 });
       if ((service.Spec.Mode?.Replicated?.Replicas ?? 0) > 0) await scale(id, 0, 'stop', signal);
-      // Stopped means no task runs any more (each gets its stop grace period first).
+      // Stopped means its tasks are gone (each gets its stop grace period first): a scale-up
+      // while one is still being removed would not replace it under restart condition none.
       const deadline = Date.now() + (timeoutSeconds + 10) * 1000;
       while (Date.now() < deadline) {
         const tasks = await tasksOf(service.ID, signal);
-        if (!tasks.some((task) => ['running', 'starting'].includes(task.Status?.State ?? ''))) return;
+        if (!tasks.some((task) => task.DesiredState === 'remove' || task.DesiredState === 'running')) return;
         await sleep(pollMs, signal);
       }
       throw new ExternalError(
