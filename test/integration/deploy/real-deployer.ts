@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { resolveDeploySettings } from '../../../src/config/deploy-settings.js';
+import { resolveDeploySettings, type DeploySettings } from '../../../src/config/deploy-settings.js';
 import type { LoadedConfig } from '../../../src/config/loaded-config.js';
 import { configSchema, type ConfigInput } from '../../../src/config/schema.js';
 import { systemClock } from '../../../src/core/clock.js';
@@ -38,6 +38,24 @@ export interface RealDeployerSetup {
   deps?: Partial<DeployerDeps>;
 }
 
+/** The root's runtime for these settings: containers, plus Swarm services for projects with runtime: swarm. */
+export function realRuntime(instanceId: string, settings: DeploySettings | ConfigInput): DockerEngine {
+  const resolved =
+    'stages' in settings && Array.isArray(settings.stages)
+      ? (settings as DeploySettings)
+      : resolveDeploySettings({
+          config: configSchema.parse(settings),
+          file: '/nonexistent/dw.yml',
+          dir: '/nonexistent',
+          secrets: {},
+        });
+  return createRuntime({
+    settings: resolved,
+    socketPath: dockerSocket(),
+    networkLabels: { [LABEL_INSTANCE]: instanceId },
+  });
+}
+
 /** The real deployer on the real Docker engine, an in-memory SQLite store and a recording router. */
 export function realDeployer(setup: RealDeployerSetup) {
   const store = setup.store ?? openSqliteStore(':memory:');
@@ -49,14 +67,7 @@ export function realDeployer(setup: RealDeployerSetup) {
     secrets: setup.secrets ?? {},
   };
   const settings = resolveDeploySettings(loaded);
-  // The root's runtime: containers, or Swarm services for projects with runtime: swarm.
-  const docker =
-    setup.docker ??
-    createRuntime({
-      settings,
-      socketPath: dockerSocket(),
-      networkLabels: { [LABEL_INSTANCE]: setup.instanceId },
-    });
+  const docker = setup.docker ?? realRuntime(setup.instanceId, settings);
   const deployer = createDeployer({
     settings,
     docker,
