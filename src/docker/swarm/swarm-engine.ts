@@ -206,9 +206,14 @@ export function createSwarmEngine(options: SwarmEngineOptions): DockerEngine {
       const [failure] = failuresSinceStart(fresh, tasks);
       if (failure) {
         const code = failure.Status?.ContainerStatus?.ExitCode;
+        const reason = failureReason(failure);
+        // A node that cannot pull (no login, registry unreachable from it) says only this.
+        const hint = /no such image/i.test(reason)
+          ? "; the node could not pull it: check that every node reaches the registry and the project's registry login"
+          : '';
         throw new ExternalError(
           'docker',
-          `a task of service ${name} ${code === undefined || code === 0 ? 'failed' : `exited with code ${code}`} while starting: ${failureReason(failure)}`,
+          `a task of service ${name} ${code === undefined || code === 0 ? 'failed' : `exited with code ${code}`} while starting: ${reason}${hint}`,
         );
       }
       const pending = pendingReason(tasks);
