@@ -32,8 +32,7 @@ export function createRuntimeSwitch(options: RuntimeSwitchOptions): DockerEngine
 
   const inspectContainer = async (idOrName: string, signal?: AbortSignal) => {
     const known = owner.get(idOrName);
-    if (known === host) return host.inspectContainer(idOrName, signal);
-    const service = await swarm.inspectContainer(idOrName, signal);
+    const service = known === host ? undefined : await swarm.inspectContainer(idOrName, signal);
     if (service || known === swarm) return remember(service, swarm);
     const container = await host.inspectContainer(idOrName, signal);
     return container === undefined || isTask(container) ? undefined : remember(container, host);
@@ -69,9 +68,10 @@ export function createRuntimeSwitch(options: RuntimeSwitchOptions): DockerEngine
         host.listManagedContainers(filter, signal),
         swarm.listManagedContainers(filter, signal),
       ]);
-      for (const container of containers) owner.set(container.id, host);
+      const own = containers.filter((container) => !isTask(container));
+      for (const container of own) owner.set(container.id, host);
       for (const service of services) owner.set(service.id, swarm);
-      return [...containers.filter((container) => !isTask(container)), ...services];
+      return [...own, ...services];
     },
     containerLogs: async (id, logOptions) =>
       (await runtimeOf(id, logOptions?.signal)).containerLogs(id, logOptions),
