@@ -133,15 +133,24 @@ export function createSwarmEngine(options: SwarmEngineOptions): DockerEngine {
     change: (spec: Record<string, unknown>) => void,
     signal?: AbortSignal,
   ) => {
-    const service = await mustInspect(id, action, signal);
-    const spec = structuredClone(service.Spec);
-    change(spec);
-    await dockerCall(`${action} service`, service.Spec.Name, signal, () =>
-      docker
-        .getService(service.ID)
-        .update({ version: service.Version?.Index, ...spec, ...signalOption(signal) }),
-    );
-    return service;
+    for (let attempt = 1; ; attempt++) {
+      const service = await mustInspect(id, action, signal);
+      const spec = structuredClone(service.Spec);
+      change(spec);
+      try {
+        await docker
+          .getService(service.ID)
+          .update({ version: service.Version?.Index, ...spec, ...signalOption(signal) });
+        return service;
+      } catch (error) {
+        // The engine updates a service itself too (ports, tasks): read it again and retry.
+        if (attempt < 10 && /out of sequence/i.test(String(error)) && signal?.aborted !== true) {
+          await sleep(50 * attempt, signal);
+          continue;
+        }
+        throw dockerError(`${action} service`, service.Spec.Name, error, signal);
+      }
+    }
   };
 
   const scale = (id: string, replicas: number, action: string, signal?: AbortSignal) =>
