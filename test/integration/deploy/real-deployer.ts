@@ -38,19 +38,20 @@ export interface RealDeployerSetup {
   deps?: Partial<DeployerDeps>;
 }
 
-/** The root's runtime for these settings: containers, plus Swarm services for projects with runtime: swarm. */
-export function realRuntime(instanceId: string, settings: DeploySettings | ConfigInput): DockerEngine {
-  const resolved =
-    'stages' in settings && Array.isArray(settings.stages)
-      ? (settings as DeploySettings)
-      : resolveDeploySettings({
-          config: configSchema.parse(settings),
-          file: '/nonexistent/dw.yml',
-          dir: '/nonexistent',
-          secrets: {},
-        });
+/** The root's runtime for a config: containers, plus Swarm services for projects with runtime: swarm. */
+export function realRuntime(instanceId: string, config: ConfigInput): DockerEngine {
+  const loaded = {
+    config: configSchema.parse(config),
+    file: '/nonexistent/dw.yml',
+    dir: '/nonexistent',
+    secrets: {},
+  };
+  return runtimeFor(instanceId, resolveDeploySettings(loaded));
+}
+
+function runtimeFor(instanceId: string, settings: DeploySettings): DockerEngine {
   return createRuntime({
-    settings: resolved,
+    settings,
     socketPath: dockerSocket(),
     networkLabels: { [LABEL_INSTANCE]: instanceId },
   });
@@ -67,7 +68,7 @@ export function realDeployer(setup: RealDeployerSetup) {
     secrets: setup.secrets ?? {},
   };
   const settings = resolveDeploySettings(loaded);
-  const docker = setup.docker ?? realRuntime(setup.instanceId, settings);
+  const docker = setup.docker ?? runtimeFor(setup.instanceId, settings);
   const deployer = createDeployer({
     settings,
     docker,
