@@ -68,6 +68,8 @@ async function removeAbandonedRuns(): Promise<void> {
   for (const runId of abandonedRuns()) {
     try {
       await cleanupInstancePrefix(runId);
+      // A Swarm the dead run initialised goes too, now that its services are gone.
+      await leaveSwarmIfOurs(runId);
       forgetRun(runId);
     } catch (error) {
       console.warn(`global-setup: clean-up of the abandoned run ${runId} failed: ${String(error)}`);
