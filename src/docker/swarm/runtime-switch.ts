@@ -1,6 +1,6 @@
 import type { ContainerDetails, DockerEngine } from '../engine.js';
 import { LABEL_PROJECT } from '../engine.js';
-import { SWARM_SERVICE_LABEL, taskEventToService } from './swarm-engine.js';
+import { passServiceEvent, SWARM_SERVICE_LABEL, taskEventToService } from './swarm-engine.js';
 
 export interface RuntimeSwitchOptions {
   /** Containers on the engine. */
@@ -79,6 +79,10 @@ export function createRuntimeSwitch(options: RuntimeSwitchOptions): DockerEngine
       (await runtimeOf(id, logOptions.signal)).streamLogs(id, logOptions, onLine),
     containerStats: async (id, signal) => (await runtimeOf(id, signal)).containerStats(id, signal),
     watchEvents: (onEvent, signal) =>
-      host.watchEvents((event) => onEvent(taskEventToService(event) ?? event), signal),
+      host.watchEvents((event) => {
+        const serviceEvent = taskEventToService(event);
+        if (serviceEvent) passServiceEvent(swarm, serviceEvent, onEvent, signal);
+        else onEvent(event);
+      }, signal),
   };
 }

@@ -23,7 +23,7 @@ import {
   type RawService,
   type RawTask,
 } from './service-details.js';
-import { registryAuth, serviceCreateBody } from './service-spec.js';
+import { LABEL_REPLICAS, registryAuth, serviceCreateBody } from './service-spec.js';
 import type { SwarmServiceSettings } from './swarm-settings.js';
 
 /** Label the engine puts on each task's container: the service it belongs to. */
@@ -48,6 +48,40 @@ export interface SwarmEngineOptions {
 export function taskEventToService(event: ContainerEvent): ContainerEvent | undefined {
   const serviceId = event.labels[SWARM_SERVICE_LABEL];
   return serviceId === undefined ? undefined : { ...event, containerId: serviceId };
+}
+
+/**
+ * Hands a service's event on; a `start` only once the service reads as running: the engine
+ * starts a task's container before the Swarm counts the task as running and reports its port,
+ * and a route keeper told too early would find the service still restarting.
+ */
+export function passServiceEvent(
+  swarm: Pick<DockerEngine, 'inspectContainer'>,
+  event: ContainerEvent,
+  onEvent: (event: ContainerEvent) => void,
+  signal: AbortSignal,
+  pollMs = 200,
+): void {
+  if (event.action !== 'start') return onEvent(event);
+  const settled = async () => {
+    for (let waited = 0; waited < 15_000 && !signal.aborted; waited += pollMs) {
+      const service = await swarm.inspectContainer(event.containerId, signal).catch(() => undefined);
+      if (service === undefined || settledService(service)) break;
+      await sleep(pollMs, signal);
+    }
+  };
+  void settled().then(
+    () => {
+      if (!signal.aborted) onEvent(event);
+    },
+    () => undefined,
+  );
+}
+
+/** Every replica runs and has its port (a task counts as running a moment before its port shows). */
+function settledService(service: ContainerDetails): boolean {
+  const wanted = Number(service.labels[LABEL_REPLICAS] ?? 1);
+  return service.state === 'running' && (service.instances?.length ?? 0) >= wanted;
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>
@@ -250,7 +284,7 @@ export function createSwarmEngine(options: SwarmEngineOptions): DockerEngine {
   const logsOf = (id: string) =>
     docker.getService(id) as unknown as { logs(options: object): Promise<unknown> };
 
-  return {
+  const engine: DockerEngine = {
     async ping(signal) {
       await dockerCall('ping', options.socketPath ?? '/var/run/docker.sock', signal, () =>
         (docker as unknown as { ping(options: object): Promise<unknown> }).ping(signalOption(signal)),
@@ -384,10 +418,11 @@ export function createSwarmEngine(options: SwarmEngineOptions): DockerEngine {
     async watchEvents(onEvent, signal) {
       await local.watchEvents((event) => {
         const serviceEvent = taskEventToService(event);
-        if (serviceEvent) onEvent(serviceEvent);
+        if (serviceEvent) passServiceEvent(engine, serviceEvent, onEvent, signal, pollMs);
       }, signal);
     },
   };
+  return engine;
 }
 
 function labelFilters(filter: ListFilter): string[] {

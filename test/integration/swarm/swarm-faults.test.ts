@@ -3,7 +3,10 @@ import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../../src/core/clock.js';
 import { ConfigError } from '../../../src/core/errors.js';
+import { createRouteKeeper } from '../../../src/deploy/route-keeper.js';
+import { StageQueue } from '../../../src/deploy/stage-queue.js';
 import type { DeployIntent } from '../../../src/core/deploy-types.js';
 import { createDockerodeEngine } from '../../../src/docker/dockerode-engine.js';
 import {
@@ -28,6 +31,7 @@ import {
   buildTestImage,
   OPEN_REGISTRY,
 } from '../../helpers/test-images.js';
+import { silentLogger } from '../../../src/log/logger.js';
 import { ensureTestSwarm } from '../../helpers/test-swarm.js';
 import { fastGlobal, fetchBody, realDeployer, uniqueProject } from '../deploy/real-deployer.js';
 
@@ -142,6 +146,43 @@ describe.skipIf(!hasDocker)('Swarm runtime faults on a real Swarm', () => {
       (line) => void lines.push(line.text),
     );
     expect(lines.join('\n')).toMatch(/listening|8080|v1/i);
+  });
+
+  it("re-points the route to the replacement of a task that died (its port changes), as after a container's restart", async () => {
+    const live = fx.store.getLive(project, 'dev')!;
+    const domain = fx.settings.stage(project, 'dev').domain;
+    const keeper = createRouteKeeper({
+      settings: fx.settings,
+      docker: fx.docker,
+      store: fx.store,
+      router: fx.router,
+      clock: systemClock,
+      logger: silentLogger,
+      instanceId,
+      stages: new StageQueue(),
+    });
+    keeper.start();
+    try {
+      const before = (await fx.docker.inspectContainer(live.containerId))!.hostPort!;
+      await fx.router.switchTo({ ...fx.router.routes.get(domain)!, hostPort: before });
+      // The task's container dies; the Swarm starts a new task, on a port of its own.
+      const [task] = await testDocker().listContainers({
+        filters: { label: [`com.docker.swarm.service.id=${live.containerId}`] },
+      });
+      await testDocker().getContainer(task!.Id).kill();
+      let routed = before;
+      for (let waited = 0; routed === before && waited < 20_000; waited += 250) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        routed = fx.router.routes.get(domain)?.hostPort ?? before;
+      }
+      const now = (await fx.docker.inspectContainer(live.containerId))!;
+      expect(now.state).toBe('running');
+      expect(routed).not.toBe(before);
+      expect(routed).toBe(now.hostPort);
+      expect(await fetchBody(`http://127.0.0.1:${routed}/`)).toMatch(/^200 .*v1/s);
+    } finally {
+      await keeper.stop();
+    }
   });
 
   it('pulls a private image on the node with the login passed at service create, and fails naming the refusal without it', async () => {

@@ -60,7 +60,11 @@ describe('createRuntimeSwitch', () => {
 
   it("lists both, leaving out the containers of a service's tasks, whose events become the service's", async () => {
     const { host, swarm, runtime } = fixture();
-    const service = await swarm.createContainer(spec('svc', 'dw-svc-dev-v1'));
+    const service = await swarm.createContainer(
+      spec('svc', 'dw-svc-dev-v1', { 'docker-watcher.replicas': '1' }),
+    );
+    await swarm.startContainer(service.id);
+    swarm.patchContainer(service.id, { instances: [{ name: 'dw-svc-dev-v1.1', hostPort: 30001 }] });
     const task = host.addContainer(
       spec('svc', 'dw-svc-dev-v1.1.abc', { [SWARM_SERVICE_LABEL]: service.id }),
       {
@@ -77,11 +81,14 @@ describe('createRuntimeSwitch', () => {
     const watched = runtime.watchEvents((event) => events.push(event), watching.signal);
     host.emitEvent({ containerId: task.id, action: 'start', labels: { ...task.labels } });
     host.emitEvent({ containerId: container.id, action: 'die', labels: { ...container.labels } });
+    // A task's start is passed on once its service runs with its port (read from the Swarm).
+    for (let waited = 0; events.length < 2 && waited < 2000; waited += 20)
+      await new Promise((resolve) => setTimeout(resolve, 20));
     watching.abort();
     await watched;
     expect(events.map((e) => [e.containerId, e.action])).toEqual([
-      [service.id, 'start'],
       [container.id, 'die'],
+      [service.id, 'start'],
     ]);
   });
 
