@@ -1,6 +1,6 @@
 import type { ContainerDetails, DockerEngine } from '../engine.js';
 import { LABEL_PROJECT } from '../engine.js';
-import { passServiceEvent, SWARM_SERVICE_LABEL, taskEventToService } from './swarm-engine.js';
+import { serviceEventPasser, SWARM_SERVICE_LABEL, taskEventToService } from './swarm-engine.js';
 
 export interface RuntimeSwitchOptions {
   /** Containers on the engine. */
@@ -78,11 +78,13 @@ export function createRuntimeSwitch(options: RuntimeSwitchOptions): DockerEngine
     streamLogs: async (id, logOptions, onLine) =>
       (await runtimeOf(id, logOptions.signal)).streamLogs(id, logOptions, onLine),
     containerStats: async (id, signal) => (await runtimeOf(id, signal)).containerStats(id, signal),
-    watchEvents: (onEvent, signal) =>
-      host.watchEvents((event) => {
+    watchEvents(onEvent, signal) {
+      const pass = serviceEventPasser(swarm, onEvent, signal);
+      return host.watchEvents((event) => {
         const serviceEvent = taskEventToService(event);
-        if (serviceEvent) passServiceEvent(swarm, serviceEvent, onEvent, signal);
+        if (serviceEvent) pass(serviceEvent);
         else onEvent(event);
-      }, signal),
+      }, signal);
+    },
   };
 }

@@ -51,31 +51,38 @@ export function taskEventToService(event: ContainerEvent): ContainerEvent | unde
 }
 
 /**
- * Hands a service's event on; a `start` only once the service reads as running: the engine
- * starts a task's container before the Swarm counts the task as running and reports its port,
- * and a route keeper told too early would find the service still restarting.
+ * Returns what hands a service's events on, in order per service; a `start` only once the
+ * service reads as running with every port (or will not run): the engine starts a task's
+ * container before the Swarm counts the task as running and reports its port, and a route
+ * keeper told too early would find the service still restarting.
  */
-export function passServiceEvent(
+export function serviceEventPasser(
   swarm: Pick<DockerEngine, 'inspectContainer'>,
-  event: ContainerEvent,
   onEvent: (event: ContainerEvent) => void,
   signal: AbortSignal,
   pollMs = 200,
-): void {
-  if (event.action !== 'start') return onEvent(event);
-  const settled = async () => {
+): (event: ContainerEvent) => void {
+  const queues = new Map<string, Promise<void>>();
+  const settled = async (serviceId: string) => {
     for (let waited = 0; waited < 15_000 && !signal.aborted; waited += pollMs) {
-      const service = await swarm.inspectContainer(event.containerId, signal).catch(() => undefined);
-      if (service === undefined || settledService(service)) break;
+      const service = await swarm.inspectContainer(serviceId, signal).catch(() => undefined);
+      if (service === undefined || service.state === 'exited' || settledService(service)) return;
       await sleep(pollMs, signal);
     }
   };
-  void settled().then(
-    () => {
-      if (!signal.aborted) onEvent(event);
-    },
-    () => undefined,
-  );
+  return (event) => {
+    const id = event.containerId;
+    const next = (queues.get(id) ?? Promise.resolve())
+      .then(() => (event.action === 'start' ? settled(id) : undefined))
+      .then(() => {
+        if (!signal.aborted) onEvent(event);
+      })
+      .catch(() => undefined);
+    queues.set(id, next);
+    void next.then(() => {
+      if (queues.get(id) === next) queues.delete(id);
+    });
+  };
 }
 
 /** Every replica runs and has its port (a task counts as running a moment before its port shows). */
@@ -416,9 +423,10 @@ export function createSwarmEngine(options: SwarmEngineOptions): DockerEngine {
     },
 
     async watchEvents(onEvent, signal) {
+      const pass = serviceEventPasser(engine, onEvent, signal, pollMs);
       await local.watchEvents((event) => {
         const serviceEvent = taskEventToService(event);
-        if (serviceEvent) passServiceEvent(engine, serviceEvent, onEvent, signal, pollMs);
+        if (serviceEvent) pass(serviceEvent);
       }, signal);
     },
   };
