@@ -8,7 +8,7 @@ import { resolveRequestSecrets } from '../src/config/request-secrets.js';
 import { resolveDeploySettings } from '../src/config/deploy-settings.js';
 import { loadConfig } from '../src/config/load-config.js';
 import type { LoadedConfig } from '../src/config/loaded-config.js';
-import { createDockerodeEngine } from '../src/docker/dockerode-engine.js';
+import { assertSwarmManager, createRuntime, swarmProjects } from '../src/docker/swarm/create-runtime.js';
 import { LABEL_INSTANCE, type DockerEngine } from '../src/docker/engine.js';
 import { createChangeFeed } from '../src/deploy/change-feed.js';
 import { createDeployer } from '../src/deploy/deployer.js';
@@ -85,9 +85,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const store = openSqliteStore(join(dataDir, 'docker-watcher.db'));
   const instanceId = options.instanceId ?? store.getState('instance-id') ?? newInstanceId(store);
 
+  // Containers on the engine, plus services of its Swarm for projects with runtime: swarm.
   const docker =
     options.docker ??
-    createDockerodeEngine({
+    createRuntime({
+      settings,
       socketPath: config.global.docker.socket,
       networkLabels: { [LABEL_INSTANCE]: instanceId },
     });
@@ -100,6 +102,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         'Start Docker or set global.docker.socket.',
       { cause: error },
     );
+  }
+  try {
+    await assertSwarmManager(config.global.docker.socket, swarmProjects(settings));
+  } catch (error) {
+    store.close();
+    throw error;
   }
 
   // Loaded only when configured: the NPM adapter brings undici, which an app without NPM skips.

@@ -6,7 +6,7 @@ import { configSchema, type ConfigInput } from '../src/config/schema.js';
 import { systemClock } from '../src/core/clock.js';
 import type { DeployIntent, DeployRecord } from '../src/core/deploy-types.js';
 import { createDeployer } from '../src/deploy/deployer.js';
-import { createDockerodeEngine } from '../src/docker/dockerode-engine.js';
+import { createRuntime } from '../src/docker/swarm/create-runtime.js';
 import { LABEL_INSTANCE } from '../src/docker/engine.js';
 import { silentLogger } from '../src/log/logger.js';
 import { noProxyRouter, type ProxyRouter } from '../src/proxy/router.js';
@@ -20,6 +20,16 @@ export const benchDocker = new Docker({ socketPath: '/var/run/docker.sock' });
 /** Removes everything labelled with this run's instance id (containers, networks, images). */
 export async function cleanupBench(): Promise<void> {
   const filters = { label: [`${LABEL_INSTANCE}=${benchInstance}`] };
+  // Services first (an engine outside a Swarm has none), then what their tasks leave.
+  const services = await benchDocker.listServices({ filters }).catch(() => []);
+  for (const service of services) {
+    await benchDocker
+      .getService(service.ID)
+      .remove()
+      .catch(() => {});
+  }
+  // Their tasks stop within the stop grace; the overlay network is free after that.
+  if (services.length > 0) await sleep(5000);
   for (const c of await benchDocker.listContainers({ all: true, filters })) {
     await benchDocker
       .getContainer(c.Id)
@@ -65,9 +75,15 @@ export function benchDeployer(
     dir: '/bench',
     secrets: options.secrets ?? {},
   };
-  const docker = createDockerodeEngine({ networkLabels: { [LABEL_INSTANCE]: benchInstance } });
+  const settings = resolveDeploySettings(loaded);
+  // The root's runtime: containers, or Swarm services for projects with runtime: swarm.
+  const docker = createRuntime({
+    settings,
+    socketPath: '/var/run/docker.sock',
+    networkLabels: { [LABEL_INSTANCE]: benchInstance },
+  });
   const deployer = createDeployer({
-    settings: resolveDeploySettings(loaded),
+    settings,
     docker,
     store,
     router: options.router ?? noProxyRouter,
@@ -103,3 +119,5 @@ export function phaseMs(record: DeployRecord, phase: string): number {
 export function totalMs(record: DeployRecord): number {
   return Date.parse(record.finishedAt ?? '') - Date.parse(record.startedAt ?? record.createdAt);
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -36,6 +36,7 @@ try {
     idle: async () => (await import('./idle-bench.js')).idleBench(values.before),
     flood: async () => (await import('./flood-bench.js')).floodBench(values.before),
     scale: async () => (await import('./scale-bench.js')).scaleBench(values.before),
+    swarm: async () => (await import('./swarm-bench.js')).swarmBench(),
   };
   for (const [name, run] of Object.entries(sections)) {
     if (only.length > 0 && !only.includes(name)) continue;
@@ -46,5 +47,7 @@ try {
   );
 } finally {
   await cleanupBench();
+  // After the clean-up: a Swarm the swarm section initialised is left again.
+  if (only.length === 0 || only.includes('swarm')) await (await import('./swarm-bench.js')).leaveBenchSwarm();
   await services.stop();
 }

@@ -214,14 +214,14 @@ async function rewrite(client: NpmClient, npm: FakeNpm, target: RouteTarget): Pr
   await npm.settled();
 }
 
-function errorsOf(failed: Sample[]): string {
+export function errorsOf(failed: Sample[]): string {
   const counts = new Map<string, number>();
   for (const s of failed) counts.set(s.error ?? '?', (counts.get(s.error ?? '?') ?? 0) + 1);
   return [...counts].map(([e, n]) => `${n}× ${e}`).join(', ') || '-';
 }
 
 /** Sends `rate` requests per second over a pool of kept-alive connections until stopped. */
-function paceLoad(port: number, host: string, rate: number) {
+export function paceLoad(port: number, host: string, rate: number) {
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   const samples: Sample[] = [];
   const pending = new Set<Promise<void>>();

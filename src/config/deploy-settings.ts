@@ -3,6 +3,11 @@ import { NotFoundError } from '../core/errors.js';
 import { cpusToNanoCpus, healthConfig, parseMemory, resolveVolume } from '../deploy/plan.js';
 import { pullCredentials } from '../deploy/pull-credentials.js';
 import type { RegistryCredentials } from '../docker/engine.js';
+import {
+  resolveSwarmSettings,
+  type RuntimeKind,
+  type SwarmServiceSettings,
+} from '../docker/swarm/swarm-settings.js';
 import { findStage, hasStage } from './config-lookup.js';
 import { stageDomain } from './domains.js';
 import type { LoadedConfig } from './loaded-config.js';
@@ -45,6 +50,10 @@ export interface StageSettings {
   memoryBytes?: number;
   nanoCpus?: number;
   keepVersions: number;
+  /** Containers on the engine, or services of its Swarm (the deploy itself is the same). */
+  runtime: RuntimeKind;
+  /** Service settings when runtime is swarm. */
+  swarm?: SwarmServiceSettings;
 }
 
 /** The host-wide settings of the deploy engine. */
@@ -104,6 +113,19 @@ function stageSettings(loaded: LoadedConfig, project: string, stage: string): St
     ...(memory === undefined ? {} : { memoryBytes: parseMemory(memory) }),
     ...(cpus === undefined ? {} : { nanoCpus: cpusToNanoCpus(cpus) }),
     keepVersions: projectConfig.keep_versions ?? config.global.keep_versions,
+    ...swarmSettings(config, projectConfig),
+  };
+}
+
+function swarmSettings(
+  config: Config,
+  projectConfig: ProjectConfig,
+): Pick<StageSettings, 'runtime' | 'swarm'> {
+  const runtime = projectConfig.runtime ?? config.global.runtime;
+  if (runtime !== 'swarm') return { runtime };
+  return {
+    runtime,
+    swarm: resolveSwarmSettings(config.global.swarm, projectConfig.swarm, config.global.network),
   };
 }
 

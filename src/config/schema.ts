@@ -91,6 +91,52 @@ export const logSchema = z
   })
   .describe('Log driver for deployed containers, so no app can fill the disk');
 
+/** Docker Swarm service settings (runtime: swarm); see README "Running on a Docker Swarm". */
+export const swarmSchema = z
+  .strictObject({
+    replicas: z
+      .int()
+      .min(1)
+      .max(100)
+      .optional()
+      .describe('Tasks of each version; a deploy is healthy only when every one answers (default 1)'),
+    placement: z
+      .array(z.string().min(1))
+      .optional()
+      .describe('Placement constraints, e.g. node.role==worker or node.labels.zone==home'),
+    update: z
+      .strictObject({
+        parallelism: z.int().min(0).optional().describe('Tasks restarted at once by a restart (default 1)'),
+        delay_seconds: z.number().min(0).optional().describe('Pause between restarted batches (default 0)'),
+        order: z
+          .enum(['start-first', 'stop-first'])
+          .optional()
+          .describe('Restart a task by starting its replacement first (default) or stopping it first'),
+      })
+      .optional()
+      .describe("Docker's update_config of each service, used when a version is restarted in place"),
+    network: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'Attachable overlay network of the services (created if missing; default: global.network + `-swarm`)',
+      ),
+    start_timeout_seconds: z
+      .number()
+      .positive()
+      .optional()
+      .describe('How long the tasks of a new version may take to be scheduled and started (default 60)'),
+  })
+  .describe('Docker Swarm settings (used when runtime is swarm)');
+
+/** Where a project's versions run: containers on the engine, or services of its Swarm. */
+export const runtimeSchema = z
+  .enum(['docker', 'swarm'])
+  .describe(
+    'Where versions run: `docker` as containers on the engine, `swarm` as services of the Swarm the engine manages',
+  );
+
 export const npmSchema = z
   .strictObject({
     url: z.url().describe('Base URL of Nginx Proxy Manager, e.g. http://npm:81'),
@@ -328,6 +374,8 @@ export const projectSchema = z
     keep_versions: z.int().min(0).max(20).optional().describe('Stopped versions kept for instant rollback'),
     resources: resourcesSchema.optional(),
     health: projectHealthSchema.optional(),
+    runtime: runtimeSchema.optional().describe('Where this project runs (default: global.runtime)'),
+    swarm: swarmSchema.optional().describe('Swarm settings of this project; unset keys take global.swarm'),
     stages: z.record(z.string(), stageSchema).describe('Stages by name'),
   })
   .describe('A deployable app');
@@ -414,6 +462,8 @@ export const globalSchema = z
     health: healthSchema.prefault({}),
     resources: resourcesSchema.prefault({}),
     log: logSchema.prefault({}),
+    runtime: runtimeSchema.default('docker'),
+    swarm: swarmSchema.prefault({}),
     npm: npmSchema.optional(),
     shutdown_timeout_seconds: z
       .number()
@@ -444,3 +494,4 @@ export type NpmConfig = NonNullable<GlobalConfig['npm']>;
 export type HealthConfig = z.output<typeof healthSchema>;
 export type NotificationFormat = z.output<typeof notificationFormatSchema>;
 export type NotificationEvent = z.output<typeof notificationEventSchema>;
+export type SwarmConfig = z.output<typeof swarmSchema>;

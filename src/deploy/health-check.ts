@@ -11,6 +11,11 @@ export interface HealthCheckOptions {
   containerId: string;
   /** What to probe, from probeUrl(). */
   url: string;
+  /**
+   * Every URL to probe for the container as just inspected (default: `url`): one per replica of
+   * a Swarm service, so a version is healthy only when all of them answer (probeUrls()).
+   */
+  urlsOf?: (container: ContainerDetails) => string[];
   health: HealthConfig;
   clock: Clock;
   signal?: AbortSignal;
@@ -95,7 +100,11 @@ export async function waitUntilHealthy(options: HealthCheckOptions): Promise<voi
       );
     }
     const startedAt = clock.now().getTime();
-    const result = await probe(url, Math.min(health.timeout_seconds * 1000, Math.max(remaining, 1)), options);
+    const result = await probeAll(
+      options.urlsOf?.(container) ?? [url],
+      Math.min(health.timeout_seconds * 1000, Math.max(remaining, 1)),
+      options,
+    );
     probes += 1;
     successes = result.ok ? successes + 1 : 0;
     last = result.seen;
@@ -167,6 +176,20 @@ function pathOf(url: string): string {
   } catch {
     return url;
   }
+}
+
+/** Probes every replica at once: healthy only when all answer 2xx; otherwise what the first bad one saw. */
+async function probeAll(
+  urls: readonly string[],
+  timeoutMs: number,
+  options: HealthCheckOptions,
+): Promise<ProbeResult> {
+  if (urls.length === 0) return { ok: false, seen: 'no replica is running' };
+  const results = await Promise.all(urls.map((url) => probe(url, timeoutMs, options)));
+  const bad = results.findIndex((result) => !result.ok);
+  const first = results[bad === -1 ? 0 : bad]!;
+  if (urls.length === 1 || bad === -1) return first;
+  return { ...first, seen: `${first.seen} from replica ${bad + 1} of ${urls.length} (${urls[bad]})` };
 }
 
 async function probe(url: string, timeoutMs: number, options: HealthCheckOptions): Promise<ProbeResult> {

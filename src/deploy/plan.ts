@@ -244,7 +244,8 @@ export function deployPlan(input: PlanInput): DeployPlan {
       ...(stage.envFile === undefined ? {} : { envFile: stage.envFile }),
       spec: {
         volumes: [...stage.volumes],
-        network: engine.network,
+        // A Swarm's services join its attachable overlay network instead of the bridge.
+        network: stage.swarm?.network ?? engine.network,
         port: stage.port,
         publishHost: engine.publishHost,
         restartPolicy: 'unless-stopped',

@@ -37,6 +37,22 @@ export function probeUrl(target: ProbeTarget): string {
   return `http://${bracketed}:${container.hostPort}${path}`;
 }
 
+/**
+ * The URLs that probe every replica behind a target: one per instance of a Swarm service (each
+ * task's own published port, or its name on the network), else probeUrl's one.
+ */
+export function probeUrls(
+  target: Omit<ProbeTarget, 'container'> & {
+    container: ProbeTarget['container'] & { instances?: { name: string; hostPort?: number }[] | undefined };
+  },
+): string[] {
+  const { instances } = target.container;
+  // On the network the service's name is all there is (its tasks have no names of their own
+  // there): the probe reaches whichever task answers. Through the host, each task's own port.
+  if (instances === undefined || target.reach === 'network') return [probeUrl(target)];
+  return instances.map((instance) => probeUrl({ ...target, container: instance }));
+}
+
 /** What detectReach reads; injectable so tests need not run inside a container. */
 export interface ContainerSigns {
   exists(path: string): boolean;

@@ -17,6 +17,8 @@ export interface HealthWaitOptions {
   docker: Pick<Runtime, 'inspectContainer' | 'containerLogs'>;
   containerId: string;
   url: string;
+  /** Every URL to probe (one per replica of a Swarm service); default `url` alone. */
+  urlsOf?: (container: ContainerDetails) => string[];
   health: HealthConfig;
   clock: Clock;
   signal: AbortSignal;

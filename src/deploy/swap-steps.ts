@@ -3,7 +3,7 @@ import { DeployError } from '../core/errors.js';
 import { LABEL_INSTANCE } from '../docker/engine.js';
 import { containerSpec, digestFor, imageReference, pullFor, stageUrl, type DeployPlan } from './plan.js';
 import { describeProbe } from './health-check.js';
-import { probeUrl } from './probe-url.js';
+import { probeUrl, probeUrls } from './probe-url.js';
 import { stageRouteTarget } from './route-target.js';
 import type { SwapDeps, SwapState } from './swap-context.js';
 import { stopPrevious } from './stop-previous.js';
@@ -133,6 +133,7 @@ export const SWAP_STEPS: Record<(typeof PHASES)[number], Step> = {
       docker: deps.docker,
       containerId: container.id,
       url,
+      urlsOf: (current) => probeUrls({ ...plan.probe, container: current }),
       health: plan.health,
       clock: deps.clock,
       signal,

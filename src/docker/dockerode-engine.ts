@@ -65,9 +65,22 @@ export function createDockerodeEngine(options: DockerodeEngineOptions = {}): Doc
     },
 
     async startContainer(id, signal) {
-      await dockerCall('start container', id, signal, () =>
-        docker.getContainer(id).start(signalOption(signal)),
-      );
+      try {
+        await docker.getContainer(id).start(signalOption(signal));
+      } catch (error) {
+        // On an engine in a Swarm a missing network reads "invalid cluster node while attaching
+        // to network", without its name: add the name the container asked for.
+        const network = /network/i.test(String(error))
+          ? await docker
+              .getContainer(id)
+              .inspect()
+              .then((info) => info.HostConfig.NetworkMode)
+              .catch(() => undefined)
+          : undefined;
+        const subject =
+          network === undefined || String(error).includes(network) ? id : `${id} (network ${network})`;
+        throw dockerError('start container', subject, error, signal);
+      }
     },
 
     async stopContainer(id, stopOptions = {}) {

@@ -65,6 +65,11 @@ export interface ContainerDetails {
   exitCode?: number;
   /** Host port the container's app port is published on. */
   hostPort?: number;
+  /**
+   * The replicas behind this one name when it is a Swarm service: each running task with its own
+   * published port, so a health gate can probe every one. Absent for a plain container.
+   */
+  instances?: { name: string; hostPort?: number }[];
   startedAt?: string;
   finishedAt?: string;
 }

@@ -7,9 +7,10 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../app/server.js';
 import { signRequest } from '../../src/protocol/signature.js';
-import { requireDocker, testDocker, useTestInstance } from '../helpers/docker-env.js';
+import { requireDocker, testDocker, testRunId, useTestInstance } from '../helpers/docker-env.js';
 import { startRealApp, type RealApp } from '../helpers/real-app.js';
 import { buildTestImage, OPEN_REGISTRY } from '../helpers/test-images.js';
+import { ensureTestSwarm } from '../helpers/test-swarm.js';
 
 /**
  * The whole product as a user runs it: the app from its composition root (real Docker engine,
@@ -18,14 +19,40 @@ import { buildTestImage, OPEN_REGISTRY } from '../helpers/test-images.js';
 const run = promisify(execFile);
 const hasDocker = await requireDocker();
 
-describe.skipIf(!hasDocker)('deploys through the action against the real app', () => {
+/** The same swap and failed health check with the project on one host and on a real Swarm. */
+const runtimes = [
+  { runtime: 'docker' as const, on: 'one host' },
+  { runtime: 'swarm' as const, on: 'a real Docker Swarm (2 replicas)' },
+];
+
+const eachRuntime = describe.skipIf(!hasDocker).each(runtimes);
+eachRuntime('deploys through the action against the real app on $on', ({ runtime }) => {
   const instanceId = useTestInstance();
   const repository = `e2e-${instanceId.slice(-8)}/web`;
   const secret = 'e2e-signing-secret-value';
   let app: RealApp;
   let server: RunningServer;
 
+  /** Each version of the stage by tag: running or exited (a container, or a service scaled to 0). */
+  async function versionStates(filter: string[]): Promise<Record<string, string>> {
+    const label = [`docker-watcher.instance-id=${instanceId}`, ...filter];
+    if (runtime === 'docker') {
+      const containers = await testDocker().listContainers({ all: true, filters: { label } });
+      return Object.fromEntries(
+        containers.map((c): [string, string] => [c.Labels['docker-watcher.tag'] ?? '', c.State]),
+      );
+    }
+    const services = await testDocker().listServices({ filters: { label } });
+    return Object.fromEntries(
+      services.map((s): [string, string] => [
+        String(s.Spec?.Labels?.['docker-watcher.tag']),
+        (s.Spec?.Mode?.Replicated?.Replicas ?? 0) > 0 ? 'running' : 'exited',
+      ]),
+    );
+  }
+
   beforeAll(async () => {
+    if (runtime === 'swarm') await ensureTestSwarm(testRunId());
     for (const [tag, behaviour] of [
       ['dev-1', 'healthy'],
       ['dev-2', 'healthy'],
@@ -50,6 +77,9 @@ describe.skipIf(!hasDocker)('deploys through the action against the real app', (
         '    port: 8080',
         '    poll: false',
         '    healthcheck: /health',
+        ...(runtime === 'swarm'
+          ? ['    runtime: swarm', `    swarm: { replicas: 2, network: dw-ov-${instanceId.slice(-8)} }`]
+          : []),
         '    stages:',
         '      dev: { tag_pattern: "dev-*", auto_deploy: true }',
         '',
@@ -119,12 +149,10 @@ describe.skipIf(!hasDocker)('deploys through the action against the real app', (
     expect(await (await fetch(second.outputs.url!)).text()).toContain('version dev-2');
     expect(second.outputs.digest).toMatch(/^sha256:[a-f0-9]{64}$/);
 
-    const containers = await testDocker().listContainers({
-      all: true,
-      filters: { label: [`docker-watcher.instance-id=${instanceId}`, 'docker-watcher.stage=dev'] },
+    expect(await versionStates(['docker-watcher.stage=dev'])).toEqual({
+      'dev-1': 'exited',
+      'dev-2': 'running',
     });
-    const states = Object.fromEntries(containers.map((c) => [c.Labels['docker-watcher.tag'], c.State]));
-    expect(states).toEqual({ 'dev-1': 'exited', 'dev-2': 'running' });
   });
 
   it('exposes deploys and the live container in /metrics, behind the token', async () => {
@@ -144,13 +172,8 @@ describe.skipIf(!hasDocker)('deploys through the action against the real app', (
     expect(bad.log).toMatch(/health/);
     expect(bad.outputs.status).toBe('failed');
     expect(server.store.getLive('web', 'dev')?.tag).toBe('dev-2');
-    const stillLive = await testDocker().getContainer(live!.containerId).inspect();
-    expect(stillLive.State.Running).toBe(true);
-    const leftovers = await testDocker().listContainers({
-      all: true,
-      filters: { label: [`docker-watcher.instance-id=${instanceId}`, 'docker-watcher.tag=dev-3'] },
-    });
-    expect(leftovers).toEqual([]);
+    expect(await versionStates(['docker-watcher.tag=dev-2'])).toEqual({ 'dev-2': 'running' });
+    expect(await versionStates(['docker-watcher.tag=dev-3'])).toEqual({});
   });
 });
 

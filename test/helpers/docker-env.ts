@@ -106,6 +106,11 @@ async function cleanupMatching(
     const value = labels?.[INSTANCE_LABEL];
     return value !== undefined && matches(value);
   };
+  // Services first (their tasks' containers go with them); an engine outside a Swarm has none.
+  const services = await docker.listServices({ filters }).catch(() => []);
+  await Promise.all(
+    services.filter((s) => ours(s.Spec?.Labels)).map((s) => ignoreGone(docker.getService(s.ID).remove())),
+  );
   const containers = await docker.listContainers({ all: true, filters });
   await Promise.all(
     containers
@@ -113,9 +118,7 @@ async function cleanupMatching(
       .map((c) => ignoreGone(docker.getContainer(c.Id).remove({ force: true, v: true }))),
   );
   const networks = await docker.listNetworks({ filters });
-  await Promise.all(
-    networks.filter((n) => ours(n.Labels)).map((n) => ignoreGone(docker.getNetwork(n.Id).remove())),
-  );
+  await Promise.all(networks.filter((n) => ours(n.Labels)).map((n) => removeNetwork(docker, n.Id)));
   const { Volumes: volumes } = await docker.listVolumes({ filters });
   await Promise.all(
     volumes.filter((v) => ours(v.Labels)).map((v) => ignoreGone(docker.getVolume(v.Name).remove())),
@@ -126,6 +129,21 @@ async function cleanupMatching(
       .filter((i) => ours(i.Labels))
       .map((i) => ignoreGone(docker.getImage(i.Id).remove({ force: true }))),
   );
+}
+
+/** An overlay network stays in use for a moment after its services are removed: retry a while. */
+async function removeNetwork(docker: Docker, id: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await ignoreGone(docker.getNetwork(id).remove());
+    } catch (error) {
+      const status = (error as { statusCode?: number }).statusCode;
+      // A Swarm answers 500 "not found" for an overlay network removed meanwhile.
+      if (status === 500 && /not found/i.test(String(error))) return;
+      if (status !== 403 || attempt >= 40) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
 }
 
 async function ignoreGone(removal: Promise<unknown>): Promise<void> {

@@ -8,6 +8,7 @@ import {
   startTestServices,
   type TestServices,
 } from './test-services.js';
+import { leaveSwarmIfOurs } from './test-swarm.js';
 
 /**
  * Runs once per `vitest run`: picks this run's id prefix (handed to workers with provide/inject
@@ -52,6 +53,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
     } catch (error) {
       console.warn(`global-setup: clean-up of ${runId} failed: ${String(error)}`);
     } finally {
+      // After the clean-up, and even when it failed: a Swarm this run initialised never outlives it.
+      if (docker)
+        await leaveSwarmIfOurs(runId).catch((error: unknown) =>
+          console.warn(`global-setup: ${String(error)}`),
+        );
       await services?.stop();
     }
   };
@@ -62,6 +68,8 @@ async function removeAbandonedRuns(): Promise<void> {
   for (const runId of abandonedRuns()) {
     try {
       await cleanupInstancePrefix(runId);
+      // A Swarm the dead run initialised goes too, now that its services are gone.
+      await leaveSwarmIfOurs(runId);
       forgetRun(runId);
     } catch (error) {
       console.warn(`global-setup: clean-up of the abandoned run ${runId} failed: ${String(error)}`);

@@ -4,18 +4,27 @@ import type { DeployIntent, DeployRecord } from '../../../src/core/deploy-types.
 import { createLifecycle } from '../../../src/deploy/lifecycle.js';
 import { reconcile } from '../../../src/deploy/reconcile.js';
 import { silentLogger } from '../../../src/log/logger.js';
-import { requireDocker, useTestInstance } from '../../helpers/docker-env.js';
+import { requireDocker, testRunId, useTestInstance } from '../../helpers/docker-env.js';
+import { ensureTestSwarm } from '../../helpers/test-swarm.js';
 import { AUTH_REGISTRY, buildTestImage } from '../../helpers/test-images.js';
 import { fastGlobal, fetchBody, realDeployer, uniqueProject } from './real-deployer.js';
 
 const hasDocker = await requireDocker();
 
-describe.skipIf(!hasDocker)('deployer on the real Docker engine: credentials and crash recovery', () => {
+/** Credentials, crash recovery and adoption on both runtimes (services on a real Swarm too). */
+const runtimes = [
+  { runtime: 'docker' as const, on: 'the real Docker engine' },
+  { runtime: 'swarm' as const, on: 'a real Docker Swarm' },
+];
+
+const eachRuntime = describe.skipIf(!hasDocker).each(runtimes);
+eachRuntime('deployer on $on: credentials and crash recovery', ({ runtime }) => {
   const instanceId = useTestInstance();
   const project = uniqueProject();
   const image = `${AUTH_REGISTRY}/deployer-it/${project}/app`;
+  const swarm = runtime === 'swarm' ? { runtime, swarm: { network: `dw-ov-${instanceId}` } } : {};
   const config = {
-    global: fastGlobal(instanceId),
+    global: { ...fastGlobal(instanceId), ...swarm },
     registries: {
       auth: { url: `http://${AUTH_REGISTRY}`, username: 'dw', token_env: 'DW_IT_REGISTRY_TOKEN' },
     },
@@ -36,6 +45,7 @@ describe.skipIf(!hasDocker)('deployer on the real Docker engine: credentials and
   let v2: DeployRecord;
 
   beforeAll(async () => {
+    if (runtime === 'swarm') await ensureTestSwarm(testRunId());
     await Promise.all(
       ['v1', 'v2'].map((tag) =>
         buildTestImage({

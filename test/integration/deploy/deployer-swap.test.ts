@@ -1,12 +1,22 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DeployIntent, DeployRecord } from '../../../src/core/deploy-types.js';
-import { requireDocker, useTestInstance } from '../../helpers/docker-env.js';
+import { requireDocker, testRunId, useTestInstance } from '../../helpers/docker-env.js';
+import { ensureTestSwarm } from '../../helpers/test-swarm.js';
 import { buildTestImage, OPEN_REGISTRY } from '../../helpers/test-images.js';
 import { fastGlobal, fetchBody, realDeployer, uniqueProject } from './real-deployer.js';
 
 const hasDocker = await requireDocker();
 
-describe.skipIf(!hasDocker)('deployer on the real Docker engine: swaps, failures, bursts', () => {
+/**
+ * The same swaps, failures, rollback and burst on both runtimes: containers on the engine, and
+ * services (two replicas each) on a real single-node Swarm of the same engine.
+ */
+const runtimes = [
+  { runtime: 'docker' as const, on: 'the real Docker engine' },
+  { runtime: 'swarm' as const, on: 'a real Docker Swarm (2 replicas)' },
+];
+
+describe.skipIf(!hasDocker).each(runtimes)('deployer on $on: swaps, failures, bursts', ({ runtime }) => {
   const instanceId = useTestInstance();
   const project = uniqueProject();
   const repository = `deployer-it/${project}/app`;
@@ -20,6 +30,9 @@ describe.skipIf(!hasDocker)('deployer on the real Docker engine: swaps, failures
           image,
           port: 8080,
           healthcheck: '/health',
+          ...(runtime === 'swarm'
+            ? { runtime, swarm: { replicas: 2, network: `dw-ov-${instanceId}`, start_timeout_seconds: 20 } }
+            : {}),
           stages: {
             dev: { tag_pattern: '*', auto_deploy: true },
             burst: { tag_pattern: '*', auto_deploy: true },
@@ -39,6 +52,7 @@ describe.skipIf(!hasDocker)('deployer on the real Docker engine: swaps, failures
   let v2: DeployRecord;
 
   beforeAll(async () => {
+    if (runtime === 'swarm') await ensureTestSwarm(testRunId());
     await Promise.all(
       (
         [

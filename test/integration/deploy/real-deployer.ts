@@ -1,16 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { resolveDeploySettings } from '../../../src/config/deploy-settings.js';
+import { resolveDeploySettings, type DeploySettings } from '../../../src/config/deploy-settings.js';
 import type { LoadedConfig } from '../../../src/config/loaded-config.js';
 import { configSchema, type ConfigInput } from '../../../src/config/schema.js';
 import { systemClock } from '../../../src/core/clock.js';
 import type { DeployIntent } from '../../../src/core/deploy-types.js';
 import { createDeployer, type DeployerDeps } from '../../../src/deploy/deployer.js';
-import { createDockerodeEngine } from '../../../src/docker/dockerode-engine.js';
+import { createRuntime } from '../../../src/docker/swarm/create-runtime.js';
 import { LABEL_INSTANCE, type DockerEngine } from '../../../src/docker/engine.js';
 import { silentLogger } from '../../../src/log/logger.js';
 import { openSqliteStore } from '../../../src/store/sqlite-store.js';
 import type { Store } from '../../../src/store/store.js';
 import { FakeRouter } from '../../fakes/fake-router.js';
+import { dockerSocket } from '../../helpers/docker-env.js';
 
 /** A short project name unique to one test file, so container names never meet another run's. */
 export function uniqueProject(): string {
@@ -37,10 +38,27 @@ export interface RealDeployerSetup {
   deps?: Partial<DeployerDeps>;
 }
 
+/** The root's runtime for a config: containers, plus Swarm services for projects with runtime: swarm. */
+export function realRuntime(instanceId: string, config: ConfigInput): DockerEngine {
+  const loaded = {
+    config: configSchema.parse(config),
+    file: '/nonexistent/dw.yml',
+    dir: '/nonexistent',
+    secrets: {},
+  };
+  return runtimeFor(instanceId, resolveDeploySettings(loaded));
+}
+
+function runtimeFor(instanceId: string, settings: DeploySettings): DockerEngine {
+  return createRuntime({
+    settings,
+    socketPath: dockerSocket(),
+    networkLabels: { [LABEL_INSTANCE]: instanceId },
+  });
+}
+
 /** The real deployer on the real Docker engine, an in-memory SQLite store and a recording router. */
 export function realDeployer(setup: RealDeployerSetup) {
-  const docker =
-    setup.docker ?? createDockerodeEngine({ networkLabels: { [LABEL_INSTANCE]: setup.instanceId } });
   const store = setup.store ?? openSqliteStore(':memory:');
   const router = setup.router ?? new FakeRouter();
   const loaded: LoadedConfig = {
@@ -50,6 +68,7 @@ export function realDeployer(setup: RealDeployerSetup) {
     secrets: setup.secrets ?? {},
   };
   const settings = resolveDeploySettings(loaded);
+  const docker = setup.docker ?? runtimeFor(setup.instanceId, settings);
   const deployer = createDeployer({
     settings,
     docker,

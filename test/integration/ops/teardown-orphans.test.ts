@@ -2,8 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { npmSchema, type ConfigInput } from '../../../src/config/schema.js';
 import { systemClock } from '../../../src/core/clock.js';
 import type { DeployIntent } from '../../../src/core/deploy-types.js';
-import { createDockerodeEngine } from '../../../src/docker/dockerode-engine.js';
-import { LABEL_INSTANCE } from '../../../src/docker/engine.js';
 import { silentLogger, type LogFields, type Logger } from '../../../src/log/logger.js';
 import { findOrphans } from '../../../src/ops/orphans.js';
 import { createNpmClient, type NpmClient } from '../../../src/proxy/npm/npm-client.js';
@@ -11,9 +9,10 @@ import { createNpmRouter } from '../../../src/proxy/npm/npm-router.js';
 import type { ProxyRouter } from '../../../src/proxy/router.js';
 import { openSqliteStore } from '../../../src/store/sqlite-store.js';
 import { startFakeNpm, type FakeNpm } from '../../fakes/npm/fake-npm-server.js';
-import { requireDocker, useTestInstance } from '../../helpers/docker-env.js';
+import { requireDocker, testRunId, useTestInstance } from '../../helpers/docker-env.js';
+import { ensureTestSwarm } from '../../helpers/test-swarm.js';
 import { buildTestImage, OPEN_REGISTRY } from '../../helpers/test-images.js';
-import { fastGlobal, realDeployer, uniqueProject } from '../deploy/real-deployer.js';
+import { fastGlobal, realDeployer, realRuntime, uniqueProject } from '../deploy/real-deployer.js';
 
 const hasDocker = await requireDocker();
 
@@ -30,12 +29,19 @@ function recordingLogger(): Logger & { warnings: { message: string; fields?: Log
   return logger;
 }
 
-describe.skipIf(!hasDocker)('teardown and orphans on the real engine with the NPM router', () => {
+/** Teardown and orphans of containers, and of services on a real Swarm. */
+const runtimes = [
+  { runtime: 'docker' as const, on: 'the real engine' },
+  { runtime: 'swarm' as const, on: 'a real Swarm' },
+];
+
+const eachRuntime = describe.skipIf(!hasDocker).each(runtimes);
+eachRuntime('teardown and orphans on $on with the NPM router', ({ runtime }) => {
   const instanceId = useTestInstance();
   const project = uniqueProject();
   const repository = `ops-it/${project}/app`;
   const image = `${OPEN_REGISTRY}/${repository}`;
-  const docker = createDockerodeEngine({ networkLabels: { [LABEL_INSTANCE]: instanceId } });
+  const swarm = runtime === 'swarm' ? { runtime, swarm: { network: `dw-ov-${instanceId}` } } : {};
   const store = openSqliteStore(':memory:');
   const domainOf = (stage: string) => `${stage}-${project}.ops.test`;
   let npm: FakeNpm;
@@ -43,7 +49,12 @@ describe.skipIf(!hasDocker)('teardown and orphans on the real engine with the NP
   let router: ProxyRouter;
 
   const configWith = (stages: string[]): ConfigInput => ({
-    global: { ...fastGlobal(instanceId), domain: 'ops.test', subdomain_pattern: '{stage}-{project}' },
+    global: {
+      ...fastGlobal(instanceId),
+      domain: 'ops.test',
+      subdomain_pattern: '{stage}-{project}',
+      ...swarm,
+    },
     projects: {
       [project]: {
         image,
@@ -53,6 +64,7 @@ describe.skipIf(!hasDocker)('teardown and orphans on the real engine with the NP
       },
     },
   });
+  const docker = realRuntime(instanceId, configWith(['dev', 'old']));
   const deployerFor = (stages: string[]) =>
     realDeployer({ instanceId, config: configWith(stages), docker, store, deps: { router } });
   const intent = (stage: string, tag: string): DeployIntent => ({
@@ -70,6 +82,7 @@ describe.skipIf(!hasDocker)('teardown and orphans on the real engine with the NP
       .sort();
 
   beforeAll(async () => {
+    if (runtime === 'swarm') await ensureTestSwarm(testRunId());
     npm = await startFakeNpm();
     const npmConfig = npmSchema.parse({
       url: npm.url,

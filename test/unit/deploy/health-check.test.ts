@@ -240,3 +240,21 @@ describe('waitUntilHealthy', () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 });
+
+describe('waitUntilHealthy with replicas (a Swarm service)', () => {
+  it('is healthy only when every replica answers: one bad replica fails the gate, naming it', async () => {
+    const good = await serve((_req, res) => res.writeHead(200).end());
+    const bad = await serve((_req, res) => res.writeHead(503).end());
+    const { options } = setup(good, { deadline_seconds: 3 });
+    const error = await rejection(waitUntilHealthy({ ...options, urlsOf: () => [good, bad] }));
+    expect(error.message).toMatch(/HTTP 503 from replica 2 of 2/);
+    expect(error.message).toContain(bad);
+  });
+
+  it('resolves once all replicas answer 2xx', async () => {
+    const one = await serve((_req, res) => res.writeHead(200).end());
+    const two = await serve((_req, res) => res.writeHead(204).end());
+    const { options } = setup(one);
+    await expect(waitUntilHealthy({ ...options, urlsOf: () => [one, two] })).resolves.toBeUndefined();
+  });
+});

@@ -366,3 +366,29 @@ describe('versionsToRemove', () => {
     expect(versionsToRemove(all, 0, new Set(['new'])).map((c) => c.id)).toEqual(['c', 'b', 'a']);
   });
 });
+
+describe('deployPlan on a Swarm', () => {
+  it('resolves runtime swarm with the project keys over global.swarm, and puts the version on the overlay network', () => {
+    const input: ConfigInput = {
+      global: { network: 'dw', runtime: 'swarm', swarm: { replicas: 2, placement: ['node.role==worker'] } },
+      projects: { web: { ...web, swarm: { replicas: 3 } }, api: { ...web, runtime: 'docker' } },
+    };
+    const settings = resolveDeploySettings(loaded(input));
+    expect(settings.stage('web', 'dev')).toMatchObject({
+      runtime: 'swarm',
+      swarm: { replicas: 3, placement: ['node.role==worker'], network: 'dw-swarm', startTimeoutSeconds: 60 },
+    });
+    expect(settings.stage('api', 'dev').runtime).toBe('docker');
+    expect(settings.stage('api', 'dev').swarm).toBeUndefined();
+    expect(deployPlan(planInput(input, 'dev-1')).container.spec.network).toBe('dw-swarm');
+  });
+
+  it('rejects unknown swarm keys and replicas below 1, naming the key', () => {
+    expect(() => configSchema.parse({ projects: { web: { ...web, swarm: { replica: 2 } } } })).toThrow(
+      /replica/,
+    );
+    expect(() => configSchema.parse({ projects: { web: { ...web, swarm: { replicas: 0 } } } })).toThrow(
+      /replicas/,
+    );
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DeployError } from '../../../src/core/errors.js';
-import { detectReach, probeUrl, type ContainerSigns } from '../../../src/deploy/probe-url.js';
+import { detectReach, probeUrl, probeUrls, type ContainerSigns } from '../../../src/deploy/probe-url.js';
 
 const container = { name: 'dw-web-dev-v2', hostPort: 32769 };
 
@@ -70,5 +70,34 @@ describe('detectReach', () => {
         signs({ '/proc/1/cgroup': '0::/init.scope\n', '/proc/self/mountinfo': '/ / ext4' }),
       ),
     ).toBe('host');
+  });
+});
+
+describe('probeUrls', () => {
+  const base = { reach: 'host' as const, port: 8080, path: '/health', publishHost: '127.0.0.1' };
+
+  it('probes each replica of a service on its own published port', () => {
+    const container = {
+      name: 'dw-web-dev-v2',
+      hostPort: 30001,
+      instances: [
+        { name: 'dw-web-dev-v2.1', hostPort: 30001 },
+        { name: 'dw-web-dev-v2.2', hostPort: 30002 },
+      ],
+    };
+    expect(probeUrls({ ...base, container })).toEqual([
+      'http://127.0.0.1:30001/health',
+      'http://127.0.0.1:30002/health',
+    ]);
+  });
+
+  it('probes a plain container once, and a service by its name on the network', () => {
+    expect(probeUrls({ ...base, container: { name: 'c', hostPort: 1234 } })).toEqual([
+      'http://127.0.0.1:1234/health',
+    ]);
+    const service = { name: 'dw-web-dev-v2', instances: [{ name: 'dw-web-dev-v2.1', hostPort: 30001 }] };
+    expect(probeUrls({ ...base, reach: 'network', container: service })).toEqual([
+      'http://dw-web-dev-v2:8080/health',
+    ]);
   });
 });

@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import {
+  pendingReason,
+  toServiceDetails,
+  type RawService,
+  type RawTask,
+} from '../../../../src/docker/swarm/service-details.js';
+
+const service = (replicas: number, extra: Partial<RawService> = {}): RawService => ({
+  ID: 'svc1',
+  CreatedAt: '2026-12-02T10:00:00.000000001Z',
+  UpdatedAt: '2026-12-02T10:00:05.5Z',
+  PreviousSpec: {},
+  Spec: {
+    Name: 'dw-web-dev-v2',
+    Labels: { 'docker-watcher.project': 'web', 'docker-watcher.replicas': '2' },
+    Mode: { Replicated: { Replicas: replicas } },
+    TaskTemplate: { ContainerSpec: { Image: 'registry.test/web@sha256:abc' } },
+  },
+  ...extra,
+});
+
+const task = (slot: number, state: string, extra: Partial<RawTask> = {}, port?: number): RawTask => ({
+  ID: `t${slot}${state}`,
+  Slot: slot,
+  CreatedAt: '2026-12-02T10:00:06Z',
+  DesiredState: 'running',
+  Status: {
+    State: state,
+    ...(port === undefined
+      ? {}
+      : { PortStatus: { Ports: [{ PublishMode: 'host', TargetPort: 8080, PublishedPort: port }] } }),
+  },
+  ...extra,
+});
+
+describe('toServiceDetails', () => {
+  it('is running with every replica as an instance on its own port once all tasks run', () => {
+    const details = toServiceDetails(
+      service(2),
+      [task(2, 'running', {}, 30002), task(1, 'running', {}, 30001)],
+      8080,
+    );
+    expect(details).toMatchObject({
+      id: 'svc1',
+      name: 'dw-web-dev-v2',
+      state: 'running',
+      restartCount: 0,
+      hostPort: 30001,
+      instances: [
+        { name: 'dw-web-dev-v2.1', hostPort: 30001 },
+        { name: 'dw-web-dev-v2.2', hostPort: 30002 },
+      ],
+      startedAt: '2026-12-02T10:00:05.5Z',
+    });
+    expect(details.health).toBeUndefined();
+  });
+
+  it('keeps health starting while a task waits for its HEALTHCHECK, leaving it out of the instances until it has a port', () => {
+    const details = toServiceDetails(service(2), [task(1, 'running', {}, 30001), task(2, 'starting')], 8080);
+    expect(details.state).toBe('running');
+    expect(details.health).toBe('starting');
+    expect(details.instances).toEqual([{ name: 'dw-web-dev-v2.1', hostPort: 30001 }]);
+  });
+
+  it('is restarting with the exit code of the newest failure since the start, counting failures as restarts', () => {
+    const failed = (at: string, code: number) =>
+      task(1, 'failed', {
+        CreatedAt: at,
+        DesiredState: 'shutdown',
+        Status: { State: 'failed', ContainerStatus: { ExitCode: code } },
+      });
+    const tasks = [
+      failed('2026-12-02T09:00:00Z', 9), // before the service was started: not this run's
+      failed('2026-12-02T10:00:07Z', 3),
+      failed('2026-12-02T10:00:09Z', 4),
+      task(1, 'preparing'),
+      task(2, 'running', {}, 30002),
+    ];
+    expect(toServiceDetails(service(2), tasks)).toMatchObject({
+      state: 'restarting',
+      restartCount: 2,
+      exitCode: 4,
+    });
+  });
+
+  it('is created while never started and exited once scaled to 0, with no port either way', () => {
+    const never = toServiceDetails(service(0, { PreviousSpec: undefined }), []);
+    expect(never).toMatchObject({ state: 'created', restartCount: 0 });
+    expect(never.hostPort).toBeUndefined();
+    expect(never.startedAt).toBeUndefined();
+    const stopped = toServiceDetails(service(0), []);
+    expect(stopped).toMatchObject({ state: 'exited', exitCode: 0, finishedAt: '2026-12-02T10:00:05.5Z' });
+    expect(stopped.instances).toBeUndefined();
+  });
+
+  it('is created while its tasks are still being scheduled', () => {
+    expect(toServiceDetails(service(2), [task(1, 'pending'), task(2, 'assigned')]).state).toBe('created');
+  });
+});
+
+describe('pendingReason', () => {
+  it("gives the scheduler's reason a task waits, such as no node satisfying the constraints", () => {
+    const waiting = task(1, 'pending', {
+      Status: { State: 'pending', Err: 'no suitable node (scheduling constraints not satisfied on 1 node)' },
+    });
+    expect(pendingReason([waiting])).toMatch(/no suitable node/);
+    expect(pendingReason([task(1, 'running')])).toBeUndefined();
+  });
+});
