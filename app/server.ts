@@ -97,20 +97,35 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     );
   }
 
-  // Loaded only when configured: the NPM adapter brings undici, which an app without NPM skips.
-  const router: ProxyRouter = config.global.npm
-    ? (await import('../src/proxy/npm/npm-router.js')).createNpmRouter({
-        ...(await import('../src/proxy/npm/npm-client-from-config.js')).npmClientFromConfig(
-          loaded,
-          clock,
-          logger.child({ component: 'npm' }),
-        ),
-        instanceId,
-        clock,
-        logger: logger.child({ component: 'npm' }),
-      })
-    : noProxyRouter;
   const reach = await resolveReach(config.global.docker.reach, docker);
+  // Loaded only when configured, like the NPM adapter: an app without it never loads http-proxy-3.
+  const builtin = config.global.router
+    ? await (
+        await import('../src/proxy/builtin/start-builtin-router.js')
+      ).startBuiltinRouter({
+        config: config.global.router,
+        reach,
+        publishHost: settings.engine.publishHost,
+        trustedProxies: config.global.trusted_proxies,
+        stages: settings.stages,
+        logger: logger.child({ component: 'router' }),
+      })
+    : undefined;
+  // Loaded only when configured: the NPM adapter brings undici, which an app without NPM skips.
+  const router: ProxyRouter = builtin
+    ? builtin.router
+    : config.global.npm
+      ? (await import('../src/proxy/npm/npm-router.js')).createNpmRouter({
+          ...(await import('../src/proxy/npm/npm-client-from-config.js')).npmClientFromConfig(
+            loaded,
+            clock,
+            logger.child({ component: 'npm' }),
+          ),
+          instanceId,
+          clock,
+          logger: logger.child({ component: 'npm' }),
+        })
+      : noProxyRouter;
   const afterPhase =
     options.failpoint === undefined ? {} : { afterPhase: failpointHook(options.failpoint, logger) };
   // Observers follow every deploy; each sends in the background and never slows a deploy down.
@@ -211,12 +226,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     url,
     config: loaded.file,
     projects: Object.keys(config.projects).length,
-    proxy: config.global.npm ? 'nginx-proxy-manager' : 'none',
+    proxy: builtin ? 'built-in' : config.global.npm ? 'nginx-proxy-manager' : 'none',
   });
   const started = reconciled.then(async () => {
     await findOrphans({ config, docker, instanceId, logger }).catch((error: unknown) =>
       logger.warn('could not look for orphaned containers', { error: errorMessage(error) }),
     );
+    if (builtin) {
+      // The table starts empty: fill it from the live versions before saying "no live version".
+      await routes.repairAll();
+      builtin.markReady();
+      logger.info('router listening', { url: builtin.url });
+    }
     routes.start();
     poller.start();
   });
@@ -242,6 +263,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         // Dashboards following the change feed would otherwise hold the server open.
         changes.close();
         await new Promise<void>((done) => server.close(() => done()));
+        await builtin?.close();
         // Replies and notifications in flight get a short grace, then are dropped; forge reports
         // too, but those not sent stay in the outbox and go out after the next start.
         await Promise.all([
