@@ -43,6 +43,8 @@ export interface ServerOptions {
   clock?: Clock;
   /** Overrides global.listen.port (tests pass 0 for a free port). */
   port?: number;
+  /** Overrides global.router.port (serve --router-port; tests pass a free port). */
+  routerPort?: number;
   /** Replaces the Docker adapter (tests). */
   docker?: DockerEngine;
   /** Overrides the instance id kept in the database (tests label their objects with it). */
@@ -68,7 +70,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const { logger } = options;
   const clock = options.clock ?? systemClock;
   const credentials = withGeneratedCredentials(options.configPath, options.env, logger);
-  const loaded = loadConfig(options.configPath, credentials.env, { requireSecrets: true });
+  const loaded = withRouterPort(
+    loadConfig(options.configPath, credentials.env, { requireSecrets: true }),
+    options.routerPort,
+  );
   const { config } = loaded;
   // Settings resolved once, here: the deploy engine below gets values and clients, never the file.
   const settings = resolveDeploySettings(loaded);
@@ -276,6 +281,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         logger.info('stopped');
       })()),
   };
+}
+
+/** The config with global.router.port replaced (when it has a router and a port was given). */
+function withRouterPort(loaded: LoadedConfig, routerPort: number | undefined): LoadedConfig {
+  const { router } = loaded.config.global;
+  if (routerPort === undefined || !router) return loaded;
+  const global = { ...loaded.config.global, router: { ...router, port: routerPort } };
+  return { ...loaded, config: { ...loaded.config, global } };
 }
 
 /** Tells the login page where a token the app generated is kept (nothing when the token was set). */

@@ -148,9 +148,17 @@ export async function startRouterServer(options: RouterServerOptions): Promise<R
   });
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        new Error(
+          `the built-in router cannot listen on ${options.host}:${options.port} (${error.code ?? error.message}): ` +
+            'free the port or set global.router.host/port',
+          { cause: error },
+        ),
+      ),
+    );
     server.listen(options.port, options.host, () => {
-      server.off('error', reject);
+      server.removeAllListeners('error');
       resolve();
     });
   });
