@@ -238,8 +238,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       logger.warn('could not look for orphaned containers', { error: errorMessage(error) }),
     );
     if (builtin) {
-      // The table starts empty: fill it from the live versions before saying "no live version".
-      await routes.repairAll();
+      // The table starts empty: fill it from every live version (forced: the keeper already
+      // counts a deploy reconcile completed as routed) before saying "no live version".
+      await routes.checkAll();
       builtin.markReady();
       logger.info('router listening', { url: builtin.url });
     }
