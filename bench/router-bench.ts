@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { npmSchema } from '../src/config/schema.js';
 import { systemClock } from '../src/core/clock.js';
@@ -13,6 +13,7 @@ import { startFakeNpm } from '../test/fakes/npm/fake-npm-server.js';
 import { getWithHost } from '../test/helpers/host-traffic.js';
 import { startNginx } from '../test/helpers/nginx-instance.js';
 import { buildTestImage } from '../test/helpers/test-images.js';
+import { BENCH_ROOT } from './app-process.js';
 import { benchInstance } from './bench-env.js';
 import { ms, table } from './stats.js';
 
@@ -33,7 +34,7 @@ interface LoadResult {
 
 /** Runs bench/router-load.mjs in its own process against 127.0.0.1:port with the given Host. */
 function load(input: { port: number; host: string; connections: number; seconds: number; rate?: number }) {
-  const child = spawn(process.execPath, [fileURLToPath(new URL('./router-load.mjs', import.meta.url))], {
+  const child = spawn(process.execPath, [join(BENCH_ROOT, 'bench', 'router-load.mjs')], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   child.stdin.end(JSON.stringify(input));

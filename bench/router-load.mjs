@@ -4,6 +4,7 @@
 // the last answer ended (saturation). Prints {requests, failed, errors, p50, p99, rps} as JSON.
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { setTimeout } from 'node:timers';
 
 const input = JSON.parse(
   await new Promise((done) => {

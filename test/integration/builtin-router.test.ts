@@ -32,7 +32,9 @@ async function upstream(name: string): Promise<{ server: Server; port: number; s
     res.end(JSON.stringify({ name, headers: req.headers }));
   });
   const wss = new WebSocketServer({ server });
-  wss.on('connection', (socket) => socket.on('message', (data) => socket.send(`${name}: ${String(data)}`)));
+  wss.on('connection', (socket) =>
+    socket.on('message', (data) => socket.send(`${name}: ${(data as Buffer).toString()}`)),
+  );
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   return { server, port: (server.address() as AddressInfo).port, seen };
@@ -89,7 +91,7 @@ describe('built-in router (loopback upstreams)', () => {
     running = await startBuiltinRouter({
       config: {
         host: '127.0.0.1',
-        port: 0 as number,
+        port: 0,
         public_scheme: 'http',
         drain_timeout_seconds: 1,
         upstream_timeout_seconds: 1,
