@@ -258,7 +258,8 @@ describe.skipIf(!hasDocker)('quickstart: a local image made live with the README
     expect(report.failures).toEqual([]);
     expect(report.sent).toBeGreaterThan(100);
     expect(report.bodies.at(-1)).toBe('hello from v2\n');
-    expect(report.bodies.slice(report.bodies.indexOf('hello from v2\n'))).not.toContain('hello from v1\n');
+    // Requests sent before the switch may still end on v1 (they drain); after it, v2 only.
+    expect(new Set(report.bodies.slice(-50))).toEqual(new Set(['hello from v2\n']));
   }, 120_000);
 
   it('prints the generated token with `docker-watcher token`, and it opens the API', async () => {
