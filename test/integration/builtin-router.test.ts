@@ -240,6 +240,23 @@ describe('built-in router (loopback upstreams)', () => {
     expect(running.router.table.inFlight('dw-web-dev-blue')).toBe(0);
   });
 
+  it('cuts a slowloris client that sends its headers a byte at a time after the headers timeout (408)', async () => {
+    const socket = connect(port, '127.0.0.1');
+    let answer = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (answer += chunk));
+    const closed = once(socket, 'close');
+    const started = Date.now();
+    const drip = setInterval(() => socket.writable && socket.write('x'), 500);
+    socket.write(`GET / HTTP/1.1\r\nhost: ${DOMAIN}\r\nx-slow: `);
+    await closed;
+    clearInterval(drip);
+    expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 408 Request Timeout');
+    expect(Date.now() - started).toBeLessThan(13_000);
+    // The router still serves everyone else.
+    expect((await get(port, '/', { host: 'nobody.example' })).status).toBe(404);
+  }, 20_000);
+
   it('serves 1,000 concurrent keep-alive clients', async () => {
     await running.router.switchTo(target('dw-web-dev-green', green.port));
     const agent = new Agent({ keepAlive: true, maxSockets: 1000 });

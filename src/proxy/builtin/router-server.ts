@@ -125,6 +125,9 @@ export async function startRouterServer(options: RouterServerOptions): Promise<R
       // Bounds the receipt of a whole request body; streamed uploads longer than this are cut.
       requestTimeout: 300_000,
       keepAliveTimeout: 5_000,
+      // How often the two timeouts above are enforced (Node's default, 30 s, would let a
+      // slowloris client hold a socket for 40 s).
+      connectionsCheckingInterval: 1_000,
     },
     onRequest,
   );
