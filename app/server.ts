@@ -46,6 +46,8 @@ export interface ServerOptions {
   clock?: Clock;
   /** Overrides global.listen.port (tests pass 0 for a free port). */
   port?: number;
+  /** Overrides global.router.port (serve --router-port; tests pass a free port). */
+  routerPort?: number;
   /** Replaces the Docker adapter (tests). */
   docker?: DockerEngine;
   /** Overrides the instance id kept in the database (tests label their objects with it). */
@@ -71,7 +73,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const { logger } = options;
   const clock = options.clock ?? systemClock;
   const credentials = withGeneratedCredentials(options.configPath, options.env, logger);
-  const loaded = loadConfig(options.configPath, credentials.env, { requireSecrets: true });
+  const loaded = withRouterPort(
+    loadConfig(options.configPath, credentials.env, { requireSecrets: true }),
+    options.routerPort,
+  );
   const { config } = loaded;
   // Settings resolved once, here: the deploy engine below gets values and clients, never the file.
   const settings = resolveDeploySettings(loaded);
@@ -110,20 +115,40 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     throw error;
   }
 
-  // Loaded only when configured: the NPM adapter brings undici, which an app without NPM skips.
-  const router: ProxyRouter = config.global.npm
-    ? (await import('../src/proxy/npm/npm-router.js')).createNpmRouter({
-        ...(await import('../src/proxy/npm/npm-client-from-config.js')).npmClientFromConfig(
-          loaded,
-          clock,
-          logger.child({ component: 'npm' }),
-        ),
-        instanceId,
-        clock,
-        logger: logger.child({ component: 'npm' }),
-      })
-    : noProxyRouter;
   const reach = await resolveReach(config.global.docker.reach, docker);
+  // Loaded only when configured, like the NPM adapter: an app without it never loads http-proxy-3.
+  const builtin = config.global.router
+    ? await (
+        await import('../src/proxy/builtin/start-builtin-router.js')
+      )
+        .startBuiltinRouter({
+          config: config.global.router,
+          reach,
+          publishHost: settings.engine.publishHost,
+          trustedProxies: config.global.trusted_proxies,
+          stages: settings.stages,
+          logger: logger.child({ component: 'router' }),
+        })
+        .catch((error: unknown) => {
+          store.close();
+          throw error;
+        })
+    : undefined;
+  // Loaded only when configured: the NPM adapter brings undici, which an app without NPM skips.
+  const router: ProxyRouter = builtin
+    ? builtin.router
+    : config.global.npm
+      ? (await import('../src/proxy/npm/npm-router.js')).createNpmRouter({
+          ...(await import('../src/proxy/npm/npm-client-from-config.js')).npmClientFromConfig(
+            loaded,
+            clock,
+            logger.child({ component: 'npm' }),
+          ),
+          instanceId,
+          clock,
+          logger: logger.child({ component: 'npm' }),
+        })
+      : noProxyRouter;
   const afterPhase =
     options.failpoint === undefined ? {} : { afterPhase: failpointHook(options.failpoint, logger) };
   // Observers follow every deploy; each sends in the background and never slows a deploy down.
@@ -230,6 +255,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // have to repair, so it ends first; then nothing is left running or open.
     await reconciled;
     await deployer.shutdown(0);
+    await builtin?.close();
     await reporter.stop(0);
     await registry.close();
     store.close();
@@ -242,12 +268,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     url,
     config: loaded.file,
     projects: Object.keys(config.projects).length,
-    proxy: config.global.npm ? 'nginx-proxy-manager' : 'none',
+    proxy: builtin ? 'built-in' : config.global.npm ? 'nginx-proxy-manager' : 'none',
   });
   const started = reconciled.then(async () => {
     await findOrphans({ config, docker, instanceId, logger }).catch((error: unknown) =>
       logger.warn('could not look for orphaned containers', { error: errorMessage(error) }),
     );
+    if (builtin) {
+      // The table starts empty: fill it from every live version (forced: the keeper already
+      // counts a deploy reconcile completed as routed) before saying "no live version".
+      await routes.checkAll();
+      builtin.markReady();
+      logger.info('router listening', { url: builtin.url });
+    }
     routes.start();
     poller.start();
   });
@@ -273,6 +306,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         // Dashboards following the change feed would otherwise hold the server open.
         changes.close();
         await new Promise<void>((done) => server.close(() => done()));
+        await builtin?.close();
         // Replies and notifications in flight get a short grace, then are dropped; forge reports
         // too, but those not sent stay in the outbox and go out after the next start.
         await Promise.all([
@@ -298,6 +332,14 @@ function listenFailure(error: unknown, host: string, port: number): string {
   if (code === 'EADDRNOTAVAIL')
     return `cannot listen on ${where}: this machine has no such address; fix global.listen.host (127.0.0.1, or 0.0.0.0 for every address)`;
   return `cannot listen on ${where}: ${errorMessage(error)}`;
+}
+
+/** The config with global.router.port replaced (when it has a router and a port was given). */
+function withRouterPort(loaded: LoadedConfig, routerPort: number | undefined): LoadedConfig {
+  const { router } = loaded.config.global;
+  if (routerPort === undefined || !router) return loaded;
+  const global = { ...loaded.config.global, router: { ...router, port: routerPort } };
+  return { ...loaded, config: { ...loaded.config, global } };
 }
 
 /** Tells the login page where a token the app generated is kept (nothing when the token was set). */

@@ -32,6 +32,7 @@ try {
   const sections: Record<string, () => Promise<string>> = {
     deploy: async () => (await import('./deploy-bench.js')).deployBench(),
     traffic: async () => (await import('./traffic-bench.js')).trafficBench(),
+    router: async () => (await import('./router-bench.js')).routerBench(),
     api: async () => (await import('./api-bench.js')).apiBench(),
     idle: async () => (await import('./idle-bench.js')).idleBench(values.before),
     flood: async () => (await import('./flood-bench.js')).floodBench(values.before),

@@ -9,7 +9,7 @@ import { startServer } from '../server.js';
  * `docker-watcher serve [--config FILE] [--port N]`: runs until SIGTERM/SIGINT, then shuts down
  * gracefully. --port overrides global.listen.port (0: any free port; the log says which).
  */
-const USAGE = `Usage: docker-watcher serve [--config FILE] [--port N]
+const USAGE = `Usage: docker-watcher serve [--config FILE] [--port N] [--router-port N]
 Runs the app: the API, the dashboard, the deploy engine and the registry poller. SIGTERM or
 Ctrl-C stops taking deploys and lets running ones finish (global.shutdown_timeout_seconds); a
 second signal exits at once.
@@ -18,6 +18,7 @@ second signal exits at once.
                          when present, else the quickstart config)
   --port N               listen on this port instead of global.listen.port (0: any free port;
                          the log says which)
+  --router-port N        the built-in router listens on this port instead of global.router.port
   -h, --help             this text`;
 
 export async function serveCommand(args: string[], io: CommandIo): Promise<number> {
@@ -28,6 +29,7 @@ export async function serveCommand(args: string[], io: CommandIo): Promise<numbe
       options: {
         config: { type: 'string', short: 'c' },
         port: { type: 'string' },
+        'router-port': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -42,6 +44,13 @@ export async function serveCommand(args: string[], io: CommandIo): Promise<numbe
     io.stderr(`docker-watcher serve: --port "${values.port}" is not a port number (0-65535)\n`);
     return 2;
   }
+  const routerPort = values['router-port'] === undefined ? undefined : Number(values['router-port']);
+  if (routerPort !== undefined && !(Number.isInteger(routerPort) && routerPort >= 1 && routerPort <= 65535)) {
+    io.stderr(
+      `docker-watcher serve: --router-port "${values['router-port']}" is not a port number (1-65535)\n`,
+    );
+    return 2;
+  }
   const logger = createJsonLogger({
     level: io.env.LOG_LEVEL === 'debug' ? 'debug' : 'info',
     write: (line) => io.stdout(line + '\n'),
@@ -52,6 +61,7 @@ export async function serveCommand(args: string[], io: CommandIo): Promise<numbe
       env: io.env,
       logger,
       ...(port === undefined ? {} : { port }),
+      ...(routerPort === undefined ? {} : { routerPort }),
       // For tests and for several installs sharing one Docker engine: each labels only its own objects.
       ...(io.env.DOCKER_WATCHER_INSTANCE_ID ? { instanceId: io.env.DOCKER_WATCHER_INSTANCE_ID } : {}),
       ...(io.env.DOCKER_WATCHER_FAILPOINT ? { failpoint: io.env.DOCKER_WATCHER_FAILPOINT } : {}),

@@ -67,6 +67,8 @@ export interface EngineSettings {
   reach: 'auto' | 'host' | 'network';
   /** Scheme of the public URL behind the proxy; undefined without one (the published port is the URL). */
   proxyScheme?: 'http' | 'https';
+  /** Port of the public URL when it is not the scheme's default (the built-in router on 8081). */
+  proxyPort?: number;
 }
 
 export interface DeploySettings {
@@ -145,7 +147,9 @@ export function resolveDeploySettings(loaded: LoadedConfig): DeploySettings {
       drainSeconds: docker.drain_seconds,
       log: { driver: config.global.log.driver, options: { ...config.global.log.options } },
       reach: docker.reach,
-      ...(npm ? { proxyScheme: npm.certificate === 'none' ? 'http' : 'https' } : {}),
+      ...(npm
+        ? { proxyScheme: npm.certificate === 'none' ? 'http' : 'https' }
+        : routerUrl(config.global.router)),
     },
     stage(project, stage) {
       const found = hasStage(config, project, stage) ? byKey.get(`${project}\u0000${stage}`) : undefined;
@@ -157,4 +161,12 @@ export function resolveDeploySettings(loaded: LoadedConfig): DeploySettings {
     stages,
     config,
   };
+}
+
+/** The scheme and port of stage URLs served by the built-in router (none without it). */
+function routerUrl(router: Config['global']['router']): Pick<EngineSettings, 'proxyScheme' | 'proxyPort'> {
+  if (!router) return {};
+  const port = router.public_port ?? router.port;
+  const defaultPort = router.public_scheme === 'https' ? 443 : 80;
+  return { proxyScheme: router.public_scheme, ...(port === defaultPort ? {} : { proxyPort: port }) };
 }

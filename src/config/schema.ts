@@ -380,6 +380,43 @@ export const projectSchema = z
   })
   .describe('A deployable app');
 
+/** global.router: the built-in router (src/proxy/builtin/), the stable URL of every stage. */
+export const routerSchema = z
+  .strictObject({
+    host: z
+      .string()
+      .default('127.0.0.1')
+      .describe('Address the router listens on (0.0.0.0 to serve other machines)'),
+    port: z.int().min(1).max(65535).default(8081).describe('Port the router listens on (80 in production)'),
+    public_port: z
+      .int()
+      .min(1)
+      .max(65535)
+      .optional()
+      .describe(
+        'Port in the stage URLs shown, when people reach the router through another port (e.g. 443 behind a TLS proxy); default: port',
+      ),
+    public_scheme: z
+      .enum(['http', 'https'])
+      .default('http')
+      .describe('Scheme of the stage URLs shown (https when a TLS proxy sits in front of the router)'),
+    drain_timeout_seconds: z
+      .number()
+      .min(0)
+      .default(30)
+      .describe(
+        "After a switch, how long the old container's in-flight requests, streams and WebSockets may run before they are closed and it is stopped",
+      ),
+    upstream_timeout_seconds: z
+      .number()
+      .min(1)
+      .default(60)
+      .describe('A container that sends nothing for this long is answered with 504 (a hung upstream)'),
+  })
+  .describe(
+    'Built-in router: serves every stage at http://<stage domain>:<port>/ and switches in memory, without reloads; leave out for none (or NPM)',
+  );
+
 export const globalSchema = z
   .strictObject({
     domain: z.string().min(1).default('localhost').describe('Domain under which stage subdomains are made'),
@@ -465,6 +502,7 @@ export const globalSchema = z
     runtime: runtimeSchema.default('docker'),
     swarm: swarmSchema.prefault({}),
     npm: npmSchema.optional(),
+    router: routerSchema.optional(),
     shutdown_timeout_seconds: z
       .number()
       .min(0)
@@ -491,6 +529,7 @@ export type StageConfig = ProjectConfig['stages'][string];
 export type RegistryConfig = Config['registries'][string];
 export type ForgeConfig = Config['forges'][string];
 export type NpmConfig = NonNullable<GlobalConfig['npm']>;
+export type RouterConfig = NonNullable<GlobalConfig['router']>;
 export type HealthConfig = z.output<typeof healthSchema>;
 export type NotificationFormat = z.output<typeof notificationFormatSchema>;
 export type NotificationEvent = z.output<typeof notificationEventSchema>;

@@ -186,7 +186,7 @@ export interface DeployPlan {
   stopTimeoutSeconds: number;
   keepVersions: number;
   /** How people reach the stage (see stageUrl). */
-  publicUrl: { scheme?: 'http' | 'https'; domain: string; publishHost: string };
+  publicUrl: { scheme?: 'http' | 'https'; port?: number; domain: string; publishHost: string };
   /** The live version when the deploy starts: what a failure falls back to. */
   previous?: LiveVersion;
   /** Rollbacks: the earlier deploy whose version is restored (its kept container may be reused). */
@@ -269,6 +269,7 @@ export function deployPlan(input: PlanInput): DeployPlan {
     keepVersions: stage.keepVersions,
     publicUrl: {
       ...(engine.proxyScheme === undefined ? {} : { scheme: engine.proxyScheme }),
+      ...(engine.proxyPort === undefined ? {} : { port: engine.proxyPort }),
       domain: stage.domain,
       publishHost: engine.publishHost,
     },
@@ -311,7 +312,8 @@ export function stageUrl(
   publicUrl: DeployPlan['publicUrl'],
   hostPort: number | undefined,
 ): string | undefined {
-  if (publicUrl.scheme) return `${publicUrl.scheme}://${publicUrl.domain}`;
+  if (publicUrl.scheme)
+    return `${publicUrl.scheme}://${publicUrl.domain}${publicUrl.port === undefined ? '' : `:${publicUrl.port}`}`;
   if (hostPort === undefined) return undefined;
   const host = publicUrl.publishHost;
   return `http://${host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${hostPort}`;

@@ -181,7 +181,10 @@ export const SWAP_STEPS: Record<(typeof PHASES)[number], Step> = {
     if (url) deps.store.updateDeploy(state.deployId, { url });
   },
 
-  async drain(deps, plan, _state, signal) {
+  async drain(deps, plan, state, signal) {
+    // A router that counts in-flight requests drains by them, not by a timer.
+    const old = plan.previous?.containerName;
+    if (deps.router.drain && old !== undefined) return log(deps, state, await deps.router.drain(old, signal));
     if (plan.drainMs > 0) await deps.clock.sleep(plan.drainMs, signal);
   },
 

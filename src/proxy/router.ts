@@ -41,6 +41,12 @@ export interface ProxyRouter {
    * the deploy log; rejects when the proxy cannot serve it (the switch then fails and is undone).
    */
   confirm(target: RouteTarget, signal?: AbortSignal): Promise<string>;
+  /**
+   * After a switch: resolves once the old container has nothing in flight through the router
+   * (or the router's drain timeout passed and it closed what was left), with a line for the
+   * deploy log. Routers without it are drained by global.docker.drain_seconds.
+   */
+  drain?(containerName: string, signal?: AbortSignal): Promise<string>;
   /** The certificate the router asked for the domain, if it asked for one. */
   certificateStatus?(domain: string): CertificateStatus | undefined;
 }

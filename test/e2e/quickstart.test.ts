@@ -6,7 +6,9 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireDocker, useTestInstance } from '../helpers/docker-env.js';
 import { installPackedPackage, type InstalledPackage } from '../helpers/installed-package.js';
+import { getWithHost, startTraffic } from '../helpers/host-traffic.js';
 import { buildTestImage } from '../helpers/test-images.js';
+import { freePort } from '../helpers/test-services.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -27,8 +29,19 @@ interface AppProcess {
 }
 
 /** `docker-watcher serve` of the installed package, as a process; resolves once it listens. */
-async function serve(bin: string, cwd: string, env: NodeJS.ProcessEnv): Promise<AppProcess> {
-  const child = spawn(bin, ['serve', '--port', '0'], { cwd, env, stdio: 'pipe' });
+async function serve(
+  bin: string,
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  routerPort?: number,
+): Promise<AppProcess> {
+  const args = [
+    'serve',
+    '--port',
+    '0',
+    ...(routerPort === undefined ? [] : ['--router-port', String(routerPort)]),
+  ];
+  const child = spawn(bin, args, { cwd, env, stdio: 'pipe' });
   const log: AppProcess['log'] = [];
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -153,9 +166,13 @@ describe.skipIf(!hasDocker)('quickstart: a local image made live with the README
   let app: AppProcess | undefined;
   let env: NodeJS.ProcessEnv;
   let commands: string[];
+  /** The built-in router's port (8081 in the shipped config; a free one here). */
+  let routerPort: number;
+  const stageHost = 'stage-dev-demo.localhost';
 
   beforeAll(async () => {
     ({ dir, bin } = installed);
+    routerPort = await freePort();
     credentials = join(installed.packageDir, 'data', 'credentials.json');
 
     const readme = await readFile(join(root, 'README.md'), 'utf8');
@@ -182,13 +199,13 @@ describe.skipIf(!hasDocker)('quickstart: a local image made live with the README
       HOME: dir,
       DOCKER_WATCHER_INSTANCE_ID: instanceId,
     };
-    app = await serve(bin, work, env);
+    app = await serve(bin, work, env, routerPort);
     env.DOCKER_WATCHER_URL = app.url;
   }, 300_000);
 
   afterAll(async () => {
     await app?.stop();
-    await run('docker', ['rmi', '-f', 'demo/hello:v1']).catch(() => undefined);
+    await run('docker', ['rmi', '-f', 'demo/hello:v1', 'demo/hello:v2']).catch(() => undefined);
   });
 
   /** Runs one README command line in the user's directory, `npx docker-watcher` as the package bin. */
@@ -220,11 +237,29 @@ describe.skipIf(!hasDocker)('quickstart: a local image made live with the README
     await user(commands[0]!);
     const { stdout } = await user(commands[1]!);
     expect(stdout).toMatch(/^status=succeeded$/m);
-    const url = /^url=(http:\/\/127\.0\.0\.1:\d+)$/m.exec(stdout)?.[1];
-    expect(url, stdout).toBeDefined();
-    expect(await (await fetch(url!)).text()).toBe('hello from v1\n');
+    // The stage's stable URL on the built-in router (curl and browsers resolve *.localhost to loopback).
+    expect(stdout).toMatch(new RegExp(`^url=http://${stageHost}:${routerPort}$`, 'm'));
+    expect(await getWithHost(routerPort, stageHost)).toEqual({ status: 200, body: 'hello from v1\n' });
     // No registry in the quickstart: nothing polls one (Docker Hub, for an image named demo/hello).
     expect(app!.log.filter((line) => line.msg === 'registry poll failed')).toEqual([]);
+  }, 120_000);
+
+  it('deploys v2 under load: the same URL answers v2, and not one request failed', async () => {
+    const dockerfile = await readFile(join(work, 'examples', 'hello', 'Dockerfile'), 'utf8');
+    await writeFile(join(work, 'examples', 'hello', 'Dockerfile'), dockerfile.replace('from v1', 'from v2'));
+    await user('docker build -t demo/hello:v2 examples/hello');
+    const traffic = startTraffic(routerPort, stageHost, { concurrency: 4 });
+    const { stdout } = await user('npx docker-watcher deploy --project demo --stage dev --tag v2');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const report = await traffic.stop();
+    expect(stdout).toMatch(/^status=succeeded$/m);
+    expect(stdout).toMatch(new RegExp(`^url=http://${stageHost}:${routerPort}$`, 'm'));
+    expect(stdout).toMatch(/built-in router: .* \(switched in memory, no reload\)/);
+    expect(report.failures).toEqual([]);
+    expect(report.sent).toBeGreaterThan(100);
+    expect(report.bodies.at(-1)).toBe('hello from v2\n');
+    // Requests sent before the switch may still end on v1 (they drain); after it, v2 only.
+    expect(new Set(report.bodies.slice(-50))).toEqual(new Set(['hello from v2\n']));
   }, 120_000);
 
   it('prints the generated token with `docker-watcher token`, and it opens the API', async () => {
@@ -241,9 +276,16 @@ describe.skipIf(!hasDocker)('quickstart: a local image made live with the README
 
   it('says "generated" only when it generated: a restart uses the kept credentials', async () => {
     await app!.stop();
-    app = await serve(bin, work, env);
+    app = await serve(bin, work, env, routerPort);
     env.DOCKER_WATCHER_URL = app.url;
     expect(app.log.some((line) => line.msg.startsWith('generated'))).toBe(false);
+    // The router's table is rebuilt from the live version: the stage answers again at its URL.
+    await expect
+      .poll(() => getWithHost(routerPort, stageHost).catch(() => undefined), { timeout: 15_000 })
+      .toEqual({
+        status: 200,
+        body: 'hello from v2\n',
+      });
     expect(app.log.find((line) => line.msg.startsWith('using credentials'))).toMatchObject({
       variables: ['DOCKER_WATCHER_SECRET', 'DOCKER_WATCHER_TOKEN'],
     });

@@ -6,6 +6,8 @@ import type { ProxyRouter, RouteSnapshot, RouteTarget } from '../../src/proxy/ro
  */
 export class FakeRouter implements ProxyRouter {
   readonly routes = new Map<string, RouteTarget>();
+  /** Set by a test to act as a router that drains by in-flight requests (the built-in one). */
+  drain?: (containerName: string, signal?: AbortSignal) => Promise<string>;
   readonly calls: { method: 'switchTo' | 'restore' | 'remove'; domain: string; containerName?: string }[] =
     [];
   /** Domains whose switch was confirmed (kept apart from `calls`, which lists the writes). */

@@ -38,6 +38,13 @@ export interface DrillSite {
   domain: string;
   nginx: NginxInstance;
   npm: FakeNpm;
+  /**
+   * What routes the stage: `npm` (the fake NPM configuring nginx) or `builtin` (docker-watcher's
+   * own router; DRILL_ROUTER=builtin runs the drills against it).
+   */
+  router: 'npm' | 'builtin';
+  /** The port the site is reached on: nginx's, or the built-in router's (the same across restarts). */
+  entryPort: number;
   dir: string;
   configPath: string;
   app: AppProcess | undefined;
@@ -75,6 +82,7 @@ export async function openDrillSite(
   const configPath = join(dir, 'docker-watcher.yaml');
   const domain = `stage-dev-web.${name}.drill.test`;
   let port: number | undefined;
+  const router = process.env.DRILL_ROUTER === 'builtin' ? 'builtin' : 'npm';
 
   const site: DrillSite = {
     instanceId,
@@ -82,6 +90,8 @@ export async function openDrillSite(
     domain,
     nginx,
     npm,
+    router,
+    entryPort: router === 'builtin' ? await freePort() : nginx.port,
     dir,
     configPath,
     app: undefined,
@@ -196,15 +206,8 @@ function configYaml(site: DrillSite, port: number, config: DrillConfig): string 
     `  shutdown_timeout_seconds: ${config.shutdownTimeoutSeconds ?? 20}`,
     '  keep_versions: 1',
     ...(config.notificationUrl ? [`  notification_url: ${config.notificationUrl}`] : []),
-    '  npm:',
-    `    url: ${site.npm.url}`,
-    `    email: ${site.npm.email}`,
-    '    password_env: NPM_PASSWORD',
-    '    forward: host',
-    '    forward_host: 127.0.0.1',
-    '    certificate: none',
-    `    probe_url: http://127.0.0.1:${site.nginx.port}`,
-    `    route_check_seconds: ${config.routeCheckSeconds ?? 30}`,
+    ...(site.router === 'builtin' ? builtinRouter(site) : npmConfig(site, config)),
+
     ...(config.githubApiUrl
       ? [
           'forges:',
@@ -225,6 +228,25 @@ function configYaml(site: DrillSite, port: number, config: DrillConfig): string 
     '      dev: { tag_pattern: "*", auto_deploy: true }',
     '',
   ].join('\n');
+}
+
+function npmConfig(site: DrillSite, config: DrillConfig): string[] {
+  return [
+    '  npm:',
+    `    url: ${site.npm.url}`,
+    `    email: ${site.npm.email}`,
+    '    password_env: NPM_PASSWORD',
+    '    forward: host',
+    '    forward_host: 127.0.0.1',
+    '    certificate: none',
+    `    probe_url: http://127.0.0.1:${site.nginx.port}`,
+    `    route_check_seconds: ${config.routeCheckSeconds ?? 30}`,
+  ];
+}
+
+/** The built-in router on the site's entry port, in place of NPM. */
+function builtinRouter(site: DrillSite): string[] {
+  return ['  router:', '    host: 127.0.0.1', `    port: ${site.entryPort}`, '    drain_timeout_seconds: 5'];
 }
 
 /** A free TCP port on 127.0.0.1 (the schema refuses port 0). */

@@ -58,13 +58,16 @@ export async function expectConverged(site: DrillSite, expectedTag?: string): Pr
 
   const inspected = await docker.getContainer(live!.containerId).inspect();
   const hostPort = inspected.NetworkSettings.Ports['8080/tcp']?.[0]?.HostPort;
-  const hosts = site.npm.hosts().filter((h) => h.domain_names.includes(site.domain));
-  expect(hosts, 'one NPM proxy host for the stage').toHaveLength(1);
-  expect(hosts[0]!.enabled).toBeTruthy();
-  expect(String(hosts[0]!.forward_port), 'the proxy host forwards to the live container').toBe(hostPort);
-
-  await site.npm.settled(); // NPM answers before nginx serves its last change
-  const answer = await getWithHost(site.nginx.port, site.domain);
+  if (site.router === 'npm') {
+    const hosts = site.npm.hosts().filter((h) => h.domain_names.includes(site.domain));
+    expect(hosts, 'one NPM proxy host for the stage').toHaveLength(1);
+    expect(hosts[0]!.enabled).toBeTruthy();
+    expect(String(hosts[0]!.forward_port), 'the proxy host forwards to the live container').toBe(hostPort);
+    await site.npm.settled(); // NPM answers before nginx serves its last change
+  } else {
+    expect(site.npm.hosts(), 'the built-in router writes nothing to NPM').toEqual([]);
+  }
+  const answer = await getWithHost(site.entryPort, site.domain);
   expect(answer.status, answer.body).toBe(200);
   expect(answer.body).toContain(`version ${live!.tag}`);
   return {
@@ -74,7 +77,7 @@ export async function expectConverged(site: DrillSite, expectedTag?: string): Pr
   };
 }
 
-/** Watches the site through nginx: the longest stretch without a 200 and how many requests failed. */
+/** Watches the site through its entry (nginx or the built-in router): the longest stretch without a 200 and how many requests failed. */
 export function watchSite(site: DrillSite, intervalMs = 50) {
   let stopped = false;
   let failures = 0;
@@ -84,7 +87,7 @@ export function watchSite(site: DrillSite, intervalMs = 50) {
   const loop = (async () => {
     while (!stopped) {
       sent++;
-      const ok = await getWithHost(site.nginx.port, site.domain).then(
+      const ok = await getWithHost(site.entryPort, site.domain).then(
         (r) => r.status === 200,
         () => false,
       );

@@ -65,6 +65,26 @@ describe('deployer: blue-green swap', () => {
     expect(first.status).toBe('succeeded');
   });
 
+  it('drains through a router that counts in-flight requests, instead of sleeping drain_seconds', async () => {
+    const fx = deployerFixture();
+    fx.publish('v1');
+    fx.publish('v2');
+    await fx.deploy('v1');
+    const drained: string[] = [];
+    let oldRunningAtDrain = false;
+    fx.router.drain = async (containerName) => {
+      drained.push(containerName);
+      oldRunningAtDrain = fx.docker.container('dw-web-dev-v1').details.state === 'running';
+      return `drain: nothing in flight on ${containerName}`;
+    };
+    const second = await fx.deploy('v2');
+    expect(second.status).toBe('succeeded');
+    expect(drained).toEqual(['dw-web-dev-v1']);
+    expect(oldRunningAtDrain).toBe(true);
+    expect(fx.clock.slept).not.toContain(2000);
+    expect(fx.docker.container('dw-web-dev-v1').details.state).toBe('exited');
+  });
+
   it('removes stopped versions beyond keep_versions', async () => {
     const fx = deployerFixture();
     for (const tag of ['v1', 'v2', 'v3']) {

@@ -311,6 +311,20 @@ describe('small planning functions', () => {
     expect(stageUrl(npm('none'), 1)).toBe('http://stage-dev-web.localhost');
   });
 
+  it('builds the stage URL on the built-in router: its port unless the scheme default, the same for every version', () => {
+    const routed = (router: Record<string, unknown>) =>
+      deployPlan(planInput({ global: { router }, projects: { web } }, 'v1')).publicUrl;
+    expect(stageUrl(routed({}), 32770)).toBe('http://stage-dev-web.localhost:8081');
+    expect(stageUrl(routed({}), 32999)).toBe('http://stage-dev-web.localhost:8081');
+    expect(stageUrl(routed({ port: 80 }), 1)).toBe('http://stage-dev-web.localhost');
+    expect(stageUrl(routed({ port: 8081, public_port: 443, public_scheme: 'https' }), 1)).toBe(
+      'https://stage-dev-web.localhost',
+    );
+    expect(stageUrl(routed({ port: 80, public_port: 8443, public_scheme: 'https' }), 1)).toBe(
+      'https://stage-dev-web.localhost:8443',
+    );
+  });
+
   it('lets a project override single health settings', () => {
     const config = loaded({ global: { health: { deadline_seconds: 30 } }, projects: { web } }).config;
     expect(healthConfig(config, 'web')).toEqual({

@@ -1,0 +1,242 @@
+import { execFile, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { npmSchema } from '../src/config/schema.js';
+import { systemClock } from '../src/core/clock.js';
+import { LABEL_INSTANCE } from '../src/docker/engine.js';
+import { silentLogger } from '../src/log/logger.js';
+import { startBuiltinRouter } from '../src/proxy/builtin/start-builtin-router.js';
+import { createNpmClient } from '../src/proxy/npm/npm-client.js';
+import { createNpmRouter } from '../src/proxy/npm/npm-router.js';
+import type { ProxyRouter, RouteTarget } from '../src/proxy/router.js';
+import { startFakeNpm } from '../test/fakes/npm/fake-npm-server.js';
+import { getWithHost } from '../test/helpers/host-traffic.js';
+import { startNginx } from '../test/helpers/nginx-instance.js';
+import { buildTestImage } from '../test/helpers/test-images.js';
+import { BENCH_ROOT } from './app-process.js';
+import { benchInstance } from './bench-env.js';
+import { ms, table } from './stats.js';
+
+const run = promisify(execFile);
+const SWAP_RATES = [200, 1000, 2000] as const;
+const SWAPS = 10;
+const NPM_PASSWORD = 'bench-npm-password';
+const DOMAIN = 'stage-dev-web.router.bench';
+
+interface LoadResult {
+  requests: number;
+  failed: number;
+  errors: Record<string, number>;
+  p50: number;
+  p99: number;
+  rps: number;
+}
+
+/** Runs bench/router-load.mjs in its own process against 127.0.0.1:port with the given Host. */
+function load(input: { port: number; host: string; connections: number; seconds: number; rate?: number }) {
+  const child = spawn(process.execPath, [join(BENCH_ROOT, 'bench', 'router-load.mjs')], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  child.stdin.end(JSON.stringify(input));
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  return new Promise<LoadResult>((resolve, reject) =>
+    child.on('exit', (code) =>
+      code === 0 ? resolve(JSON.parse(out) as LoadResult) : reject(new Error(`load exited ${code}`)),
+    ),
+  );
+}
+
+const sleep = (msec: number) => new Promise((resolve) => setTimeout(resolve, msec));
+
+/** A test-image container with its port published on 127.0.0.1, labelled for cleanupBench. */
+async function container(image: string, name: string): Promise<{ name: string; hostPort: number }> {
+  await run('docker', [
+    'run',
+    '-d',
+    '--name',
+    name,
+    '--label',
+    `${LABEL_INSTANCE}=${benchInstance}`,
+    '-p',
+    '127.0.0.1::8080',
+    image,
+  ]);
+  const { stdout } = await run('docker', ['port', name, '8080/tcp']);
+  const hostPort = Number(/:(\d+)\s*$/m.exec(stdout.trim().split('\n')[0]!)?.[1]);
+  for (let i = 0; i < 100; i++) {
+    if ((await getWithHost(hostPort, 'x').catch(() => undefined))?.status === 200) break;
+    await sleep(100);
+  }
+  return { name, hostPort };
+}
+
+/**
+ * Issue 15's benchmark: the built-in router, Debian's nginx configured through the fake NPM, and
+ * the container directly, side by side, with the load in its own process. Requests per second at
+ * saturation (50 kept-alive connections, 5 s) and latency p50/p99 at 1,000 req/s; failed requests
+ * during 10 swaps between two running containers at 200, 1,000 and 2,000 req/s; and the time
+ * from the switch call to the first answer from the new container.
+ */
+export async function routerBench(): Promise<string> {
+  const repository = `${benchInstance}/router`;
+  const [blueImage, greenImage] = await Promise.all(
+    ['blue', 'green'].map((tag) =>
+      buildTestImage({ repository, tag, behaviour: 'healthy', instanceId: benchInstance }),
+    ),
+  );
+  const blue = await container(blueImage!.ref, `${benchInstance}-blue`);
+  const green = await container(greenImage!.ref, `${benchInstance}-green`);
+  const targets = [blue, green].map((c): RouteTarget => ({
+    project: 'web',
+    stage: 'dev',
+    domain: DOMAIN,
+    containerName: c.name,
+    port: 8080,
+    hostPort: c.hostPort,
+  }));
+
+  const builtin = await startBuiltinRouter({
+    config: {
+      host: '127.0.0.1',
+      port: 0,
+      public_scheme: 'http',
+      drain_timeout_seconds: 30,
+      upstream_timeout_seconds: 60,
+    },
+    reach: 'host',
+    publishHost: '127.0.0.1',
+    trustedProxies: [],
+    stages: [{ project: 'web', stage: 'dev', domain: DOMAIN }],
+    logger: silentLogger,
+  });
+  builtin.markReady();
+  const nginx = await startNginx();
+  const npm = await startFakeNpm({ nginx, password: NPM_PASSWORD });
+  const npmConfig = npmSchema.parse({
+    url: npm.url,
+    email: npm.email,
+    password_env: 'NPM_PASSWORD',
+    forward: 'host',
+    forward_host: '127.0.0.1',
+    certificate: 'none',
+    probe_url: `http://127.0.0.1:${nginx.port}`,
+  });
+  const client = createNpmClient({
+    url: npm.url,
+    email: npm.email,
+    password: NPM_PASSWORD,
+    clock: systemClock,
+    logger: silentLogger,
+  });
+  const npmRouter = createNpmRouter({
+    npm: npmConfig,
+    client,
+    instanceId: benchInstance,
+    logger: silentLogger,
+  });
+
+  const proxies: { name: string; port: number; router?: ProxyRouter }[] = [
+    { name: 'built-in router', port: Number(new URL(builtin.url).port), router: builtin.router },
+    { name: 'nginx (fake NPM)', port: nginx.port, router: npmRouter },
+    { name: 'direct', port: blue.hostPort },
+  ];
+  const throughput: (string | number)[][] = [];
+  const swaps: (string | number)[][] = [];
+  const rpsOf: Record<string, number> = {};
+  try {
+    for (const proxy of proxies) {
+      if (proxy.router) {
+        await proxy.router.switchTo(targets[0]!);
+        await proxy.router.confirm(targets[0]!);
+      }
+      const saturated = await load({ port: proxy.port, host: DOMAIN, connections: 50, seconds: 5 });
+      const paced = await load({ port: proxy.port, host: DOMAIN, connections: 100, seconds: 5, rate: 1000 });
+      rpsOf[proxy.name] = saturated.rps;
+      throughput.push([
+        proxy.name,
+        Math.round(saturated.rps),
+        saturated.failed,
+        ms(paced.p50),
+        ms(paced.p99),
+        paced.failed,
+      ]);
+    }
+    for (const proxy of proxies.filter((p) => p.router)) {
+      for (const rate of SWAP_RATES) {
+        let current = 0;
+        const switchTimes: number[] = [];
+        const running = load({
+          port: proxy.port,
+          host: DOMAIN,
+          connections: 200,
+          seconds: SWAPS * 1.2 + 1,
+          rate,
+        });
+        await sleep(500);
+        for (let i = 0; i < SWAPS; i++) {
+          current = 1 - current;
+          const next = targets[current]!;
+          const started = performance.now();
+          await proxy.router!.switchTo(next);
+          await proxy.router!.confirm(next);
+          for (;;) {
+            const answer = await getWithHost(proxy.port, DOMAIN).catch(() => undefined);
+            if (answer?.body.includes(`version ${current === 0 ? 'blue' : 'green'}`)) break;
+          }
+          switchTimes.push(performance.now() - started);
+          await sleep(1000);
+        }
+        const result = await running;
+        switchTimes.sort((a, b) => a - b);
+        swaps.push([
+          proxy.name,
+          rate,
+          result.requests,
+          result.failed,
+          Object.entries(result.errors)
+            .map(([k, v]) => `${k}: ${v}`)
+            .join(', ') || '-',
+          ms(switchTimes[Math.floor(switchTimes.length / 2)]!),
+          ms(switchTimes.at(-1)!),
+        ]);
+      }
+    }
+  } finally {
+    await builtin.close();
+    await client.close();
+    await npm.close();
+    await nginx.stop();
+  }
+  const ratio = (rpsOf['built-in router']! / rpsOf['nginx (fake NPM)']!).toFixed(2);
+  return [
+    '### Router: built-in vs nginx (configured by the fake NPM) vs direct (test-image containers, busybox httpd)',
+    '',
+    table(
+      [
+        'path',
+        'req/s at saturation (50 conns)',
+        'failed',
+        'p50 at 1,000 req/s',
+        'p99 at 1,000 req/s',
+        'failed at 1,000',
+      ],
+      throughput,
+    ),
+    '',
+    `Built-in router throughput: ${ratio} x nginx's.`,
+    '',
+    table(
+      [
+        'router',
+        'req/s',
+        'requests',
+        'failed during 10 swaps',
+        'errors',
+        'switch -> new answers (median)',
+        '(max)',
+      ],
+      swaps,
+    ),
+  ].join('\n');
+}
