@@ -56,7 +56,7 @@ export function createPreviews(deps: PreviewDeps): Previews {
   let loop: Promise<void> | undefined;
 
   async function pullState(forge: ProjectForge, pr: number, fresh: boolean): Promise<PullRequestInfo> {
-    const key = `${forge.forgeName}|${forge.repo.owner}/${forge.repo.repo}#${pr}`;
+    const key = `${forge.forgeName}|${forge.repo.owner}/${forge.repo.repo}#${pr}`.toLowerCase();
     const cached = prCache.get(key);
     const now = clock.now().getTime();
     if (!fresh && cached && now - cached.at < PR_STATE_CACHE_MS) return cached.info;
@@ -176,6 +176,8 @@ export function createPreviews(deps: PreviewDeps): Previews {
 
   async function pullClosed(repository: string, pr: number): Promise<number> {
     const wanted = repository.toLowerCase();
+    // The forge said it closed: a cached "open" must not let a late CI request back in.
+    for (const key of prCache.keys()) if (key.endsWith(`|${wanted}#${pr}`)) prCache.delete(key);
     const matching = store
       .listPreviews({ states: ['live', 'removing'] })
       .filter((p) => p.pr === pr && p.repository?.toLowerCase() === wanted);
