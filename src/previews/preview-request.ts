@@ -10,7 +10,12 @@ import { enabledPreviews, previewPrOf, previewStageName } from './preview-stage.
  */
 export function previewOfRequest(
   config: Config,
-  request: { project: string; stage?: string | undefined; tag: string; source?: { pr?: number | undefined } | undefined },
+  request: {
+    project: string;
+    stage?: string | undefined;
+    tag: string;
+    source?: { pr?: number | undefined } | undefined;
+  },
 ): { pr: number; stage: string } | undefined {
   const previews = enabledPreviews(findProject(config, request.project));
   const pr = request.source?.pr;

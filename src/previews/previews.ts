@@ -106,7 +106,10 @@ export function createPreviews(deps: PreviewDeps): Previews {
       return updated;
     }
     if (existing?.state === 'removing') {
-      throw new ConflictError(`the preview of PR #${pr} is being removed; send the request again in a moment`, 409);
+      throw new ConflictError(
+        `the preview of PR #${pr} is being removed; send the request again in a moment`,
+        409,
+      );
     }
     const live = store.listPreviews({ project, states: ['live', 'removing'] });
     const evict = previewsToEvict(live, previews.max);
@@ -118,7 +121,8 @@ export function createPreviews(deps: PreviewDeps): Previews {
       );
     }
     for (const old of evict) {
-      if (old.state === 'live') void remove(old.project, old.pr, `evicted: ${project} reached max ${previews.max} previews`);
+      if (old.state === 'live')
+        void remove(old.project, old.pr, `evicted: ${project} reached max ${previews.max} previews`);
     }
     const record: PreviewRecord = {
       project,
@@ -188,7 +192,9 @@ export function createPreviews(deps: PreviewDeps): Previews {
   async function sweep(options: { checkForge?: boolean } = {}): Promise<void> {
     const now = clock.now();
     for (const preview of store.listPreviews({ states: ['live', 'removing'] })) {
-      const project = Object.hasOwn(config.projects, preview.project) ? config.projects[preview.project] : undefined;
+      const project = Object.hasOwn(config.projects, preview.project)
+        ? config.projects[preview.project]
+        : undefined;
       const previews = enabledPreviews(project);
       if (preview.state === 'removing') {
         await remove(preview.project, preview.pr, preview.removedReason ?? 'removal retried');

@@ -103,7 +103,13 @@ describe.skipIf(!hasDocker).each(['github', 'gitea'] as const)('previews on %s',
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        ...signRequest(secret, raw, { method: 'POST', path: '/api/deploys', key: 'web', now: new Date(), deliveryId }),
+        ...signRequest(secret, raw, {
+          method: 'POST',
+          path: '/api/deploys',
+          key: 'web',
+          now: new Date(),
+          deliveryId,
+        }),
       },
       body: raw,
     });
@@ -131,7 +137,10 @@ describe.skipIf(!hasDocker).each(['github', 'gitea'] as const)('previews on %s',
     [...forge.state.comments.values()].find((c) => c.issue === 7 && c.body.includes(PR_COMMENT_MARKER))?.body;
   const previewHosts = () => npm.hosts().filter((h) => h.domain_names.includes(domain));
   const ourContainers = () =>
-    testDocker().listContainers({ all: true, filters: { label: [`docker-watcher.instance-id=${instanceId}`] } });
+    testDocker().listContainers({
+      all: true,
+      filters: { label: [`docker-watcher.instance-id=${instanceId}`] },
+    });
 
   it('deploys PR 7 to its preview, reports its URL and updates it in place on the next push', async () => {
     const first = await deployOf('pr-7-1');
@@ -147,13 +156,17 @@ describe.skipIf(!hasDocker).each(['github', 'gitea'] as const)('previews on %s',
     );
     expect(container.Config.Env.join('\n')).not.toContain('DEV_ONLY_SECRET');
     const body = await until('the PR comment', () => comment()?.includes('✅ live') && comment());
-    expect(body).toMatch(/\| pr-7 \| pr-7-1 \(\w+\) \| ✅ live \| \[link\]\(http:\/\/pr-7-web\.localhost\) \|/);
+    expect(body).toMatch(
+      /\| pr-7 \| pr-7-1 \(\w+\) \| ✅ live \| \[link\]\(http:\/\/pr-7-web\.localhost\) \|/,
+    );
 
     const second = await deployOf('pr-7-2');
     expect(second.status).toBe('succeeded');
     expect(previewHosts().map((h) => h.id)).toEqual([host!.id]);
     const [updated] = previewHosts();
-    expect(await (await fetch(`http://127.0.0.1:${updated!.forward_port}/`)).text()).toContain('version pr-7-2');
+    expect(await (await fetch(`http://127.0.0.1:${updated!.forward_port}/`)).text()).toContain(
+      'version pr-7-2',
+    );
     const states = Object.fromEntries(
       (await ourContainers()).map((c) => [c.Labels['docker-watcher.tag'], c.State]),
     );
@@ -164,7 +177,9 @@ describe.skipIf(!hasDocker).each(['github', 'gitea'] as const)('previews on %s',
     if (kind === 'github') {
       const deployments = await until('deployments', () => {
         const found = [...forge.state.deployments.values()].filter((d) => d.environment === 'preview/pr-7');
-        return found.length === 2 && found.every((d) => d.statuses.some((s) => s.state === 'success')) && found;
+        return (
+          found.length === 2 && found.every((d) => d.statuses.some((s) => s.state === 'success')) && found
+        );
       });
       expect(deployments.every((d) => d.transient)).toBe(true);
     }
