@@ -10,7 +10,12 @@ import { startFakeNpm, type FakeNpm } from '../fakes/npm/fake-npm-server.js';
 import { requireDocker, testDocker, useTestInstance } from '../helpers/docker-env.js';
 import { startRealApp, type RealApp } from '../helpers/real-app.js';
 import { buildTestImage, OPEN_REGISTRY } from '../helpers/test-images.js';
-import { githubDelivery, giteaDelivery } from '../integration/webhooks/webhook-fixture.js';
+import {
+  githubDelivery,
+  githubPrComment,
+  giteaDelivery,
+  giteaPrComment,
+} from '../integration/webhooks/webhook-fixture.js';
 
 /**
  * The issue's "Done when": a PR's CI deploys its preview through the real app (real engine,
@@ -86,7 +91,7 @@ describe.skipIf(!hasDocker).each(['github', 'gitea'] as const)('previews on %s',
     await forge?.close();
   });
 
-  const ciRequest = (tag: string, deliveryId = randomUUID()) => {
+  const ciRequest = (tag: string, pr = 7, deliveryId = randomUUID()) => {
     const raw = JSON.stringify({
       project: 'web',
       image,
@@ -96,7 +101,7 @@ describe.skipIf(!hasDocker).each(['github', 'gitea'] as const)('previews on %s',
         serverUrl: kind === 'github' ? 'https://github.com' : forge.url,
         repository: forgeRepo,
         sha: tag.endsWith('1') ? 'c'.repeat(40) : 'd'.repeat(40),
-        pr: 7,
+        pr,
       },
     });
     return fetch(`${server.url}/api/deploys`, {
@@ -123,11 +128,11 @@ describe.skipIf(!hasDocker).each(['github', 'gitea'] as const)('previews on %s',
       await new Promise((r) => setTimeout(r, 100));
     }
   }
-  const deployOf = async (tag: string) => {
-    const response = await ciRequest(tag);
+  const deployOf = async (tag: string, pr = 7) => {
+    const response = await ciRequest(tag, pr);
     const accepted = (await response.json()) as { id: string; stage: string };
     expect(response.status, JSON.stringify(accepted)).toBe(202);
-    expect(accepted.stage).toBe('pr-7');
+    expect(accepted.stage).toBe(`pr-${pr}`);
     return until(`deploy of ${tag}`, () => {
       const record = server.store.getDeploy(accepted.id);
       return record && ['succeeded', 'failed', 'interrupted', 'superseded'].includes(record.status) && record;
@@ -219,5 +224,32 @@ describe.skipIf(!hasDocker).each(['github', 'gitea'] as const)('previews on %s',
     expect(late.status).toBe(409);
     expect(answer.error?.message).toMatch(/PR #7 of acme\/web is closed/);
     expect(await ourContainers()).toEqual([]);
+  });
+
+  it('removes a preview with /preview down in its PR', async () => {
+    forge.state.addPullRequest({ repo: forgeRepo, number: 8, headSha: 'e'.repeat(40), author: 'dana' });
+    forge.state.setPermission(forgeRepo, 'dana', 'write');
+    expect((await deployOf('pr-7-1', 8)).status).toBe('succeeded');
+    expect(npm.hosts().some((h) => h.domain_names.includes('pr-8-web.localhost'))).toBe(true);
+    const payload =
+      kind === 'github'
+        ? (githubPrComment('/preview down', 'dana') as unknown as Record<string, Record<string, unknown>>)
+        : (giteaPrComment('/preview down', 'dana') as unknown as Record<string, Record<string, unknown>>);
+    payload.issue!.number = 8;
+    payload.repository!.full_name = forgeRepo;
+    const delivery =
+      kind === 'github'
+        ? githubDelivery('issue_comment', payload, { secret: HOOK_SECRET })
+        : giteaDelivery('issue_comment', payload, { secret: HOOK_SECRET });
+    expect((await fetch(`${server.url}/api/webhook/${kind}`, delivery)).status).toBe(202);
+    await until('the preview removed', () => server.store.getPreview('web', 8)?.state === 'removed');
+    expect(await ourContainers()).toEqual([]);
+    expect(npm.hosts()).toEqual([]);
+    const reply = await until('the reply', () =>
+      [...forge.state.comments.values()].find(
+        (c) => c.issue === 8 && c.body.includes('removing the preview'),
+      ),
+    );
+    expect(reply.body).toContain('pr-8-web.localhost');
   });
 });
