@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.js';
 import { findProject } from '../config/config-lookup.js';
 import type { Clock } from '../core/clock.js';
-import type { DeploySource } from '../core/deploy-types.js';
+import type { DeployRecord, DeploySource } from '../core/deploy-types.js';
 import { ConflictError, errorMessage, ExternalError, NotFoundError } from '../core/errors.js';
 import type { DeployService } from '../deploy/deploy-service.js';
 import type { ProjectForge } from '../forge/forge-for.js';
@@ -38,6 +38,11 @@ export interface Previews {
   admit(project: string, pr: number, source?: DeploySource): Promise<PreviewRecord>;
   /** Removes a preview (teardown through the stage queue); false when none is live. */
   remove(project: string, pr: number, reason: string): Promise<boolean>;
+  /**
+   * Starts removing a preview and returns its teardown record (the dashboard shows it); undefined
+   * when the preview is not live or its removal is already under way.
+   */
+  removeNow(project: string, pr: number, reason: string): DeployRecord | undefined;
   /** A PR of `repository` was closed or merged: removes its previews. */
   pullClosed(repository: string, pr: number): Promise<number>;
   /** TTLs, removals to retry, and (with checkForge) previews whose PR closed while the app was down. */
@@ -140,43 +145,63 @@ export function createPreviews(deps: PreviewDeps): Previews {
     return record;
   }
 
-  async function teardownOf(preview: PreviewRecord, reason: string): Promise<boolean> {
+  /** Queues the teardown at once (so its record can be shown), then waits for it. */
+  function teardownOf(
+    preview: PreviewRecord,
+    reason: string,
+  ): { record?: DeployRecord; done: Promise<boolean> } {
     const marked: PreviewRecord = { ...preview, state: 'removing', removedReason: reason };
     store.putPreview(marked);
+    let record: DeployRecord;
     try {
-      const record = deploys.teardown(preview.project, preview.stage, `preview: ${reason}`);
-      const done = await deploys.waitFor(record.id);
-      if (done.status !== 'succeeded') throw new Error(`teardown ${done.id} ended ${done.status}`);
+      record = deploys.teardown(preview.project, preview.stage, `preview: ${reason}`);
     } catch (error) {
-      // Left `removing`: the next sweep tries again (a teardown of what is gone is a no-op).
-      logger.warn('preview removal failed; it is tried again', {
-        project: preview.project,
-        stage: preview.stage,
-        error,
-      });
-      return false;
+      return { done: Promise.resolve(failed(preview, error)) };
     }
-    const removed: PreviewRecord = {
-      ...marked,
-      state: 'removed',
-      removedAt: clock.now().toISOString(),
-    };
-    store.putPreview(removed);
-    logger.info('preview removed', { project: preview.project, stage: preview.stage, reason });
-    deps.onRemoved?.(removed);
-    return true;
+    const done = (async () => {
+      try {
+        const finished = await deploys.waitFor(record.id);
+        if (finished.status !== 'succeeded')
+          throw new Error(`teardown ${finished.id} ended ${finished.status}`);
+      } catch (error) {
+        return failed(preview, error);
+      }
+      const removed: PreviewRecord = { ...marked, state: 'removed', removedAt: clock.now().toISOString() };
+      store.putPreview(removed);
+      logger.info('preview removed', { project: preview.project, stage: preview.stage, reason });
+      deps.onRemoved?.(removed);
+      return true;
+    })();
+    return { record, done };
   }
 
-  function remove(project: string, pr: number, reason: string): Promise<boolean> {
+  /** Left `removing`: the next sweep tries again (a teardown of what is gone is a no-op). */
+  function failed(preview: PreviewRecord, error: unknown): false {
+    logger.warn('preview removal failed; it is tried again', {
+      project: preview.project,
+      stage: preview.stage,
+      error,
+    });
+    return false;
+  }
+
+  function begin(
+    project: string,
+    pr: number,
+    reason: string,
+  ): { record?: DeployRecord; done: Promise<boolean> } {
     const key = `${project}#${pr}`;
     const running = removing.get(key);
-    if (running) return running;
+    if (running) return { done: running };
     const preview = store.getPreview(project, pr);
-    if (!preview || preview.state === 'removed') return Promise.resolve(false);
-    const done = teardownOf(preview, reason).finally(() => removing.delete(key));
+    if (!preview || preview.state === 'removed') return { done: Promise.resolve(false) };
+    const started = teardownOf(preview, reason);
+    const done = started.done.finally(() => removing.delete(key));
     removing.set(key, done);
-    return done;
+    return { ...started, done };
   }
+
+  const remove = (project: string, pr: number, reason: string) => begin(project, pr, reason).done;
 
   async function pullClosed(repository: string, pr: number): Promise<number> {
     const wanted = repository.toLowerCase();
@@ -240,6 +265,7 @@ export function createPreviews(deps: PreviewDeps): Previews {
   return {
     admit,
     remove,
+    removeNow: (project, pr, reason) => begin(project, pr, reason).record,
     pullClosed,
     sweep,
     start() {

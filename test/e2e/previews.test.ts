@@ -252,4 +252,42 @@ describe.skipIf(!hasDocker).each(['github', 'gitea'] as const)('previews on %s',
     );
     expect(reply.body).toContain('pr-8-web.localhost');
   });
+
+  it('lists previews on the dashboard, and its Remove button removes one', async () => {
+    forge.state.addPullRequest({ repo: forgeRepo, number: 9, headSha: 'f'.repeat(40), author: 'dana' });
+    expect((await deployOf('pr-7-2', 9)).status).toBe('succeeded');
+    const form = (body: Record<string, string>, cookie?: string) => ({
+      method: 'POST',
+      redirect: 'manual' as const,
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        origin: server.url,
+        ...(cookie ? { cookie } : {}),
+      },
+      body: new URLSearchParams(body).toString(),
+    });
+    const login = await fetch(`${server.url}/login`, form({ token: 'preview-api-token', next: '/' }));
+    expect(login.status).toBe(303);
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const page = () => fetch(`${server.url}/projects/web`, { headers: { cookie } }).then((r) => r.text());
+    const html = await page();
+    const pullPage =
+      kind === 'github' ? `https://github.com/${forgeRepo}/pull/9` : `${forge.url}/${forgeRepo}/pulls/9`;
+    expect(html).toContain(`href="${pullPage}"`);
+    expect(html).toContain('http://pr-9-web.localhost');
+    expect(html).not.toContain('data-preview="pr-7"');
+    const csrf = /name="csrf" value="([^"]+)"/.exec(html)![1]!;
+    const removed = await fetch(
+      `${server.url}/dashboard-actions/projects/web/previews/9/remove`,
+      form({ csrf }, cookie),
+    );
+    expect(removed.status).toBe(303);
+    expect(removed.headers.get('location')).toMatch(/^\/deploys\//);
+    await until('the preview removed', () => server.store.getPreview('web', 9)?.state === 'removed');
+    expect(await ourContainers()).toEqual([]);
+    expect(npm.hosts()).toEqual([]);
+    const after = await page();
+    expect(after).toContain('No preview is live');
+    expect(after).not.toContain('data-preview=');
+  });
 });
