@@ -258,7 +258,10 @@ export const stageSchema = z
 /** Preview environments per pull request (src/previews/): a stage `pr-<n>` that comes and goes. */
 export const previewsSchema = z
   .strictObject({
-    enabled: z.boolean().default(false).describe('Deploy a preview stage pr-<n> for CI requests that carry a PR number'),
+    enabled: z
+      .boolean()
+      .default(false)
+      .describe('Deploy a preview stage pr-<n> for CI requests that carry a PR number'),
     subdomain_pattern: z
       .string()
       .regex(/\{pr\}/, 'a pattern that contains {pr}, e.g. pr-{pr}-{project}')
@@ -286,9 +289,13 @@ export const previewsSchema = z
     from: z
       .string()
       .optional()
-      .describe("A stage of this project whose env previews copy (otherwise they get only the project's env)"),
+      .describe(
+        "A stage of this project whose env previews copy (otherwise they get only the project's env)",
+      ),
     env: z.record(z.string(), z.string()).default({}).describe('Extra environment of previews only'),
-    resources: resourcesSchema.optional().describe('Resource limits of preview containers (default: the project\'s)'),
+    resources: resourcesSchema
+      .optional()
+      .describe("Resource limits of preview containers (default: the project's)"),
     forks: z
       .boolean()
       .default(false)

@@ -145,7 +145,12 @@ export function createDeployReporter(deps: DeployReporterDeps): DeployReporter {
         for (const known of deploys.map((d) => store.getState(deploymentKey(d.id)))) {
           if (known === undefined) continue;
           const description = `preview ${job.stage} removed`;
-          await client.createDeploymentStatus(repo, Number(known), { state: 'inactive', description }, signal);
+          await client.createDeploymentStatus(
+            repo,
+            Number(known),
+            { state: 'inactive', description },
+            signal,
+          );
         }
         return;
       }

@@ -64,7 +64,12 @@ export function renderPrComment(
     // The PR's own preview, when the project has previews and this PR has one (or had one).
     const preview = pr === undefined ? undefined : previewStageName(pr);
     const previewConfig = preview === undefined ? undefined : previewStageConfig(config, project, preview);
-    if (preview && previewConfig && enabledPreviews(config.projects[project]) && store.getPreview(project, pr!)) {
+    if (
+      preview &&
+      previewConfig &&
+      enabledPreviews(config.projects[project]) &&
+      store.getPreview(project, pr!)
+    ) {
       stages[preview] = previewConfig;
     }
     const rows: string[] = [];

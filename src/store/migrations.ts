@@ -180,7 +180,8 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 8,
-    description: 'previews per pull request: which PR a preview stage belongs to, its last deploy and its removal',
+    description:
+      'previews per pull request: which PR a preview stage belongs to, its last deploy and its removal',
     sql: `
       CREATE TABLE previews (
         project TEXT NOT NULL,
