@@ -290,4 +290,18 @@ describe.skipIf(!hasDocker).each(['github', 'gitea'] as const)('previews on %s',
     expect(after).toContain('No preview is live');
     expect(after).not.toContain('data-preview=');
   });
+
+  it('refuses a preview whose domain a hand-made NPM host serves, naming it, and leaves nothing', async () => {
+    forge.state.addPullRequest({ repo: forgeRepo, number: 10, headSha: 'a'.repeat(40), author: 'dana' });
+    await npm.addHandMadeHost({
+      domain_names: ['pr-10-web.localhost'],
+      forward_host: '10.0.0.9',
+      forward_port: 80,
+    });
+    const record = await deployOf('pr-7-1', 10);
+    expect(record.status).toBe('failed');
+    expect(JSON.stringify(record.error)).toContain('pr-10-web.localhost');
+    expect(npm.hosts().map((h) => h.forward_host)).toEqual(['10.0.0.9']);
+    expect((await ourContainers()).filter((c) => c.State === 'running')).toEqual([]);
+  });
 });
