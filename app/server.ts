@@ -34,6 +34,7 @@ import { createNotifier } from '../src/notify/notifier.js';
 import { findOrphans } from '../src/ops/orphans.js';
 import { createStageOps } from '../src/ops/stage-ops.js';
 import { createPoller } from '../src/registry/poller.js';
+import { createPreviews } from '../src/previews/previews.js';
 import { listImageTags } from '../src/registry/image-tags.js';
 import { createRegistryClient } from '../src/registry/registry-client.js';
 import { APP_VERSION } from './package-root.js';
@@ -192,6 +193,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     stages,
     ...afterPhase,
   });
+  const previews = createPreviews({
+    config,
+    store,
+    deploys: deployer,
+    clock,
+    logger: logger.child({ component: 'previews' }),
+    forgeFor: (project, source) => forgeFor(forges, project, source),
+    onRemoved: (preview) => reporter.previewRemoved(preview),
+  });
   // Reconcile lists the deploys a crash left before anything awaits, so requests that arrive
   // while it repairs (stopping a container can take its stop timeout) are queued, not undone;
   // the deploys it leaves queued or tries again run once it is done.
@@ -242,6 +252,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     imageTags: (project, signal) => listImageTags({ loaded, registry }, project, signal ? { signal } : {}),
     onRegistryPush: (push) => tasks.add(poller.onRegistryPush(push)),
     startup: () => startup,
+    previews,
     certificateOf: (domain) => router.certificateStatus?.(domain),
     ...loginHint(credentials, config.global.api_token_env),
   });
@@ -283,6 +294,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     routes.start();
     poller.start();
+    // Start-up cleanup: TTLs, and previews whose PR closed while the app was down.
+    previews.start();
   });
 
   let closing: Promise<void> | undefined;
@@ -294,6 +307,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       (closing ??= (async () => {
         await started;
         await poller.stop();
+        await previews.stop();
         await routes.stop();
         const running = store.listDeploys({ status: ['running'], limit: 20 });
         if (running.length > 0) {

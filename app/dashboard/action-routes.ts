@@ -2,7 +2,7 @@ import type { Context, Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { DeployRecord } from '../../src/core/deploy-types.js';
 import { findStage } from '../../src/config/config-lookup.js';
-import { ValidationError } from '../../src/core/errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../src/core/errors.js';
 import { intakeDeploy } from '../../src/deploy/intake.js';
 import { promotionRequest } from '../../src/deploy/promotion.js';
 import { manualDeploySchema, zodIssues } from '../../src/protocol/deploy-request.js';
@@ -96,6 +96,20 @@ export function registerActions(app: Hono<AppEnv>, deps: AppDeps): void {
       findStage(deps.loaded.config, project, stage);
       const request = promotionRequest(deps.loaded.config, deps.store, project, stage, DASHBOARD_ACTOR);
       return intakeDeploy(deps.loaded.config, deps.deploys, request);
+    }),
+  );
+
+  app.post('/dashboard-actions/projects/:project/previews/:pr/remove', (c) =>
+    runAction(c, deps, () => {
+      const project = c.req.param('project');
+      const pr = Number(c.req.param('pr'));
+      if (!deps.previews) throw new ConflictError('previews are not running in this app');
+      const preview = Number.isSafeInteger(pr) ? deps.store.getPreview(project, pr) : undefined;
+      if (!preview || preview.state === 'removed')
+        throw new NotFoundError(`no live preview of PR #${c.req.param('pr')} in project "${project}"`);
+      const record = deps.previews.removeNow(project, pr, `removed on the dashboard`);
+      if (!record) throw new ConflictError(`the preview of PR #${pr} is already being removed`, 409);
+      return record;
     }),
   );
 

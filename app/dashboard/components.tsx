@@ -62,4 +62,6 @@ export const paths = {
     `/dashboard-actions/projects/${encodeURIComponent(project)}/stages/${encodeURIComponent(stage)}/teardown`,
   orphanTeardownAction: (project: string, stage: string) =>
     `/dashboard-actions/orphans/${encodeURIComponent(project)}/${encodeURIComponent(stage)}/teardown`,
+  previewRemoveAction: (project: string, pr: number) =>
+    `/dashboard-actions/projects/${encodeURIComponent(project)}/previews/${pr}/remove`,
 };

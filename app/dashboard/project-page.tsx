@@ -4,6 +4,7 @@ import { paths } from './components.js';
 import { DeployForm } from './deploy-form.js';
 import { HistoryTable } from './history-table.js';
 import { Layout, type PageView } from './layout.js';
+import { PreviewsSection } from './previews-section.js';
 import { StageCard } from './stage-card.js';
 import { projectStages } from './stage-view.js';
 
@@ -30,6 +31,14 @@ export function ProjectPage(props: {
         <h2>Deploy a version</h2>
         <DeployForm project={project} stages={stages} csrf={view.csrf} />
       </section>
+      <PreviewsSection
+        config={config}
+        project={project}
+        previews={store.listPreviews({ project })}
+        scheme={config.global.npm ? (config.global.npm.certificate === 'none' ? 'http' : 'https') : undefined}
+        now={view.now}
+        csrf={view.csrf}
+      />
       {stages.map((stage) => {
         const history = store.listDeploys({ project, stage: stage.stage, limit });
         return (

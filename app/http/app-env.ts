@@ -12,6 +12,7 @@ import type { CertificateStatus } from '../../src/proxy/router.js';
 import type { Store } from '../../src/store/store.js';
 import type { StageOps } from '../../src/ops/stage-ops.js';
 import type { ProjectForge } from '../../src/forge/forge-for.js';
+import type { Previews } from '../../src/previews/previews.js';
 import type { BackgroundTasks } from './background-tasks.js';
 import type { LoginThrottle } from './login-throttle.js';
 import type { RegistryPush } from './webhook-payloads.js';
@@ -58,6 +59,8 @@ export interface AppDeps {
   certificateOf?: (domain: string) => CertificateStatus | undefined;
   /** Where start-up stands: deploys wait while reconcile repairs what a crash left; default ready. */
   startup?: () => StartupState;
+  /** Previews per pull request (src/previews/); without it CI requests of a PR deploy as before. */
+  previews?: Previews;
   /** Shown on the login page: where to find a token the app generated (the quickstart). */
   loginHint?: string;
 }

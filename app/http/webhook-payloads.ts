@@ -113,3 +113,17 @@ export function readRegistryPush(
   const pkg = parsed.data.package;
   return withTag(`${new URL(forgeUrl).host}/${pkg.owner.login}/${pkg.name}`, pkg.version);
 }
+
+const pullRequestSchema = z.object({
+  action: z.string(),
+  number: z.int().positive(),
+  pull_request: z.object({ merged: z.boolean().nullish() }),
+  repository: z.object({ full_name: z.string().min(1) }),
+});
+
+/** A `pull_request` event that closed (or merged) a PR; undefined for any other action. */
+export function readPullRequestClosed(payload: unknown): { repository: string; pr: number } | undefined {
+  const parsed = pullRequestSchema.safeParse(payload);
+  if (!parsed.success || parsed.data.action !== 'closed') return undefined;
+  return { repository: parsed.data.repository.full_name, pr: parsed.data.number };
+}

@@ -1,6 +1,7 @@
 import type { Hono } from 'hono';
 import { AuthError, ValidationError } from '../../src/core/errors.js';
 import { intakeDeploy } from '../../src/deploy/intake.js';
+import { previewOfRequest } from '../../src/previews/preview-request.js';
 import { deployRequestSchema, toDeploySource, zodIssues } from '../../src/protocol/deploy-request.js';
 import { createFollowToken } from '../../src/protocol/follow-token.js';
 import type { AppDeps, AppEnv } from '../http/app-env.js';
@@ -46,9 +47,19 @@ export function registerDeployRequests(app: Hono<AppEnv>, deps: AppDeps): void {
       );
     }
 
+    // A PR's CI request goes to its preview when the project has previews: the PR must be open.
+    const preview = deps.previews ? previewOfRequest(deps.loaded.config, request) : undefined;
+    if (preview) {
+      await deps.previews!.admit(
+        request.project,
+        preview.pr,
+        request.source ? toDeploySource(request.source) : undefined,
+      );
+    }
+    const stageAsked = preview?.stage ?? request.stage;
     const record = intakeDeploy(deps.loaded.config, deps.deploys, {
       project: request.project,
-      ...(request.stage ? { stage: request.stage } : {}),
+      ...(stageAsked ? { stage: stageAsked } : {}),
       ...(request.image ? { image: request.image } : {}),
       tag: request.tag,
       ...(request.digest ? { digest: request.digest } : {}),

@@ -88,7 +88,7 @@ export function handleIssueComment(
     });
     return ignored('no_forge_client');
   }
-  const { postReply } = deps;
+  const { postReply, previews } = deps;
   const forgeUrl = signed.find((forge) => forge.name === match.forgeName)?.url;
   const serverUrl =
     forgeUrl ?? (comment.repositoryUrl ? new URL(comment.repositoryUrl).origin : 'https://github.com');
@@ -98,6 +98,12 @@ export function handleIssueComment(
         config,
         deploys: deps.deploys,
         store: deps.store,
+        ...(previews
+          ? {
+              removePreview: (project: string, pr: number, reason: string) =>
+                void previews.remove(project, pr, reason),
+            }
+          : {}),
         client: target.client,
         logger: deps.logger,
         ...(postReply === undefined

@@ -5,7 +5,7 @@ import type { AppDeps, AppEnv } from '../http/app-env.js';
 import { createBackgroundTasks, type BackgroundTasks } from '../http/background-tasks.js';
 import { DELIVERY_MEMORY_MS, forgetExpiredRecords } from '../http/expiring-records.js';
 import { parseJsonBody, readRawBody, requireJson } from '../http/raw-body.js';
-import { readRegistryPush } from '../http/webhook-payloads.js';
+import { readPullRequestClosed, readRegistryPush } from '../http/webhook-payloads.js';
 import { signingForges } from '../http/webhook-signature.js';
 import { handleIssueComment } from './webhook-comments.js';
 import { handleCheckRun, handleInstallation } from './webhook-github-app.js';
@@ -65,6 +65,18 @@ async function receive(
     return handleCheckRun(c, deps, tasks, signed, payload, delivery);
   if (kind === 'github' && (event === 'installation' || event === 'installation_repositories'))
     return handleInstallation(c, deps, signed, event, payload);
+  if (event === 'pull_request') {
+    const closed = readPullRequestClosed(payload);
+    if (!closed || !deps.previews) return c.json({ ignored: 'pull_request' }, 202);
+    // Removal waits for the stage queue; the forge gets its answer at once.
+    const previews = deps.previews;
+    tasks.add(
+      previews.pullClosed(closed.repository, closed.pr).catch((error: unknown) => {
+        deps.logger.error('preview removal after PR close failed', { pr: closed.pr, error });
+      }),
+    );
+    return c.json({ accepted: 'pull_request_closed', pr: closed.pr }, 202);
+  }
   if (event === REGISTRY_EVENT[kind]) {
     const push = readRegistryPush(kind, payload, signed[0]?.url);
     if (push && deps.onRegistryPush) {

@@ -168,7 +168,20 @@ export function helpText(config: Config, projects: readonly string[]): string {
     `- \`${USAGE.promote}\`: deploy what is live in the stage's promote_from stage`,
     `- \`${USAGE.rollback}\`: go back to the stage's previous version`,
     `- \`${USAGE.approve}\`: approve this PR's deploys that await approval`,
+    `- \`${USAGE.preview}\`: remove this PR's preview (the next push of the PR makes it again)`,
     `- \`${USAGE.help}\`: this list`,
     ...stages,
   ].join('\n');
+}
+
+/** `/preview down`: removes the PR's preview of the project, when it has one. */
+export function previewDownCommand(ctx: ActionContext): CommandResult {
+  const { deps, event, project, projectConfig } = ctx;
+  if (!projectConfig.previews?.enabled || !deps.removePreview)
+    return { ok: false, text: `${project} has no previews (previews.enabled is off).` };
+  const preview = deps.store.getPreview(project, event.pr);
+  if (!preview || preview.state === 'removed')
+    return { ok: false, text: `PR #${event.pr} has no preview of ${project} to remove.` };
+  deps.removePreview(project, event.pr, `/preview down by ${event.commenter}`);
+  return { ok: true, text: `removing the preview ${preview.stage} of ${project} (${preview.domain}).` };
 }

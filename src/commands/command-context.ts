@@ -36,6 +36,8 @@ export interface CommandDeps {
    * forge outage and a restart); without it the reply goes out at once through `client`.
    */
   postReply?: (event: CommentEvent, body: string) => void;
+  /** Removes a PR's preview (`/preview down`); without it the command says previews are off. */
+  removePreview?: (project: string, pr: number, reason: string) => void;
 }
 
 /** One command's outcome, a line of the reply. */

@@ -18,6 +18,7 @@ export type CommentCommand =
   | ({ name: 'promote' } & StageTarget)
   | ({ name: 'rollback' } & StageTarget)
   | { name: 'approve' }
+  | { name: 'preview-down' }
   | { name: 'help' }
   /** A known command with wrong arguments: answered with its usage, never guessed at. */
   | { name: 'invalid'; line: string; usage: string };
@@ -36,12 +37,13 @@ export const USAGE = {
   promote: '/promote [project/]<stage>',
   rollback: '/rollback [project/]<stage>',
   approve: '/approve',
+  preview: '/preview down',
   help: '/help',
 } as const;
 
 const STAGE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-const COMMAND_LINE = /^ {0,3}\/(deploy|promote|rollback|approve|help)(?=\s|$)(.*)$/i;
+const COMMAND_LINE = /^ {0,3}\/(deploy|promote|rollback|approve|preview|help)(?=\s|$)(.*)$/i;
 const FENCE = /^ {0,3}(`{3,}|~{3,})/;
 
 /** `stage` or `project/stage`, each part by its own rule; undefined when it is neither. */
@@ -69,6 +71,8 @@ function toCommand(name: keyof typeof USAGE, args: string[], line: string): Comm
     case 'approve':
     case 'help':
       return args.length === 0 ? { name } : invalid();
+    case 'preview':
+      return args.length === 1 && first?.toLowerCase() === 'down' ? { name: 'preview-down' } : invalid();
   }
 }
 

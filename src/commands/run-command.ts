@@ -7,6 +7,7 @@ import {
   approveCommand,
   deployCommand,
   helpText,
+  previewDownCommand,
   promoteCommand,
   rollbackCommand,
 } from './command-actions.js';
@@ -66,6 +67,15 @@ function runRouted(
   }
   if (command.name === 'invalid')
     return [{ ok: false, text: `\`${command.line}\` was not understood; write \`${command.usage}\`.` }];
+  if (command.name === 'preview-down') {
+    // Every project of the repository with previews: the PR has at most one preview each.
+    const withPreviews = slots.filter((slot) => slot.projectConfig.previews?.enabled);
+    const chosen = withPreviews.length > 0 ? withPreviews : slots;
+    return chosen.map((slot) => {
+      const result = 'ok' in slot.access ? slot.access : previewDownCommand(slot.access);
+      return labelled(slot.project, result, chosen.length > 1);
+    });
+  }
   const targets = commandTargets(command, slots, repositoryOf(event));
   if ('ok' in targets) return [targets];
   return targets.map((slot) => {

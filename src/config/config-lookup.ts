@@ -1,3 +1,4 @@
+import { previewStageConfig } from '../previews/preview-stage.js';
 import { NotFoundError } from '../core/errors.js';
 import type { Config, ProjectConfig, StageConfig } from './schema.js';
 
@@ -20,14 +21,19 @@ export function findProject(config: Config, name: string): ProjectConfig {
   return project;
 }
 
-/** The stage `stage` of `project` (own properties only), or a NotFoundError naming the stages. */
+/**
+ * The stage `stage` of `project` (own properties only; a preview stage `pr-<n>` when the project
+ * has previews on, see src/previews/preview-stage.ts), or a NotFoundError naming the stages.
+ */
 export function findStage(
   config: Config,
   project: string,
   stage: string,
 ): { projectConfig: ProjectConfig; stageConfig: StageConfig } {
   const projectConfig = findProject(config, project);
-  const stageConfig = Object.hasOwn(projectConfig.stages, stage) ? projectConfig.stages[stage] : undefined;
+  const stageConfig = Object.hasOwn(projectConfig.stages, stage)
+    ? projectConfig.stages[stage]
+    : previewStageConfig(config, project, stage);
   if (!stageConfig) {
     throw new NotFoundError(
       `unknown stage "${stage}" of project "${project}" (stages: ${known(Object.keys(projectConfig.stages))})`,
@@ -41,7 +47,11 @@ export function hasProject(config: Config, name: string): boolean {
   return Object.hasOwn(config.projects, name);
 }
 
-/** Whether `project` is configured and has the stage `stage` (own properties). */
+/** Whether `project` is configured and has the stage `stage` (own properties, or a preview stage). */
 export function hasStage(config: Config, project: string, stage: string): boolean {
-  return hasProject(config, project) && Object.hasOwn(config.projects[project]!.stages, stage);
+  return (
+    hasProject(config, project) &&
+    (Object.hasOwn(config.projects[project]!.stages, stage) ||
+      previewStageConfig(config, project, stage) !== undefined)
+  );
 }

@@ -8,6 +8,7 @@ import {
   type RuntimeKind,
   type SwarmServiceSettings,
 } from '../docker/swarm/swarm-settings.js';
+import { previewStageConfig } from '../previews/preview-stage.js';
 import { findStage, hasStage } from './config-lookup.js';
 import { stageDomain } from './domains.js';
 import type { LoadedConfig } from './loaded-config.js';
@@ -77,7 +78,7 @@ export interface DeploySettings {
   stage(project: string, stage: string): StageSettings;
   /** Whether the stage is in the config (own properties only). */
   hasStage(project: string, stage: string): boolean;
-  /** Every configured stage, in config order. */
+  /** Every configured stage, in config order (preview stages, which come and go, are not in it). */
   stages: readonly StageSettings[];
   /**
    * The validated config without its secrets, for the stage policy (deploy-policy.ts: approval,
@@ -86,11 +87,30 @@ export interface DeploySettings {
   config: Config;
 }
 
-function stageSettings(loaded: LoadedConfig, project: string, stage: string): StageSettings {
+/** The env var that tells a preview its public URL (README "Previews"). */
+export const PREVIEW_URL_ENV = 'DOCKER_WATCHER_URL';
+
+function stageSettings(
+  loaded: LoadedConfig,
+  project: string,
+  stage: string,
+  /** Where stages are served publicly (behind NPM or the built-in router); none with published ports. */
+  proxy: Pick<EngineSettings, 'proxyScheme' | 'proxyPort'> = {},
+): StageSettings {
   const { config, dir, secrets } = loaded;
   const { projectConfig, stageConfig } = findStage(config, project, stage);
-  const memory = projectConfig.resources?.memory ?? config.global.resources.memory;
-  const cpus = projectConfig.resources?.cpus ?? config.global.resources.cpus;
+  // A preview stage (pr-<n>) takes its limits and env from `previews:` (its stageConfig holds
+  // the env of `from` and the previews' own), never the env of any other stage.
+  const preview = previewStageConfig(config, project, stage) !== undefined;
+  const resources = (preview ? projectConfig.previews?.resources : undefined) ?? projectConfig.resources;
+  const memory = resources?.memory ?? config.global.resources.memory;
+  const cpus = resources?.cpus ?? config.global.resources.cpus;
+  const domain = stageDomain(config, project, stage);
+  // Behind a proxy the preview's URL is known before it starts; with published ports it is not.
+  const url = proxy.proxyScheme
+    ? `${proxy.proxyScheme}://${domain}${proxy.proxyPort === undefined ? '' : `:${proxy.proxyPort}`}`
+    : undefined;
+  const urlEnv = preview && url ? { [PREVIEW_URL_ENV]: url } : {};
   let credentials: { pullCredentials?: RegistryCredentials; pullCredentialsProblem?: string } = {};
   try {
     const found = pullCredentials(config, secrets, project);
@@ -103,13 +123,13 @@ function stageSettings(loaded: LoadedConfig, project: string, stage: string): St
     stage,
     image: projectConfig.image,
     strategy: stageConfig.strategy,
-    domain: stageDomain(config, project, stage),
+    domain,
     port: projectConfig.port,
     healthPath: projectConfig.healthcheck,
     health: healthConfig(config, project),
     pullPolicy: projectConfig.pull_policy,
     ...credentials,
-    env: { ...projectConfig.env, ...stageConfig.env },
+    env: { ...projectConfig.env, ...stageConfig.env, ...urlEnv },
     ...(projectConfig.env_file === undefined ? {} : { envFile: path.resolve(dir, projectConfig.env_file) }),
     volumes: projectConfig.volumes.map((v) => resolveVolume(v, dir)),
     ...(memory === undefined ? {} : { memoryBytes: parseMemory(memory) }),
@@ -135,6 +155,9 @@ function swarmSettings(
 export function resolveDeploySettings(loaded: LoadedConfig): DeploySettings {
   const { config } = loaded;
   const { docker, npm } = config.global;
+  const proxy: Pick<EngineSettings, 'proxyScheme' | 'proxyPort'> = npm
+    ? { proxyScheme: npm.certificate === 'none' ? 'http' : 'https' }
+    : routerUrl(config.global.router);
   const stages = Object.entries(config.projects).flatMap(([project, projectConfig]) =>
     Object.keys(projectConfig.stages).map((stage) => stageSettings(loaded, project, stage)),
   );
@@ -147,13 +170,17 @@ export function resolveDeploySettings(loaded: LoadedConfig): DeploySettings {
       drainSeconds: docker.drain_seconds,
       log: { driver: config.global.log.driver, options: { ...config.global.log.options } },
       reach: docker.reach,
-      ...(npm
-        ? { proxyScheme: npm.certificate === 'none' ? 'http' : 'https' }
-        : routerUrl(config.global.router)),
+      ...proxy,
     },
     stage(project, stage) {
       const found = hasStage(config, project, stage) ? byKey.get(`${project}\u0000${stage}`) : undefined;
       if (found) return found;
+      // Preview stages come and go: derived from `previews:` when first asked for, then kept.
+      if (previewStageConfig(config, project, stage)) {
+        const preview = stageSettings(loaded, project, stage, proxy);
+        byKey.set(`${project}\u0000${stage}`, preview);
+        return preview;
+      }
       findStage(config, project, stage); // throws the NotFoundError naming what is configured
       throw new NotFoundError(`unknown stage "${stage}" of project "${project}"`);
     },

@@ -1,3 +1,4 @@
+import { previewStageConfig } from '../previews/preview-stage.js';
 import type { Config } from './schema.js';
 
 /**
@@ -5,7 +6,9 @@ import type { Config } from './schema.js';
  * global.domain, else global.subdomain_pattern with {stage} and {project} replaced.
  */
 export function stageDomain(config: Config, project: string, stage: string): string {
-  const stageConfig = config.projects[project]?.stages[stage];
+  const own = config.projects[project]?.stages;
+  const stageConfig =
+    own && Object.hasOwn(own, stage) ? own[stage] : previewStageConfig(config, project, stage);
   if (!stageConfig) throw new Error(`unknown stage ${project}/${stage}`);
   if (stageConfig.domain) return stageConfig.domain.toLowerCase();
   const sub =

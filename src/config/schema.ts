@@ -321,6 +321,54 @@ export const stageSchema = z
   })
   .describe('A stage (dev, rel, prod, ...) of a project');
 
+/** Preview environments per pull request (src/previews/): a stage `pr-<n>` that comes and goes. */
+export const previewsSchema = z
+  .strictObject({
+    enabled: z
+      .boolean()
+      .default(false)
+      .describe('Deploy a preview stage pr-<n> for CI requests that carry a PR number'),
+    subdomain_pattern: z
+      .string()
+      .regex(/\{pr\}/, 'a pattern that contains {pr}, e.g. pr-{pr}-{project}')
+      .default('pr-{pr}-{project}')
+      .describe(
+        'Subdomain of a preview under global.domain; {pr} and {project} are replaced (one label, so one wildcard certificate covers every preview)',
+      ),
+    tag_pattern: z
+      .string()
+      .min(1)
+      .default('*')
+      .describe('Only CI requests whose tag matches this glob make a preview, e.g. pr-*'),
+    max: z.int().min(1).max(100).default(5).describe('Live previews per project at most'),
+    at_max: z
+      .enum(['evict-idle', 'refuse'])
+      .default('evict-idle')
+      .describe(
+        'At max: `evict-idle` removes the preview deployed longest ago, `refuse` refuses the request naming the previews to remove',
+      ),
+    ttl_hours: z
+      .number()
+      .min(0)
+      .default(72)
+      .describe('A preview without a deploy for this long is removed; 0 keeps it until its PR closes'),
+    from: z
+      .string()
+      .optional()
+      .describe(
+        "A stage of this project whose env previews copy (otherwise they get only the project's env)",
+      ),
+    env: z.record(z.string(), z.string()).default({}).describe('Extra environment of previews only'),
+    resources: resourcesSchema
+      .optional()
+      .describe("Resource limits of preview containers (default: the project's)"),
+    forks: z
+      .boolean()
+      .default(false)
+      .describe('Also make previews for PRs from forks (see README "Previews")'),
+  })
+  .describe('Preview environments per pull request');
+
 export const projectSchema = z
   .strictObject({
     image: z
@@ -377,6 +425,7 @@ export const projectSchema = z
     runtime: runtimeSchema.optional().describe('Where this project runs (default: global.runtime)'),
     swarm: swarmSchema.optional().describe('Swarm settings of this project; unset keys take global.swarm'),
     stages: z.record(z.string(), stageSchema).describe('Stages by name'),
+    previews: previewsSchema.optional(),
   })
   .describe('A deployable app');
 
@@ -528,6 +577,7 @@ export type ProjectConfig = Config['projects'][string];
 export type StageConfig = ProjectConfig['stages'][string];
 export type RegistryConfig = Config['registries'][string];
 export type ForgeConfig = Config['forges'][string];
+export type PreviewsConfig = NonNullable<ProjectConfig['previews']>;
 export type NpmConfig = NonNullable<GlobalConfig['npm']>;
 export type RouterConfig = NonNullable<GlobalConfig['router']>;
 export type HealthConfig = z.output<typeof healthSchema>;

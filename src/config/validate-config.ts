@@ -79,6 +79,13 @@ function projectIssues(config: Config, name: string, project: ProjectConfig): Ra
       });
     }
   }
+  const from = project.previews?.from;
+  if (from !== undefined && !stages.includes(from)) {
+    issues.push({
+      path: at('previews', 'from'),
+      message: `previews.from names stage "${from}", which ${name} does not have (stages: ${stages.join(', ')})`,
+    });
+  }
   return issues;
 }
 

@@ -4,6 +4,8 @@ import type { DeployIntent, DeployRecord } from '../core/deploy-types.js';
 import { findProject } from '../config/config-lookup.js';
 import { ConflictError } from '../core/errors.js';
 import type { DeployService } from './deploy-service.js';
+import { previewStageConfig } from '../previews/preview-stage.js';
+import { previewStageRefusal } from '../previews/preview-request.js';
 
 /** A request for a version, from any trigger: CI, the poller, a comment, a person. */
 export type IntakeRequest = Omit<DeployIntent, 'stage' | 'image'> & { stage?: string; image?: string };
@@ -29,5 +31,9 @@ export function intakeDeploy(config: Config, deploys: DeployService, request: In
     Object.hasOwn(project.stages, request.stage) &&
     project.stages[request.stage]!.promote_from !== undefined;
   const stage = promoted ? request.stage! : resolveStage(config, request.project, request.tag, request.stage);
+  const refusal = previewStageConfig(config, request.project, stage)
+    ? previewStageRefusal(stage, request)
+    : undefined;
+  if (refusal) throw new ConflictError(refusal);
   return deploys.submit({ ...request, stage, image: project.image });
 }

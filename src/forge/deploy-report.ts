@@ -1,3 +1,4 @@
+import { previewPrOf } from '../previews/preview-stage.js';
 import type { Config } from '../config/schema.js';
 import { NOTHING_LIVE, type DeployRecord } from '../core/deploy-types.js';
 import { MAX_STATUS_DESCRIPTION } from './forge-common.js';
@@ -19,9 +20,9 @@ export function reportLinks(config: Config): ReportLinks {
   return { publicUrl: config.global.public_url, publicStageUrls: config.global.npm !== undefined };
 }
 
-/** The commit status context of a stage. */
+/** The commit status context of a stage (all previews share `docker-watcher/preview`). */
 export function statusContext(stage: string): string {
-  return `docker-watcher/${stage}`;
+  return previewPrOf(stage) === undefined ? `docker-watcher/${stage}` : 'docker-watcher/preview';
 }
 
 /** The deploy's page in the dashboard, when the app's public URL is configured. */

@@ -4,7 +4,8 @@ import type { DeployEvent, DeployRecord, DeploySource } from '../core/deploy-typ
 import { errorMessage } from '../core/errors.js';
 import type { DeployObserver } from '../deploy/deploy-observer.js';
 import type { Logger } from '../log/logger.js';
-import type { Store } from '../store/store.js';
+import type { PreviewRecord, Store } from '../store/store.js';
+import { previewPrOf } from '../previews/preview-stage.js';
 import {
   commitStatusFor,
   deployPageUrl,
@@ -36,6 +37,8 @@ export interface DeployReporter extends DeployObserver {
   flush(): Promise<void>;
   /** Sends for up to `graceMs` more, then stops; what is left is sent after the next start. */
   stop(graceMs: number): Promise<void>;
+  /** A preview was removed: its GitHub Deployments become inactive and the PR comment says so. */
+  previewRemoved(preview: PreviewRecord): void;
   /** Posts the reply to a command comment on PR `pr`, through the outbox (the forge of `project`). */
   reply(project: string, pr: number, commentId: number, body: string): void;
 }
@@ -46,6 +49,7 @@ export type ReportJob = { project: string; source?: DeploySource } & (
   | { kind: 'deployment'; deployId: string; sha: string }
   | { kind: 'check_run'; deployId: string; sha: string }
   | { kind: 'comment'; pr: number }
+  | { kind: 'preview-inactive'; stage: string }
   | { kind: 'reply'; pr: number; commentId: number; body: string }
 );
 
@@ -74,7 +78,8 @@ export function createDeployReporter(deps: DeployReporterDeps): DeployReporter {
     deps.forgeFor ?? ((project: string, source: DeploySource | undefined) => forgeFor(own!, project, source));
   const links = reportLinks(loaded.config);
   const deploymentKey = (deployId: string) => `forge-deployment:${deployId}`;
-  const statusExpiry = () => new Date(deps.clock.now().getTime() + DEPLOYMENT_ID_DAYS * 86_400_000).toISOString();
+  const statusExpiry = () =>
+    new Date(deps.clock.now().getTime() + DEPLOYMENT_ID_DAYS * 86_400_000).toISOString();
 
   /**
    * Puts a commit status unless it says exactly what the last one put for the commit and context
@@ -119,7 +124,7 @@ export function createDeployReporter(deps: DeployReporterDeps): DeployReporter {
       case 'comment': {
         const repository = `${repo.owner}/${repo.repo}`.toLowerCase();
         const projects = projectsOfPr(job.project, repository, job.pr);
-        const body = renderPrComment(loaded.config, store, projects);
+        const body = renderPrComment(loaded.config, store, projects, job.pr);
         await client.upsertMarkedComment(repo, job.pr, PR_COMMENT_MARKER, body, signal);
         return;
       }
@@ -132,7 +137,9 @@ export function createDeployReporter(deps: DeployReporterDeps): DeployReporter {
           const description = `${record.intent.tag} to ${record.stage}`;
           id = await client.createDeployment(
             repo,
-            { ref: job.sha, environment: record.stage, description },
+            previewPrOf(record.stage) === undefined
+              ? { ref: job.sha, environment: record.stage, description }
+              : { ref: job.sha, environment: `preview/${record.stage}`, description, transient: true },
             signal,
           );
           store.setState(deploymentKey(record.id), String(id), { expiresAt: statusExpiry() });
@@ -153,6 +160,21 @@ export function createDeployReporter(deps: DeployReporterDeps): DeployReporter {
         );
         return;
       }
+      case 'preview-inactive': {
+        if (!client.createDeploymentStatus) return;
+        const deploys = store.listDeploys({ project: job.project, stage: job.stage, limit: RECENT });
+        for (const known of deploys.map((d) => store.getState(deploymentKey(d.id)))) {
+          if (known === undefined) continue;
+          const description = `preview ${job.stage} removed`;
+          await client.createDeploymentStatus(
+            repo,
+            Number(known),
+            { state: 'inactive', description },
+            signal,
+          );
+        }
+        return;
+      }
     }
   };
 
@@ -167,6 +189,7 @@ export function createDeployReporter(deps: DeployReporterDeps): DeployReporter {
         return `commit status ${job.status.context} of ${where}@${job.sha.slice(0, 7)}`;
       if (job.kind === 'deployment') return `deployment of ${job.deployId} on ${where}`;
       if (job.kind === 'check_run') return `check run of ${job.deployId} on ${where}`;
+      if (job.kind === 'preview-inactive') return `inactive deployments of ${job.stage} on ${where}`;
       if (job.kind === 'reply') return `reply to comment ${job.commentId} on ${where}#${job.pr}`;
       return `PR comment on ${where}#${job.pr}`;
     },
@@ -231,6 +254,23 @@ export function createDeployReporter(deps: DeployReporterDeps): DeployReporter {
           error: errorMessage(error),
         });
       }
+    },
+    previewRemoved(preview) {
+      const source = store
+        .listDeploys({ project: preview.project, stage: preview.stage, limit: RECENT })
+        .find((d) => d.intent.source !== undefined)?.intent.source;
+      const forge = resolve(preview.project, source);
+      if (!forge) return;
+      const where = `${forge.forgeName}:${forge.repo.owner}/${forge.repo.repo}`;
+      const base = { project: preview.project, ...(source === undefined ? {} : { source }) };
+      if (forge.client.createDeploymentStatus) {
+        outbox.put(`preview-inactive|${where}|${preview.project}|${preview.stage}`, {
+          ...base,
+          kind: 'preview-inactive',
+          stage: preview.stage,
+        });
+      }
+      outbox.put(`comment|${where}|${preview.pr}`, { ...base, kind: 'comment', pr: preview.pr });
     },
     reply(project, pr, commentId, body) {
       const forge = resolve(project, undefined);

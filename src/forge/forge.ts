@@ -35,6 +35,8 @@ export interface PullRequestInfo {
   headSha: string;
   author: string;
   state: 'open' | 'closed';
+  /** The PR's head is in another repository (a fork); undefined when the forge did not say. */
+  fork?: boolean;
 }
 
 export type DeploymentState = 'pending' | 'in_progress' | 'success' | 'failure' | 'error' | 'inactive';
@@ -81,7 +83,7 @@ export interface ForgeClient {
   /** GitHub only (Gitea has no deployments API): creates a Deployment for the environment = stage. */
   createDeployment?(
     repo: RepoRef,
-    input: { ref: string; environment: string; description: string },
+    input: { ref: string; environment: string; description: string; transient?: boolean },
     signal?: AbortSignal,
   ): Promise<number>;
   /**

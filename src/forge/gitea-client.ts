@@ -168,15 +168,19 @@ export function createGiteaClient(options: GiteaClientOptions): ForgeClient {
     async getPullRequest(repo, pr, signal) {
       const { data } = await send<{
         number: number;
-        head: { sha: string };
+        head: { sha: string; repo_id?: number };
+        base?: { repo_id?: number };
         user: { login: string };
         state: string;
       }>(`pull request #${pr}`, repo, 'GET', `/pulls/${pr}`, undefined, signal);
+      const headRepo = data.head.repo_id;
+      const baseRepo = data.base?.repo_id;
       return {
         number: data.number,
         headSha: data.head.sha,
         author: data.user.login,
         state: data.state === 'open' ? 'open' : 'closed',
+        ...(headRepo !== undefined && baseRepo !== undefined ? { fork: headRepo !== baseRepo } : {}),
       };
     },
   };

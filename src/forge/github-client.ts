@@ -236,6 +236,8 @@ export function createGitHubClient(options: GitHubClientOptions): ForgeClient {
           headSha: data.head.sha,
           author: data.user.login,
           state: data.state === 'open' ? 'open' : 'closed',
+          // head.repo is null when the fork was deleted: still a fork.
+          ...(data.base.repo ? { fork: data.head.repo?.full_name !== data.base.repo.full_name } : {}),
         };
       }),
 
@@ -247,6 +249,7 @@ export function createGitHubClient(options: GitHubClientOptions): ForgeClient {
           environment: input.environment,
           description: statusDescription(input.description),
           auto_merge: false,
+          ...(input.transient ? { transient_environment: true } : {}),
           // Our own pending commit status must not block the deployment.
           required_contexts: [],
           ...req(signal),

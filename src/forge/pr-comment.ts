@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.js';
 import { NOTHING_LIVE, type DeployRecord, type DeployStatus } from '../core/deploy-types.js';
 import type { Store } from '../store/store.js';
+import { enabledPreviews, previewStageConfig, previewStageName } from '../previews/preview-stage.js';
 import { deployPageUrl, reportLinks, successUrl } from './deploy-report.js';
 
 /** Marks docker-watcher's one comment per PR, so it is found and edited instead of repeated. */
@@ -17,6 +18,8 @@ const STATE: Record<DeployStatus, string> = {
   cancelled: '⏹️ cancelled',
 };
 
+const time = (record: DeployRecord) =>
+  `${(record.finishedAt ?? record.startedAt ?? record.createdAt).replace('T', ' ').slice(0, 16)} UTC`;
 const cell = (text: string) => text.replaceAll('|', '\\|').replace(/\s+/g, ' ');
 const shortDigest = (digest: string | undefined) =>
   digest ? ` (${digest.replace(/^sha256:/, '').slice(0, 12)})` : '';
@@ -48,11 +51,27 @@ function commandStage(config: Config, project: string, stage: string): string {
  * The PR comment, rebuilt from the store: per project, a table of its stages with the latest
  * deploy of each (version, state, URL, time) and how to approve or promote what waits.
  */
-export function renderPrComment(config: Config, store: Store, projects: readonly string[]): string {
+export function renderPrComment(
+  config: Config,
+  store: Store,
+  projects: readonly string[],
+  pr?: number,
+): string {
   const publicUrl = config.global.public_url;
   const parts = [PR_COMMENT_MARKER, '### docker-watcher deploys'];
   for (const project of [...projects].sort()) {
-    const stages = config.projects[project]?.stages ?? {};
+    const stages = { ...config.projects[project]?.stages };
+    // The PR's own preview, when the project has previews and this PR has one (or had one).
+    const preview = pr === undefined ? undefined : previewStageName(pr);
+    const previewConfig = preview === undefined ? undefined : previewStageConfig(config, project, preview);
+    if (
+      preview &&
+      previewConfig &&
+      enabledPreviews(config.projects[project]) &&
+      store.getPreview(project, pr!)
+    ) {
+      stages[preview] = previewConfig;
+    }
     const rows: string[] = [];
     const actions: string[] = [];
     for (const [stage, stageConfig] of Object.entries(stages)) {
@@ -63,14 +82,18 @@ export function renderPrComment(config: Config, store: Store, projects: readonly
           `| ${cell(stage)} | ${live ? cell(live.tag) + shortDigest(live.digest) : '—'} | ${live ? STATE.succeeded : 'not deployed'} | | |`,
         );
       } else {
+        if (latest.kind === 'teardown') {
+          const state = latest.status === 'succeeded' ? '🧹 removed' : STATE[latest.status];
+          rows.push(`| ${cell(stage)} | — | ${state} | | ${time(latest)} |`);
+          continue;
+        }
         const version =
           cell(latest.intent.tag ?? NOTHING_LIVE) + shortDigest(latest.digest ?? latest.intent.digest);
         const page = deployPageUrl(publicUrl, latest.id);
         const url = latest.status === 'succeeded' ? successUrl(latest, reportLinks(config)) : page;
         const detail = stateDetail(latest);
-        const time = latest.finishedAt ?? latest.startedAt ?? latest.createdAt;
         rows.push(
-          `| ${cell(stage)} | ${version} | ${STATE[latest.status]}${detail} | ${url ? `[link](${url})` : ''} | ${time.replace('T', ' ').slice(0, 16)} UTC |`,
+          `| ${cell(stage)} | ${version} | ${STATE[latest.status]}${detail} | ${url ? `[link](${url})` : ''} | ${time(latest)} |`,
         );
         if (latest.status === 'awaiting_approval') {
           actions.push(`- \`${latest.intent.tag}\` waits for approval on **${stage}**: comment \`/approve\``);

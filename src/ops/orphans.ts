@@ -1,3 +1,4 @@
+import { hasStage } from '../config/config-lookup.js';
 import type { Config } from '../config/schema.js';
 import { LABEL_PROJECT, LABEL_STAGE, type ContainerState, type DockerEngine } from '../docker/engine.js';
 import type { Logger } from '../log/logger.js';
@@ -29,10 +30,8 @@ export async function findOrphans(deps: OrphanDeps, signal?: AbortSignal): Promi
   for (const container of containers) {
     const project = container.labels[LABEL_PROJECT] ?? '';
     const stage = container.labels[LABEL_STAGE] ?? '';
-    const stages = Object.hasOwn(deps.config.projects, project)
-      ? deps.config.projects[project]?.stages
-      : undefined;
-    if (stages !== undefined && Object.hasOwn(stages, stage)) continue;
+    // Preview stages (pr-<n> of a project with previews) are known too: the previews service removes them.
+    if (hasStage(deps.config, project, stage)) continue;
     const key = `${project}/${stage}`;
     const orphan = orphans.get(key) ?? { project, stage, containers: [] };
     orphan.containers.push({ id: container.id, name: container.name, state: container.state });

@@ -178,6 +178,28 @@ export const MIGRATIONS: readonly Migration[] = [
       DROP TABLE deliveries;
     `,
   },
+  {
+    version: 8,
+    description:
+      'previews per pull request: which PR a preview stage belongs to, its last deploy and its removal',
+    sql: `
+      CREATE TABLE previews (
+        project TEXT NOT NULL,
+        pr INTEGER NOT NULL,
+        stage TEXT NOT NULL,
+        repository TEXT,
+        forge TEXT,
+        domain TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        last_deploy_at TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('live', 'removing', 'removed')),
+        removed_at TEXT,
+        removed_reason TEXT,
+        PRIMARY KEY (project, pr)
+      ) STRICT;
+      CREATE INDEX previews_by_state ON previews (state, last_deploy_at);
+    `,
+  },
 ];
 
 /**

@@ -13,7 +13,16 @@ import {
   toPhaseTiming,
   type Row,
 } from './sqlite-rows.js';
-import type { ClaimScope, DeployPatch, DeployQuery, NewDeploy, OutboxEntry, Store } from './store.js';
+import type {
+  ClaimScope,
+  DeployPatch,
+  DeployQuery,
+  NewDeploy,
+  OutboxEntry,
+  PreviewRecord,
+  Store,
+} from './store.js';
+import { toPreviewRecord } from './preview-rows.js';
 
 /** How long a write waits for another connection's lock before failing. */
 const BUSY_TIMEOUT_MS = 5000;
@@ -245,6 +254,42 @@ class SqliteStore implements Store {
 
   pruneState(now: string): number {
     return this.run('DELETE FROM kv_state WHERE expires_at IS NOT NULL AND expires_at < ?', now);
+  }
+
+  putPreview(p: PreviewRecord): void {
+    this.run(
+      `INSERT INTO previews (project, pr, stage, repository, forge, domain, created_at, last_deploy_at, state, removed_at, removed_reason)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (project, pr) DO UPDATE SET stage = excluded.stage, repository = excluded.repository,
+         forge = excluded.forge, domain = excluded.domain, created_at = excluded.created_at,
+         last_deploy_at = excluded.last_deploy_at, state = excluded.state,
+         removed_at = excluded.removed_at, removed_reason = excluded.removed_reason`,
+      p.project,
+      p.pr,
+      p.stage,
+      p.repository ?? null,
+      p.forge ?? null,
+      p.domain,
+      p.createdAt,
+      p.lastDeployAt,
+      p.state,
+      p.removedAt ?? null,
+      p.removedReason ?? null,
+    );
+  }
+
+  getPreview(project: string, pr: number): PreviewRecord | undefined {
+    const row = this.statement('SELECT * FROM previews WHERE project = ? AND pr = ?').get(project, pr);
+    return row ? toPreviewRecord(row) : undefined;
+  }
+
+  listPreviews(query: { project?: string; states?: PreviewRecord['state'][] } = {}): PreviewRecord[] {
+    const states = query.states ?? ['live', 'removing'];
+    const rows = this.statement(
+      `SELECT * FROM previews WHERE (?1 IS NULL OR project = ?1)
+         AND state IN (SELECT value FROM json_each(?2)) ORDER BY last_deploy_at, project, pr`,
+    ).all(query.project ?? null, JSON.stringify(states));
+    return rows.map(toPreviewRecord);
   }
 
   putReport(key: string, job: string, at: string): number {

@@ -58,6 +58,23 @@ export type DeployPatch = Partial<
   >
 >;
 
+/** A preview environment of a pull request (src/previews/): the stage `pr-<n>` of a project. */
+export interface PreviewRecord {
+  project: string;
+  pr: number;
+  stage: string;
+  /** owner/name on the forge, when the request said. */
+  repository?: string;
+  forge?: string;
+  domain: string;
+  createdAt: string;
+  lastDeployAt: string;
+  /** `removing` from the moment its teardown is queued until it is done. */
+  state: 'live' | 'removing' | 'removed';
+  removedAt?: string;
+  removedReason?: string;
+}
+
 /** A new history entry: a deploy of a version, or a teardown. */
 export type NewDeploy = {
   id: string;
@@ -137,6 +154,12 @@ export interface Store {
   reportFailed(key: string, version: number, error: string, nextTryAt: string): boolean;
   /** Removes `version` of the key's report (sent, or given up); false when a newer version replaced it. */
   removeReport(key: string, version: number): boolean;
+
+  /** Creates or updates a preview (keyed by project and PR); a removed one comes back to life. */
+  putPreview(preview: PreviewRecord): void;
+  getPreview(project: string, pr: number): PreviewRecord | undefined;
+  /** Previews in these states (default: not removed), least recently deployed first. */
+  listPreviews(query?: { project?: string; states?: PreviewRecord['state'][] }): PreviewRecord[];
 
   close(): void;
 }

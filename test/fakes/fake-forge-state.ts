@@ -35,6 +35,8 @@ export interface FakeDeployment {
   ref: string;
   environment: string;
   description: string | null;
+  /** transient_environment as sent (previews). */
+  transient?: boolean;
   statuses: { state: string; environmentUrl?: string; logUrl?: string; description?: string }[];
 }
 

@@ -200,10 +200,11 @@ export async function startFakeGitHub(options: { token?: string; app?: FakeAppOp
             ref: String(data.ref),
             environment: typeof data.environment === 'string' ? data.environment : 'production',
             description: (data.description as string | undefined) ?? null,
+            ...(data.transient_environment === true ? { transient: true } : {}),
             statuses: [],
           };
           state.deployments.set(deployment.id, deployment);
-          const { statuses: _s, repo: _r, ...rest } = deployment;
+          const { statuses: _s, repo: _r, transient: _t, ...rest } = deployment;
           return {
             status: 201,
             body: {

@@ -102,3 +102,12 @@ describe('parseCommands', () => {
     expect(parseCommands('/help').truncated).toBe(false);
   });
 });
+
+describe('/preview down', () => {
+  it('is one command, and anything else after /preview is answered with its usage', () => {
+    expect(parseCommands('/preview down').commands).toEqual([{ name: 'preview-down' }]);
+    expect(parseCommands('/preview up').commands).toEqual([
+      { name: 'invalid', line: '/preview up', usage: '/preview down' },
+    ]);
+  });
+});
