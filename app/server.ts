@@ -196,7 +196,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const previews = createPreviews({
     config,
     store,
-    deploys: deployer,
+    deployer: deployer,
     clock,
     logger: logger.child({ component: 'previews' }),
     forgeFor: (project, source) => forgeFor(forges, project, source),
@@ -222,7 +222,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     loaded,
     registry,
     store,
-    deploys: deployer,
+    deployer: deployer,
     clock,
     logger: logger.child({ component: 'poller' }),
     onPollError: (project) => metrics.incPollerError(project),
@@ -237,7 +237,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const app = createApp({
     loaded,
     secrets: resolveRequestSecrets(loaded),
-    deploys: deployer,
+    deployer: deployer,
     store,
     clock,
     logger,

@@ -4,7 +4,7 @@ import { systemClock } from '../src/core/clock.js';
 import { silentLogger } from '../src/log/logger.js';
 import { signRequest } from '../src/protocol/signature.js';
 import { openSqliteStore } from '../src/store/sqlite-store.js';
-import { FakeDeployService } from '../test/fakes/fake-deploy-service.js';
+import { FakeDeployer } from '../test/fakes/fake-deployer.js';
 import { listen } from '../test/helpers/listening-app.js';
 import { buildTestImage, OPEN_REGISTRY } from '../test/helpers/test-images.js';
 import { benchDeployer, benchGlobal, benchInstance } from './bench-env.js';
@@ -48,7 +48,7 @@ export async function apiBench(): Promise<string> {
   const bench = benchDeployer(config, { secrets });
   const fakeApp = createApp({
     loaded: bench.loaded,
-    deploys: new FakeDeployService({ store: fakeStore }),
+    deployer: new FakeDeployer({ store: fakeStore }),
     store: fakeStore,
     clock: systemClock,
     logger: silentLogger,
@@ -79,7 +79,7 @@ export async function apiBench(): Promise<string> {
   // 2. A flood of bad signatures against the real app while it deploys a slow-to-start version.
   const app = createApp({
     loaded: bench.loaded,
-    deploys: bench.deployer,
+    deployer: bench.deployer,
     store: bench.store,
     clock: systemClock,
     logger: silentLogger,

@@ -71,7 +71,7 @@ export function registerActions(app: Hono<AppEnv>, deps: AppDeps): void {
       if (!parsed.success)
         throw new ValidationError('the tag or digest is not valid', zodIssues(parsed.error));
       const stage = form.get('stage') || undefined;
-      return intakeDeploy(deps.loaded.config, deps.deploys, {
+      return intakeDeploy(deps.loaded.config, deps.deployer, {
         project,
         ...(stage ? { stage } : {}),
         tag: parsed.data.tag,
@@ -86,7 +86,7 @@ export function registerActions(app: Hono<AppEnv>, deps: AppDeps): void {
     runAction(c, deps, () => {
       const { project, stage } = c.req.param();
       findStage(deps.loaded.config, project, stage);
-      return deps.deploys.rollback(project, stage, DASHBOARD_ACTOR);
+      return deps.deployer.rollback(project, stage, DASHBOARD_ACTOR);
     }),
   );
 
@@ -95,7 +95,7 @@ export function registerActions(app: Hono<AppEnv>, deps: AppDeps): void {
       const { project, stage } = c.req.param();
       findStage(deps.loaded.config, project, stage);
       const request = promotionRequest(deps.loaded.config, deps.store, project, stage, DASHBOARD_ACTOR);
-      return intakeDeploy(deps.loaded.config, deps.deploys, request);
+      return intakeDeploy(deps.loaded.config, deps.deployer, request);
     }),
   );
 
@@ -114,6 +114,6 @@ export function registerActions(app: Hono<AppEnv>, deps: AppDeps): void {
   );
 
   app.post('/dashboard-actions/deploys/:id/approve', (c) =>
-    runAction(c, deps, () => deps.deploys.approve(findDeploy(deps, c.req.param('id')).id, DASHBOARD_ACTOR)),
+    runAction(c, deps, () => deps.deployer.approve(findDeploy(deps, c.req.param('id')).id, DASHBOARD_ACTOR)),
   );
 }

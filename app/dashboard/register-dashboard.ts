@@ -13,7 +13,7 @@ export interface DashboardOptions {
 
 /**
  * The dashboard: server-rendered pages behind a login with the API token, and form actions
- * that go through the same deploy service as the API. Errors on its routes are shown as pages.
+ * that go through the same deployer as the API. Errors on its routes are shown as pages.
  */
 export function registerDashboard(app: Hono<AppEnv>, deps: AppDeps, options: DashboardOptions = {}): void {
   const dashboard = new Hono<AppEnv>();

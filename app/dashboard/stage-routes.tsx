@@ -38,7 +38,7 @@ export function registerStageRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
   app.post('/dashboard-actions/projects/:project/stages/:stage/teardown', (c) =>
     runAction(c, deps, () => {
       const { project, stage } = configuredStage(c, deps);
-      return deps.deploys.teardown(project, stage, DASHBOARD_ACTOR);
+      return deps.deployer.teardown(project, stage, DASHBOARD_ACTOR);
     }),
   );
 
@@ -51,7 +51,7 @@ export function registerStageRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
           `${project}/${stage} has no orphaned containers: a stage in the config is torn down from its own page`,
         );
       }
-      return deps.deploys.teardown(project, stage, DASHBOARD_ACTOR);
+      return deps.deployer.teardown(project, stage, DASHBOARD_ACTOR);
     }),
   );
 }

@@ -5,7 +5,7 @@ import type { RequestSecrets } from '../../src/config/request-secrets.js';
 import type { Clock } from '../../src/core/clock.js';
 import type { ImageTagList } from '../../src/registry/image-tags.js';
 import type { ChangeFeed } from '../../src/deploy/change-feed.js';
-import type { DeployService } from '../../src/deploy/deploy-service.js';
+import type { Deployer } from '../../src/deploy/deployer.js';
 import type { LogFields, Logger } from '../../src/log/logger.js';
 import type { Metrics } from '../../src/metrics/metrics.js';
 import type { CertificateStatus } from '../../src/proxy/router.js';
@@ -22,8 +22,8 @@ export interface AppDeps {
   loaded: LoadedConfig;
   /** The API token, signing and webhook secrets, resolved once (default: from `loaded`). */
   secrets: RequestSecrets;
-  /** The deploy engine (src/deploy/deployer.ts in the app, a fake in tests). */
-  deploys: DeployService;
+  /** The deployer (src/deploy/deployer.ts in the app, a fake in tests). */
+  deployer: Deployer;
   store: Store;
   clock: Clock;
   logger: Logger;

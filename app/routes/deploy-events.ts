@@ -27,7 +27,7 @@ export function registerDeployEvents(app: Hono<AppEnv>, deps: AppDeps): void {
       const live: DeployEvent[] = [];
       let wake: (() => void) | undefined;
       // Subscribe before reading the store, so nothing falls between the replay and the live part.
-      const unsubscribe = deps.deploys.subscribe(record.id, (event) => {
+      const unsubscribe = deps.deployer.subscribe(record.id, (event) => {
         live.push(event);
         wake?.();
       });
@@ -52,7 +52,7 @@ export function registerDeployEvents(app: Hono<AppEnv>, deps: AppDeps): void {
         let final = isFinal(deps.store.getDeploy(record.id)?.status);
         const done = final
           ? Promise.resolve()
-          : deps.deploys.waitFor(record.id, stop.signal).then(
+          : deps.deployer.waitFor(record.id, stop.signal).then(
               () => void (final = true),
               // Aborted (client gone) or failed: either way the stream ends with what is stored.
               () => void (final = true),

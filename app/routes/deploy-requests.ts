@@ -57,7 +57,7 @@ export function registerDeployRequests(app: Hono<AppEnv>, deps: AppDeps): void {
       );
     }
     const stageAsked = preview?.stage ?? request.stage;
-    const record = intakeDeploy(deps.loaded.config, deps.deploys, {
+    const record = intakeDeploy(deps.loaded.config, deps.deployer, {
       project: request.project,
       ...(stageAsked ? { stage: stageAsked } : {}),
       ...(request.image ? { image: request.image } : {}),

@@ -58,7 +58,7 @@ export function registerDeploys(app: Hono<AppEnv>, deps: AppDeps): void {
     const principal = authorize(c, deps, deployScope(deps, c.req.param('id'), 'approve'));
     const record = findDeploy(deps, c.req.param('id'));
     c.set('logFields', { deployId: record.id, project: record.project, stage: record.stage });
-    const approved = deps.deploys.approve(record.id, principalName(principal));
+    const approved = deps.deployer.approve(record.id, principalName(principal));
     return c.json(acceptedBody(c, deps, approved), 202);
   });
 }

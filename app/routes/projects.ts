@@ -82,7 +82,7 @@ export function registerProjects(app: Hono<AppEnv>, deps: AppDeps): void {
       throw new ValidationError('the manual deploy request is invalid', zodIssues(parsed.error));
     // A principal that cannot approve (CI) gets the stage's policy, as its deploy requests do:
     // a stage that needs approval parks the deploy as awaiting_approval.
-    const record = intakeDeploy(deps.loaded.config, deps.deploys, {
+    const record = intakeDeploy(deps.loaded.config, deps.deployer, {
       project,
       stage,
       tag: parsed.data.tag,
@@ -107,7 +107,7 @@ export function registerProjects(app: Hono<AppEnv>, deps: AppDeps): void {
       stage,
       principalName(principal),
     );
-    const record = intakeDeploy(deps.loaded.config, deps.deploys, request);
+    const record = intakeDeploy(deps.loaded.config, deps.deployer, request);
     c.set('logFields', { deployId: record.id, project, stage });
     return c.json(acceptedBody(c, deps, record), 202);
   });
@@ -116,7 +116,7 @@ export function registerProjects(app: Hono<AppEnv>, deps: AppDeps): void {
     const { project, stage } = c.req.param();
     c.set('logFields', { project, stage });
     const principal = authorize(c, deps, { action: 'rollback', project, stage }, await readActionBody(c));
-    const record = deps.deploys.rollback(project, stage, principalName(principal));
+    const record = deps.deployer.rollback(project, stage, principalName(principal));
     c.set('logFields', { deployId: record.id, project, stage });
     return c.json(acceptedBody(c, deps, record), 202);
   });

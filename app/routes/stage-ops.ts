@@ -56,7 +56,7 @@ export function registerStageOps(app: Hono<AppEnv>, deps: AppDeps): void {
   app.post('/api/projects/:project/stages/:stage/teardown', (c) => {
     const { project, stage } = stageParams(c);
     const principal = authorizeStage(c, deps, { action: 'teardown', project, stage });
-    const record = deps.deploys.teardown(project, stage, principalName(principal));
+    const record = deps.deployer.teardown(project, stage, principalName(principal));
     c.set('logFields', { deployId: record.id, project, stage });
     return c.json(acceptedBody(c, deps, record), 202);
   });
@@ -79,7 +79,7 @@ export function registerStageOps(app: Hono<AppEnv>, deps: AppDeps): void {
           : `no orphaned containers of ${project}/${stage}; GET /api/orphans lists them`,
       );
     }
-    const record = deps.deploys.teardown(project, stage, principalName(principal));
+    const record = deps.deployer.teardown(project, stage, principalName(principal));
     c.set('logFields', { deployId: record.id, project, stage });
     return c.json(acceptedBody(c, deps, record), 202);
   });

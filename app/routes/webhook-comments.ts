@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import type { Config } from '../../src/config/schema.js';
-import { parseCommands } from '../../src/commands/parse-commands.js';
-import { runCommentCommands } from '../../src/commands/run-command.js';
+import { parseCommands } from '../../src/comment-commands/parse-commands.js';
+import { runCommentCommands } from '../../src/comment-commands/run-command.js';
 import type { ForgeKind } from '../../src/forge/forge.js';
 import type { AppDeps, AppEnv } from '../http/app-env.js';
 import type { BackgroundTasks } from '../http/background-tasks.js';
@@ -96,7 +96,7 @@ export function handleIssueComment(
     runCommentCommands(
       {
         config,
-        deploys: deps.deploys,
+        deployer: deps.deployer,
         store: deps.store,
         ...(previews
           ? {

@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
-import { runCommentCommands } from '../../src/commands/run-command.js';
-import type { CommentCommand } from '../../src/commands/parse-commands.js';
+import { runCommentCommands } from '../../src/comment-commands/run-command.js';
+import type { CommentCommand } from '../../src/comment-commands/parse-commands.js';
 import { BUTTON } from '../../src/forge/github-app/check-run-report.js';
 import type { AppDeps, AppEnv } from '../http/app-env.js';
 import type { BackgroundTasks } from '../http/background-tasks.js';
@@ -77,7 +77,7 @@ export function handleCheckRun(
     runCommentCommands(
       {
         config: deps.loaded.config,
-        deploys: deps.deploys,
+        deployer: deps.deployer,
         store: deps.store,
         client: target.client,
         logger: deps.logger,

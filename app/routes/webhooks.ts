@@ -94,7 +94,7 @@ async function receive(
 /**
  * POST /api/webhook/github and /api/webhook/gitea: forge webhooks, verified over the raw bytes
  * with the forge's webhook secret before anything is parsed, each delivery id taken once.
- * PR comments carry commands (src/commands/); registry pushes go to `onRegistryPush`.
+ * PR comments carry commands (src/comment-commands/); registry pushes go to `onRegistryPush`.
  */
 export function registerWebhooks(app: Hono<AppEnv>, deps: AppDeps): void {
   const tasks = deps.tasks ?? createBackgroundTasks();

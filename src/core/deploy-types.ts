@@ -84,7 +84,7 @@ export const FINAL_STATUSES: readonly DeployStatus[] = [
   'cancelled',
 ];
 
-/** The phases of a blue-green swap, in order (kamal-proxy's DeployService order). */
+/** The phases of a blue-green swap, in order (kamal-proxy's Deployer order). */
 export const PHASES = [
   'resolve',
   'pull',

@@ -1,13 +1,12 @@
 import { readEnvFile } from '../config/env-file.js';
 import { stageDomain } from '../config/domains.js';
-import type { DeployIntent, DeployRecord, VersionDeployRecord } from '../core/deploy-types.js';
+import type { DeployEvent, DeployIntent, DeployRecord, VersionDeployRecord } from '../core/deploy-types.js';
 import { ConflictError, NotFoundError } from '../core/errors.js';
 import { waitUntilFinal } from './deploy-events.js';
 import { newDeployId } from './deploy-id.js';
 import { findStage } from '../config/config-lookup.js';
 import { checkPromotion, initialStatus, rollbackTarget } from './deploy-policy.js';
 import type { DeployObserver } from './deploy-observer.js';
-import type { DeployService } from './deploy-service.js';
 import { waitUntilHealthy } from './health-check.js';
 import type { AfterPhaseHook } from './failpoint.js';
 import { detectReach, type Reach } from './probe-url.js';
@@ -36,14 +35,37 @@ export interface DeployerDeps extends EngineDeps {
   stages?: StageQueue;
 }
 
-/** The deploy service of the app: DeployService, plus the start-up recovery. */
-export interface Deployer extends DeployService {
+/**
+ * The deployer: the one deploy service, as the rest of the app sees it (HTTP API, comment
+ * commands, poller, previews, dashboard). Requests are checked against the config by the caller
+ * (see resolveStage); the deployer applies the stage's policy: auto_deploy / confirm -> awaiting_approval, otherwise
+ * queued. One deploy runs at a time per stage; a newer request supersedes those queued behind
+ * the running one. Different stages deploy in parallel.
+ */
+export interface Deployer {
+  /** Records and queues (or parks for approval) a deploy; returns at once. */
+  submit(intent: DeployIntent): DeployRecord;
+  /** Approves a deploy awaiting approval and queues it. */
+  approve(deployId: string, approvedBy: string): DeployRecord;
+  /** Deploys the previous successful version of a stage through the same path. */
+  rollback(project: string, stage: string, requestedBy?: string): DeployRecord;
+  /**
+   * Queues the removal of a stage (all its containers, its proxy route, its live version),
+   * recorded in the history with trigger `teardown`. Works for stages no longer in the config.
+   */
+  teardown(project: string, stage: string, requestedBy?: string): DeployRecord;
+  /** Live events of one deploy (after those already stored); returns an unsubscribe function. */
+  subscribe(deployId: string, listener: (event: DeployEvent) => void): () => void;
+  /** Resolves when the deploy reaches a final status. */
+  waitFor(deployId: string, signal?: AbortSignal): Promise<DeployRecord>;
   /**
    * Reconciles what the last run left (reconcile.ts) while every stage's queue is held, then
    * queues, oldest first, the deploys still queued at the crash and those undone to be tried
    * again. Call once at start-up; deploys submitted meanwhile wait for it.
    */
   recover(): Promise<ReconcileSummary>;
+  /** Stops taking deploys, lets running ones finish or roll back within the timeout. */
+  shutdown(timeoutMs: number): Promise<void>;
 }
 
 /** How many succeeded deploys of a stage a rollback looks back through. */

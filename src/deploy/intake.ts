@@ -3,7 +3,7 @@ import { resolveStage } from '../config/resolve-stage.js';
 import type { DeployIntent, DeployRecord } from '../core/deploy-types.js';
 import { findProject } from '../config/config-lookup.js';
 import { ConflictError } from '../core/errors.js';
-import type { DeployService } from './deploy-service.js';
+import type { Deployer } from './deployer.js';
 import { previewStageConfig } from '../previews/preview-stage.js';
 import { previewStageRefusal } from '../previews/preview-request.js';
 
@@ -14,9 +14,9 @@ export type IntakeRequest = Omit<DeployIntent, 'stage' | 'image'> & { stage?: st
  * The one way in for every trigger, so that the same rules apply whatever asked: the project
  * must exist, the image must be the project's own (a valid signature or a comment does not let
  * anyone run an arbitrary image), the tag picks the stage (a promotion names its stage), and the
- * deploy service applies the stage's policy (auto_deploy, confirm, promote_from).
+ * deployer applies the stage's policy (auto_deploy, confirm, promote_from).
  */
-export function intakeDeploy(config: Config, deploys: DeployService, request: IntakeRequest): DeployRecord {
+export function intakeDeploy(config: Config, deployer: Deployer, request: IntakeRequest): DeployRecord {
   const project = findProject(config, request.project);
   if (request.image !== undefined && request.image !== project.image) {
     throw new ConflictError(
@@ -35,5 +35,5 @@ export function intakeDeploy(config: Config, deploys: DeployService, request: In
     ? previewStageRefusal(stage, request)
     : undefined;
   if (refusal) throw new ConflictError(refusal);
-  return deploys.submit({ ...request, stage, image: project.image });
+  return deployer.submit({ ...request, stage, image: project.image });
 }

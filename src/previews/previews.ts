@@ -3,7 +3,7 @@ import { findProject } from '../config/config-lookup.js';
 import type { Clock } from '../core/clock.js';
 import type { DeployRecord, DeploySource } from '../core/deploy-types.js';
 import { ConflictError, errorMessage, ExternalError, NotFoundError } from '../core/errors.js';
-import type { DeployService } from '../deploy/deploy-service.js';
+import type { Deployer } from '../deploy/deployer.js';
 import type { ProjectForge } from '../forge/forge-for.js';
 import type { PullRequestInfo } from '../forge/forge.js';
 import type { Logger } from '../log/logger.js';
@@ -19,7 +19,7 @@ export const PREVIEW_SWEEP_MS = 60_000;
 export interface PreviewDeps {
   config: Config;
   store: Store;
-  deploys: Pick<DeployService, 'teardown' | 'waitFor'>;
+  deployer: Pick<Deployer, 'teardown' | 'waitFor'>;
   clock: Clock;
   logger: Logger;
   /** The forge a project reports to (the root's one set of clients). */
@@ -54,7 +54,7 @@ export interface Previews {
 }
 
 export function createPreviews(deps: PreviewDeps): Previews {
-  const { config, store, deploys, clock, logger } = deps;
+  const { config, store, deployer, clock, logger } = deps;
   const prCache = new Map<string, { at: number; info: PullRequestInfo }>();
   const removing = new Map<string, Promise<boolean>>();
   let stopping: AbortController | undefined;
@@ -154,13 +154,13 @@ export function createPreviews(deps: PreviewDeps): Previews {
     store.putPreview(marked);
     let record: DeployRecord;
     try {
-      record = deploys.teardown(preview.project, preview.stage, `preview: ${reason}`);
+      record = deployer.teardown(preview.project, preview.stage, `preview: ${reason}`);
     } catch (error) {
       return { done: Promise.resolve(failed(preview, error)) };
     }
     const done = (async () => {
       try {
-        const finished = await deploys.waitFor(record.id);
+        const finished = await deployer.waitFor(record.id);
         if (finished.status !== 'succeeded')
           throw new Error(`teardown ${finished.id} ended ${finished.status}`);
       } catch (error) {

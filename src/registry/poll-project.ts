@@ -3,7 +3,7 @@ import { resolveStage } from '../config/resolve-stage.js';
 import type { Clock } from '../core/clock.js';
 import type { DeployIntent, DeployRecord, DeployStatus } from '../core/deploy-types.js';
 import { ConflictError, ExternalError, NotFoundError, errorMessage } from '../core/errors.js';
-import type { DeployService } from '../deploy/deploy-service.js';
+import type { Deployer } from '../deploy/deployer.js';
 import { intakeDeploy } from '../deploy/intake.js';
 import type { Logger } from '../log/logger.js';
 import type { Store } from '../store/store.js';
@@ -16,7 +16,7 @@ export interface PollDeps {
   loaded: LoadedConfig;
   registry: RegistryClient;
   store: Store;
-  deploys: DeployService;
+  deployer: Deployer;
   clock: Clock;
   logger: Logger;
 }
@@ -161,7 +161,7 @@ function submit(
 ): DeployRecord | string {
   const fields = { project, stage, tag: candidate.tag, digest: candidate.digest, trigger };
   try {
-    const record = intakeDeploy(deps.loaded.config, deps.deploys, {
+    const record = intakeDeploy(deps.loaded.config, deps.deployer, {
       project,
       stage,
       tag: candidate.tag,

@@ -6,7 +6,7 @@ import { silentLogger, type Logger } from '../../src/log/logger.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
 import { createApp, type AppDeps } from '../../app/create-app.js';
-import { FakeDeployService, type FakeDeployServiceOptions } from './fake-deploy-service.js';
+import { FakeDeployer, type FakeDeployerOptions } from './fake-deployer.js';
 
 export const GLOBAL_SECRET = 'global-secret-for-tests';
 export const SHOP_SECRET = 'shop-own-secret-for-tests';
@@ -35,13 +35,13 @@ export const TEST_CONFIG: ConfigInput = {
 
 export interface AppFixture {
   app: ReturnType<typeof createApp>;
-  deploys: FakeDeployService;
+  deploys: FakeDeployer;
   store: Store;
 }
 
 /** The real app over the real (in-memory) SQLite store and the fake deploy service. */
 export function appFixture(
-  options: Partial<Omit<FakeDeployServiceOptions, 'store'>> & {
+  options: Partial<Omit<FakeDeployerOptions, 'store'>> & {
     clock?: Clock;
     logger?: Logger;
     secrets?: Record<string, string>;
@@ -67,10 +67,10 @@ export function appFixture(
     },
   };
   const store = openSqliteStore(options.storePath ?? ':memory:');
-  const deploys = new FakeDeployService({ ...options, store });
+  const deploys = new FakeDeployer({ ...options, store });
   const app = createApp({
     loaded,
-    deploys,
+    deployer: deploys,
     store,
     clock: options.clock ?? { now: () => new Date(), sleep: () => Promise.resolve() },
     logger: options.logger ?? silentLogger,

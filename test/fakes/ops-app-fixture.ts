@@ -6,7 +6,7 @@ import { silentLogger } from '../../src/log/logger.js';
 import { createStageOps } from '../../src/ops/stage-ops.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import { API_TOKEN, GLOBAL_SECRET, SHOP_SECRET, TEST_CONFIG } from './app-fixture.js';
-import { FakeDeployService } from './fake-deploy-service.js';
+import { FakeDeployer } from './fake-deployer.js';
 import { FakeDockerEngine } from './fake-docker-engine.js';
 import type { CertificateStatus } from '../../src/proxy/router.js';
 
@@ -41,7 +41,7 @@ export function opsAppFixture(
   };
   const store = openSqliteStore(':memory:');
   const docker = new FakeDockerEngine();
-  const deploys = new FakeDeployService({ store });
+  const deploys = new FakeDeployer({ store });
   const live = docker.addContainer(spec('web', 'dev', 'dw-web-dev-v1'), { state: 'running' });
   store.setLive({
     project: 'web',
@@ -58,7 +58,7 @@ export function opsAppFixture(
   const clock = { now: () => new Date(), sleep: () => Promise.resolve() };
   const app = createApp({
     loaded,
-    deploys,
+    deployer: deploys,
     store,
     clock,
     logger: silentLogger,

@@ -9,7 +9,7 @@ import { createNotifier, type Notifier } from '../../../src/notify/notifier.js';
 import { openSqliteStore } from '../../../src/store/sqlite-store.js';
 import type { Store } from '../../../src/store/store.js';
 import { FakeClock } from '../../fakes/fake-clock.js';
-import { FakeDeployService } from '../../fakes/fake-deploy-service.js';
+import { FakeDeployer } from '../../fakes/fake-deployer.js';
 
 /** What the loopback receiver got. */
 interface Received {
@@ -102,7 +102,7 @@ function setUp(
     timeoutMs: options.timeoutMs ?? 5_000,
     retryDelaysMs: options.retryDelaysMs ?? [1_000, 2_000],
   });
-  const deploys = new FakeDeployService({
+  const deploys = new FakeDeployer({
     store,
     clock,
     observers: [notifier],

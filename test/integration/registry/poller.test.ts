@@ -6,7 +6,7 @@ import { createPoller, type PollerDeps } from '../../../src/registry/poller.js';
 import { createRegistryClient, type RegistryClient } from '../../../src/registry/registry-client.js';
 import { openSqliteStore } from '../../../src/store/sqlite-store.js';
 import type { Store } from '../../../src/store/store.js';
-import { FakeDeployService } from '../../fakes/fake-deploy-service.js';
+import { FakeDeployer } from '../../fakes/fake-deployer.js';
 import { ManualClock } from '../../fakes/manual-clock.js';
 import { requireDocker, useTestInstance } from '../../helpers/docker-env.js';
 import { tagInRegistry } from '../../helpers/registry-tags.js';
@@ -57,7 +57,7 @@ describe.skipIf(!docker)('registry poller against the real registries', () => {
   const fixture = (options: { live?: boolean; logLines?: string[] } = {}) => {
     const store: Store = openSqliteStore(':memory:');
     const clock = new ManualClock();
-    const deploys = new FakeDeployService({ store, clock });
+    const deploys = new FakeDeployer({ store, clock });
     if (options.live) {
       for (const stage of ['dev', 'rel']) {
         store.setLive({
@@ -78,7 +78,7 @@ describe.skipIf(!docker)('registry poller against the real registries', () => {
     const logger = lines
       ? createJsonLogger({ write: (line) => lines.push(line), level: 'debug' })
       : silentLogger;
-    const deps: PollerDeps = { loaded, registry, store, deploys, clock, logger, random: () => 0.5 };
+    const deps: PollerDeps = { loaded, registry, store, deployer: deploys, clock, logger, random: () => 0.5 };
     return { store, clock, deploys, poller: createPoller(deps) };
   };
 

@@ -71,7 +71,7 @@ export function webhookFixture(
   const pushes: RegistryPush[] = [];
   const app = createApp({
     loaded: fx.loaded,
-    deploys: fx.deployer,
+    deployer: fx.deployer,
     store: fx.store,
     clock: fx.clock,
     logger: silentLogger,

@@ -7,7 +7,7 @@ import { openSqliteStore } from '../../../src/store/sqlite-store.js';
 import type { Store } from '../../../src/store/store.js';
 import { API_TOKEN, TEST_CONFIG } from '../../fakes/app-fixture.js';
 import { FakeClock } from '../../fakes/fake-clock.js';
-import { FakeDeployService } from '../../fakes/fake-deploy-service.js';
+import { FakeDeployer } from '../../fakes/fake-deployer.js';
 
 let store: Store | undefined;
 afterEach(() => store?.close());
@@ -18,7 +18,7 @@ function metricsApp(options: { metricsPublic?: boolean; withMetrics?: boolean } 
     ...TEST_CONFIG,
     global: { ...TEST_CONFIG.global, metrics_public: options.metricsPublic ?? false },
   });
-  const deploys = new FakeDeployService({ store });
+  const deploys = new FakeDeployer({ store });
   return createApp({
     loaded: {
       config,
@@ -26,7 +26,7 @@ function metricsApp(options: { metricsPublic?: boolean; withMetrics?: boolean } 
       dir: '/t',
       secrets: { DOCKER_WATCHER_TOKEN: API_TOKEN, DOCKER_WATCHER_SECRET: 's' },
     },
-    deploys,
+    deployer: deploys,
     store,
     clock: new FakeClock(),
     logger: silentLogger,

@@ -5,7 +5,7 @@ import { silentLogger } from '../../../src/log/logger.js';
 import { clientAddress, trustedProxies } from '../../../src/net/client-address.js';
 import { openSqliteStore } from '../../../src/store/sqlite-store.js';
 import { API_TOKEN, appFixture, TEST_CONFIG } from '../../fakes/app-fixture.js';
-import { FakeDeployService } from '../../fakes/fake-deploy-service.js';
+import { FakeDeployer } from '../../fakes/fake-deployer.js';
 import { listen } from '../../helpers/listening-app.js';
 
 const wrong = { headers: { authorization: 'Bearer not-the-token' } };
@@ -48,7 +48,7 @@ describe('global.trusted_proxies decides when X-Forwarded-For names the client',
     const store = openSqliteStore(':memory:');
     const app = createApp({
       loaded: { config, file: '/t/dw.yaml', dir: '/t', secrets: { DOCKER_WATCHER_TOKEN: API_TOKEN } },
-      deploys: new FakeDeployService({ store }),
+      deployer: new FakeDeployer({ store }),
       store,
       clock: { now: () => new Date(), sleep: () => Promise.resolve() },
       logger: silentLogger,

@@ -3,7 +3,7 @@ import type { DeployEvent, DeployRecord } from '../../../src/core/deploy-types.j
 import { createMetrics, DURATION_BUCKETS } from '../../../src/metrics/metrics.js';
 import { openSqliteStore } from '../../../src/store/sqlite-store.js';
 import type { Store } from '../../../src/store/store.js';
-import { FakeDeployService } from '../../fakes/fake-deploy-service.js';
+import { FakeDeployer } from '../../fakes/fake-deployer.js';
 import { parseExposition, type ParsedSample } from './parse-exposition.js';
 
 const fixedProcess = {
@@ -35,7 +35,7 @@ describe('createMetrics', () => {
   it('counts ended deploys by status as the deploy service reports them', async () => {
     store = openSqliteStore(':memory:');
     const metrics = createMetrics({ store, process: fixedProcess });
-    const deploys = new FakeDeployService({
+    const deploys = new FakeDeployer({
       store,
       observers: [metrics],
       outcome: (i) => (i.tag === 'dev-bad' ? { failAt: 'health' } : {}),

@@ -5,7 +5,7 @@ import type { PullRequestInfo } from '../../../src/forge/forge.js';
 import { silentLogger } from '../../../src/log/logger.js';
 import { createPreviews, PREVIEW_SWEEP_MS } from '../../../src/previews/previews.js';
 import { openSqliteStore } from '../../../src/store/sqlite-store.js';
-import { FakeDeployService } from '../../fakes/fake-deploy-service.js';
+import { FakeDeployer } from '../../fakes/fake-deployer.js';
 import { FakeForgeClient } from '../../fakes/fake-forge-client.js';
 import { ManualClock } from '../../fakes/manual-clock.js';
 
@@ -25,7 +25,7 @@ function setup(previews: NonNullable<ConfigInput['projects']>[string]['previews'
   } satisfies ConfigInput);
   const store = openSqliteStore(':memory:');
   const clock = new ManualClock();
-  const deploys = new FakeDeployService({ store, clock, autoRun: true });
+  const deploys = new FakeDeployer({ store, clock, autoRun: true });
   const client = new FakeForgeClient('github');
   let forgeDown = false;
   const getPull = client.getPullRequest.bind(client);
@@ -43,7 +43,7 @@ function setup(previews: NonNullable<ConfigInput['projects']>[string]['previews'
   const service = createPreviews({
     config,
     store,
-    deploys,
+    deployer: deploys,
     clock,
     logger: silentLogger,
     forgeFor: () => ({ client, repo: { owner: 'acme', repo: 'web' }, forgeName: 'gh' }),

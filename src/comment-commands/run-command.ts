@@ -101,7 +101,7 @@ function replyBody(event: CommentEvent, results: readonly CommandResult[], trunc
 /**
  * Runs the commands of one PR comment on the projects of its repository: an 'eyes' reaction at
  * once, then the permission check per project (a refusal when none allows the commenter), then
- * each command through the deploy service on the projects it targets, then ONE reply that says
+ * each command through the deployer on the projects it targets, then ONE reply that says
  * what was done or why not (through `postReply` when given). Never throws: forge failures are logged.
  */
 export async function runCommentCommands(

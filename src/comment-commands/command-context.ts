@@ -1,6 +1,6 @@
 import type { Config, ProjectConfig } from '../config/schema.js';
 import type { DeployRecord, DeploySource } from '../core/deploy-types.js';
-import type { DeployService } from '../deploy/deploy-service.js';
+import type { Deployer } from '../deploy/deployer.js';
 import type { ForgeClient, ForgeKind, PullRequestInfo, RepoRef } from '../forge/forge.js';
 import type { Logger } from '../log/logger.js';
 import type { Store } from '../store/store.js';
@@ -26,7 +26,7 @@ export interface CommentEvent {
 /** What running commands needs; the composition root passes the real ones. */
 export interface CommandDeps {
   config: Config;
-  deploys: DeployService;
+  deployer: Deployer;
   store: Store;
   client: ForgeClient;
   logger: Logger;

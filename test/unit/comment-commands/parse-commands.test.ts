@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_COMMANDS, parseCommands } from '../../../src/commands/parse-commands.js';
+import { MAX_COMMANDS, parseCommands } from '../../../src/comment-commands/parse-commands.js';
 
 const names = (body: string) => parseCommands(body).commands;
 

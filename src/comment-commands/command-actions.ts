@@ -89,7 +89,7 @@ export function deployCommand(ctx: ActionContext, stage: string, tag: string | u
     tag = last.intent.tag;
     digest = last.digest ?? last.intent.digest;
   }
-  const record = intakeDeploy(ctx.deps.config, ctx.deps.deploys, {
+  const record = intakeDeploy(ctx.deps.config, ctx.deps.deployer, {
     project: ctx.project,
     stage,
     tag,
@@ -116,7 +116,7 @@ export function promoteCommand(ctx: ActionContext, stage: string): CommandResult
   if ('refused' in offer) return refused(`${offer.refused}.`);
   const busy = busyRefusal(ctx, stage);
   if (busy) return busy;
-  const record = intakeDeploy(ctx.deps.config, ctx.deps.deploys, {
+  const record = intakeDeploy(ctx.deps.config, ctx.deps.deployer, {
     ...promotionRequest(ctx.deps.config, ctx.deps.store, ctx.project, stage, ctx.event.commenter),
     source: commandSource(ctx.event, ctx.pullRequest),
   });
@@ -129,7 +129,7 @@ export function rollbackCommand(ctx: ActionContext, stage: string): CommandResul
   if ('ok' in stageConfig) return stageConfig;
   const busy = busyRefusal(ctx, stage);
   if (busy) return busy;
-  const record = ctx.deps.deploys.rollback(ctx.project, stage, ctx.event.commenter);
+  const record = ctx.deps.deployer.rollback(ctx.project, stage, ctx.event.commenter);
   return accepted(ctx, record, `rolling ${stage} back to ${record.intent.tag}`);
 }
 
@@ -141,7 +141,7 @@ export function approveCommand(ctx: ActionContext): CommandResult {
     .listDeploys({ project: ctx.project, status: ['awaiting_approval'] })
     .filter((record) => isFromPullRequest(record, ctx.event));
   if (waiting.length === 0) return refused(`nothing of this PR awaits approval in ${ctx.project}.`);
-  const approved = waiting.map((record) => ctx.deps.deploys.approve(record.id, ctx.event.commenter));
+  const approved = waiting.map((record) => ctx.deps.deployer.approve(record.id, ctx.event.commenter));
   const list = approved
     .map((record) => `${deployLink(ctx.deps.config, record.id)} (${record.intent.tag} to ${record.stage})`)
     .join(', ');

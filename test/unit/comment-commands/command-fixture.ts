@@ -1,11 +1,11 @@
 import type { ConfigInput } from '../../../src/config/schema.js';
 import type { DeploySource } from '../../../src/core/deploy-types.js';
-import { parseCommands } from '../../../src/commands/parse-commands.js';
+import { parseCommands } from '../../../src/comment-commands/parse-commands.js';
 import {
   runCommentCommands,
   type CommandDeps,
   type CommentEvent,
-} from '../../../src/commands/run-command.js';
+} from '../../../src/comment-commands/run-command.js';
 import { silentLogger } from '../../../src/log/logger.js';
 import { FakeForgeClient } from '../../fakes/fake-forge-client.js';
 import { IMAGE, deployerFixture } from '../deploy/deployer-fixture.js';
@@ -93,7 +93,7 @@ export function commandFixture(kind: 'github' | 'gitea' = 'github', config = com
       };
       const deps = {
         config: fx.loaded.config,
-        deploys: fx.deployer,
+        deployer: fx.deployer,
         store: fx.store,
         client: forge,
         logger: silentLogger,

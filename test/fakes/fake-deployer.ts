@@ -1,3 +1,4 @@
+import type { ReconcileSummary } from '../../src/deploy/reconcile.js';
 import type { Clock } from '../../src/core/clock.js';
 import { systemClock } from '../../src/core/clock.js';
 import {
@@ -17,7 +18,7 @@ import type { DeployEventHub } from '../../src/deploy/deploy-events.js';
 import { createLifecycle, type DeployLifecycle } from '../../src/deploy/lifecycle.js';
 import type { DeployObserver } from '../../src/deploy/deploy-observer.js';
 import { newDeployId } from '../../src/deploy/deploy-id.js';
-import type { DeployService } from '../../src/deploy/deploy-service.js';
+import type { Deployer } from '../../src/deploy/deployer.js';
 import { silentLogger } from '../../src/log/logger.js';
 import type { Store } from '../../src/store/store.js';
 
@@ -28,7 +29,7 @@ export interface FakeOutcome {
   url?: string;
 }
 
-export interface FakeDeployServiceOptions {
+export interface FakeDeployerOptions {
   store: Store;
   clock?: Clock;
   /** Start running queued deploys by themselves (otherwise call `run`). */
@@ -43,10 +44,10 @@ export interface FakeDeployServiceOptions {
 }
 
 /**
- * A hand-written DeployService for the API and the action: records deploys and events in the
+ * A hand-written Deployer for the API and the action: records deploys and events in the
  * real store, walks the phases in order and ends as the outcome says, without Docker.
  */
-export class FakeDeployService implements DeployService {
+export class FakeDeployer implements Deployer {
   readonly submitted: DeployIntent[] = [];
   readonly approvals: { id: string; by: string }[] = [];
   readonly teardowns: TeardownIntent[] = [];
@@ -57,7 +58,7 @@ export class FakeDeployService implements DeployService {
   readonly #waiters = new Map<string, (() => void)[]>();
   readonly #running = new Set<Promise<unknown>>();
 
-  constructor(private readonly options: FakeDeployServiceOptions) {
+  constructor(private readonly options: FakeDeployerOptions) {
     this.#store = options.store;
     this.#clock = options.clock ?? systemClock;
     // The real lifecycle: the fake moves statuses by the same table as the deployer.
@@ -151,6 +152,21 @@ export class FakeDeployService implements DeployService {
       signal?.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
       check();
     });
+  }
+
+  /** Nothing to recover: the fake runs no containers (the real recovery: test/unit/deploy, the drills). */
+  async recover(): Promise<ReconcileSummary> {
+    const none: string[] = [];
+    return {
+      interrupted: none,
+      completed: none,
+      retried: none,
+      resumed: none,
+      removedContainers: none,
+      restoredRoutes: none,
+      restartedContainers: none,
+      adopted: none,
+    };
   }
 
   async shutdown(): Promise<void> {
