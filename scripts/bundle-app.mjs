@@ -6,7 +6,8 @@
 // locales among them: zod alone loads 95 files, 850 KB, unbundled).
 // - `splitting`: every `await import()` of the app (dockerode's engine, forge clients, the NPM
 //   adapter, the CLI commands) stays a chunk of its own, loaded only when used.
-// - dockerode stays outside: src/docker/lean-dockerode.ts defers its BuildKit, ssh and tar parts
+// - a package imported with `await import()` stays outside (see the plugin below); so does
+//   dockerode: src/docker/lean-dockerode.ts defers its BuildKit, ssh and tar parts
 //   through require's cache, which only works on the real CommonJS files.
 // - whitespace and syntax are minified, names are not: a stack trace still names the function.
 import { build } from 'esbuild';
@@ -17,7 +18,8 @@ const root = resolve(import.meta.dirname, '..');
 export const BUNDLE_ENTRY = 'dist/bundle/main.js';
 
 rmSync(resolve(root, 'dist/bundle'), { recursive: true, force: true });
-await build({
+const { metafile } = await build({
+  metafile: true,
   absWorkingDir: root,
   entryPoints: { main: 'dist/app/main.js' },
   outdir: 'dist/bundle',
@@ -32,8 +34,33 @@ await build({
   logLevel: 'warning',
   preserveSymlinks: true,
   external: ['dockerode'],
+  plugins: [
+    {
+      // A package the app imports with `await import('pkg')` stays outside the bundle and is
+      // loaded by Node itself. esbuild would make it a chunk of its own that exports only
+      // `default` for a CommonJS package (undici, http-proxy-3), so `const { request } = await
+      // import('undici')` would find nothing; Node gives CommonJS packages their named exports.
+      // What is loaded that way is loaded only when used, so leaving it out costs idle nothing.
+      name: 'dynamic-packages-external',
+      setup(pluginBuild) {
+        pluginBuild.onResolve({ filter: /^[^./]/ }, (args) =>
+          args.kind === 'dynamic-import' && !args.path.startsWith('node:')
+            ? { path: args.path, external: true }
+            : undefined,
+        );
+      },
+    },
+  ],
   // CommonJS packages bundled into ESM (undici, debug) call require() for node's own modules.
   banner: {
     js: "import { createRequire as __dwRequire } from 'node:module'; const require = __dwRequire(import.meta.url);",
   },
 });
+// The plugin's guarantee, checked: no chunk of the bundle is a package's own entry (which would
+// mean a dynamic import of a package was bundled, and its named exports lost).
+const packageChunks = Object.entries(metafile.outputs)
+  .filter(([, output]) => output.entryPoint?.includes('node_modules/'))
+  .map(([file, output]) => `${file} (${output.entryPoint})`);
+if (packageChunks.length > 0) {
+  throw new Error(`bundle-app: packages bundled as chunks of their own: ${packageChunks.join(', ')}`);
+}
