@@ -2,25 +2,20 @@ import { execFile, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { npmSchema } from '../src/config/schema.js';
-import { systemClock } from '../src/core/clock.js';
 import { LABEL_INSTANCE } from '../src/docker/engine.js';
 import { silentLogger } from '../src/log/logger.js';
 import { startBuiltinRouter } from '../src/proxy/builtin/start-builtin-router.js';
-import { createNpmClient } from '../src/proxy/npm/npm-client.js';
-import { createNpmRouter } from '../src/proxy/npm/npm-router.js';
 import type { ProxyRouter, RouteTarget } from '../src/proxy/router.js';
-import { startFakeNpm } from '../test/fakes/npm/fake-npm-server.js';
 import { getWithHost } from '../test/helpers/host-traffic.js';
-import { startNginx } from '../test/helpers/nginx-instance.js';
 import { buildTestImage } from '../test/helpers/test-images.js';
 import { BENCH_ROOT } from './app-process.js';
 import { benchInstance } from './bench-env.js';
 import { ms, table } from './stats.js';
+import { startBenchNpm } from './bench-npm.js';
 
 const run = promisify(execFile);
 const SWAP_RATES = [200, 1000, 2000] as const;
 const SWAPS = 10;
-const NPM_PASSWORD = 'bench-npm-password';
 const DOMAIN = 'stage-dev-web.router.bench';
 
 interface LoadResult {
@@ -111,30 +106,9 @@ export async function routerBench(): Promise<string> {
     logger: silentLogger,
   });
   builtin.markReady();
-  const nginx = await startNginx();
-  const npm = await startFakeNpm({ nginx, password: NPM_PASSWORD });
-  const npmConfig = npmSchema.parse({
-    url: npm.url,
-    email: npm.email,
-    password_env: 'NPM_PASSWORD',
-    forward: 'host',
-    forward_host: '127.0.0.1',
-    certificate: 'none',
-    probe_url: `http://127.0.0.1:${nginx.port}`,
-  });
-  const client = createNpmClient({
-    url: npm.url,
-    email: npm.email,
-    password: NPM_PASSWORD,
-    clock: systemClock,
-    logger: silentLogger,
-  });
-  const npmRouter = createNpmRouter({
-    npm: npmConfig,
-    client,
-    instanceId: benchInstance,
-    logger: silentLogger,
-  });
+  const proxy = await startBenchNpm();
+  const { nginx } = proxy;
+  const npmRouter = proxy.router(npmSchema.parse(proxy.settings));
 
   const proxies: { name: string; port: number; router?: ProxyRouter }[] = [
     { name: 'built-in router', port: Number(new URL(builtin.url).port), router: builtin.router },
@@ -204,9 +178,7 @@ export async function routerBench(): Promise<string> {
     }
   } finally {
     await builtin.close();
-    await client.close();
-    await npm.close();
-    await nginx.stop();
+    await proxy.close();
   }
   const ratio = (rpsOf['built-in router']! / rpsOf['nginx (fake NPM)']!).toFixed(2);
   return [

@@ -1,22 +1,16 @@
 import { configSchema } from '../src/config/schema.js';
 import { stageDomain } from '../src/config/domains.js';
 import { PHASES, type DeployRecord } from '../src/core/deploy-types.js';
-import { systemClock } from '../src/core/clock.js';
-import { silentLogger } from '../src/log/logger.js';
-import { createNpmClient } from '../src/proxy/npm/npm-client.js';
-import { createNpmRouter } from '../src/proxy/npm/npm-router.js';
 import { openSqliteStore } from '../src/store/sqlite-store.js';
-import { startFakeNpm } from '../test/fakes/npm/fake-npm-server.js';
-import { startNginx } from '../test/helpers/nginx-instance.js';
 import { buildTestImage, OPEN_REGISTRY } from '../test/helpers/test-images.js';
 import { ensureTestSwarm, leaveSwarmIfOurs } from '../test/helpers/test-swarm.js';
 import { benchDeployer, benchGlobal, benchInstance, phaseMs, totalMs } from './bench-env.js';
 import { median, ms, table } from './stats.js';
 import { errorsOf, paceLoad } from './traffic-bench.js';
+import { NPM_PASSWORD, startBenchNpm } from './bench-npm.js';
 
 const SWAPS = 10;
 const RATE = 200;
-const NPM_PASSWORD = 'bench-npm-password';
 
 /** The runtimes compared: one host, and services with 1 and 3 replicas on a single-node Swarm. */
 const RUNTIMES = [
@@ -39,8 +33,8 @@ export async function swarmBench(): Promise<string> {
   for (const tag of tags)
     await buildTestImage({ repository, tag, behaviour: 'healthy', instanceId: benchInstance });
   const image = `${OPEN_REGISTRY}/${repository}`;
-  const nginx = await startNginx();
-  const npm = await startFakeNpm({ nginx, password: NPM_PASSWORD });
+  const proxy = await startBenchNpm();
+  const { nginx } = proxy;
   const store = openSqliteStore(':memory:');
   const network = `dw-ov-${benchInstance}`;
   const project = (runtime: (typeof RUNTIMES)[number]) => ({
@@ -59,31 +53,11 @@ export async function swarmBench(): Promise<string> {
     global: benchGlobal({
       domain: 'bench.test',
       docker: { drain_seconds: 2, stop_timeout_seconds: 2, publish_host: '127.0.0.1', reach: 'host' },
-      npm: {
-        url: npm.url,
-        email: npm.email,
-        password_env: 'NPM_PASSWORD',
-        forward: 'host' as const,
-        forward_host: '127.0.0.1',
-        certificate: 'none' as const,
-        probe_url: `http://127.0.0.1:${nginx.port}`,
-      },
+      npm: proxy.settings,
     }),
     projects: Object.fromEntries(RUNTIMES.map((runtime) => [runtime.project, project(runtime)])),
   });
-  const client = createNpmClient({
-    url: npm.url,
-    email: npm.email,
-    password: NPM_PASSWORD,
-    clock: systemClock,
-    logger: silentLogger,
-  });
-  const router = createNpmRouter({
-    npm: config.global.npm!,
-    client,
-    instanceId: benchInstance,
-    logger: silentLogger,
-  });
+  const router = proxy.router(config.global.npm!);
   const bench = benchDeployer(config, { router, store, secrets: { NPM_PASSWORD } });
   const phaseRows: string[][] = PHASES.map((phase) => [phase]);
   const totalRow = ['total'];
@@ -107,9 +81,7 @@ export async function swarmBench(): Promise<string> {
     await bench.deployer.shutdown(30_000);
   } finally {
     store.close();
-    await client.close();
-    await npm.close();
-    await nginx.stop();
+    await proxy.close();
   }
   const result = [
     `### Swarm against one host: median of each phase over ${SWAPS} blue-green swaps (busybox image, single-node Swarm)`,

@@ -1,21 +1,17 @@
 import { Agent, request } from 'node:http';
 import { configSchema } from '../src/config/schema.js';
 import { stageDomain } from '../src/config/domains.js';
-import { systemClock } from '../src/core/clock.js';
-import { silentLogger } from '../src/log/logger.js';
-import { createNpmClient, type NpmClient } from '../src/proxy/npm/npm-client.js';
-import { createNpmRouter } from '../src/proxy/npm/npm-router.js';
+import { type NpmClient } from '../src/proxy/npm/npm-client.js';
 import type { ProxyRouter, RouteTarget } from '../src/proxy/router.js';
 import { openSqliteStore } from '../src/store/sqlite-store.js';
-import { startFakeNpm, type FakeNpm } from '../test/fakes/npm/fake-npm-server.js';
-import { startNginx } from '../test/helpers/nginx-instance.js';
+import { type FakeNpm } from '../test/fakes/npm/fake-npm-server.js';
 import { buildTestImage, OPEN_REGISTRY } from '../test/helpers/test-images.js';
 import { benchDeployer, benchGlobal, benchInstance } from './bench-env.js';
 import { ms, table } from './stats.js';
+import { NPM_PASSWORD, startBenchNpm } from './bench-npm.js';
 
 const RATES = [200, 400, 800] as const; // requests per second, paced
 const NEEDLESS_WRITES = 30;
-const NPM_PASSWORD = 'bench-npm-password';
 
 interface Sample {
   at: number;
@@ -43,8 +39,8 @@ export async function trafficBench(): Promise<string> {
     await buildTestImage({ repository, tag, behaviour: 'healthy', instanceId: benchInstance });
   }
   const image = `${OPEN_REGISTRY}/${repository}`;
-  const nginx = await startNginx();
-  const npm = await startFakeNpm({ nginx, password: NPM_PASSWORD });
+  const proxy = await startBenchNpm();
+  const { nginx, npm, client } = proxy;
   const store = openSqliteStore(':memory:');
   const config = configSchema.parse({
     global: benchGlobal({
@@ -52,15 +48,7 @@ export async function trafficBench(): Promise<string> {
       // The default drain: nginx workers of the configuration before the reload still serve
       // their kept-alive connections with the old upstream for a moment.
       docker: { drain_seconds: 2, stop_timeout_seconds: 2, publish_host: '127.0.0.1', reach: 'host' },
-      npm: {
-        url: npm.url,
-        email: npm.email,
-        password_env: 'NPM_PASSWORD',
-        forward: 'host' as const,
-        forward_host: '127.0.0.1',
-        certificate: 'none' as const,
-        probe_url: `http://127.0.0.1:${nginx.port}`,
-      },
+      npm: proxy.settings,
     }),
     projects: {
       web: {
@@ -74,19 +62,7 @@ export async function trafficBench(): Promise<string> {
       },
     },
   });
-  const client = createNpmClient({
-    url: npm.url,
-    email: npm.email,
-    password: NPM_PASSWORD,
-    clock: systemClock,
-    logger: silentLogger,
-  });
-  const router = createNpmRouter({
-    npm: config.global.npm!,
-    client,
-    instanceId: benchInstance,
-    logger: silentLogger,
-  });
+  const router = proxy.router(config.global.npm!);
   let needless = false;
   /** Before: the same host written once more after the switch (one more reload). */
   const withNeedlessWrite: ProxyRouter = {
@@ -184,9 +160,7 @@ export async function trafficBench(): Promise<string> {
     await bench.deployer.shutdown(30_000);
   } finally {
     store.close();
-    await client.close();
-    await npm.close();
-    await nginx.stop();
+    await proxy.close();
   }
   return [
     `### NPM: blue-green swap through a real nginx driven by the (fake) NPM, paced load on kept-alive connections`,

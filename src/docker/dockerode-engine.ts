@@ -6,12 +6,13 @@ import { toContainerStats } from './container-stats.js';
 import { dockerCall, dockerCallOrMissing, dockerError, dockerStatus } from './docker-errors.js';
 import { readEvents } from './docker-events.js';
 import { networkEnsurer } from './ensure-network.js';
-import { LABEL_INSTANCE, LABEL_PROJECT, LABEL_STAGE } from './engine.js';
+import { LABEL_PROJECT } from './engine.js';
 import { Dockerode } from './lean-dockerode.js';
-import type { ContainerDetails, DockerEngine, ListFilter } from './engine.js';
+import type { ContainerDetails, DockerEngine } from './engine.js';
 import { logLines } from './log-frames.js';
 import { pullImage } from './pull-image.js';
 import { streamLogs } from './stream-logs.js';
+import { labelFilters } from './label-filters.js';
 
 export interface DockerodeEngineOptions {
   /** Engine socket; default /var/run/docker.sock. */
@@ -191,12 +192,4 @@ export function createDockerodeEngine(options: DockerodeEngineOptions = {}): Doc
         throw new ExternalError('docker', `watch events: the engine closed the event stream; watch again`);
     },
   };
-}
-
-function labelFilters(filter: ListFilter): string[] {
-  const labels = [LABEL_PROJECT];
-  if (filter.project !== undefined) labels.push(`${LABEL_PROJECT}=${filter.project}`);
-  if (filter.stage !== undefined) labels.push(`${LABEL_STAGE}=${filter.stage}`);
-  if (filter.instanceId !== undefined) labels.push(`${LABEL_INSTANCE}=${filter.instanceId}`);
-  return labels;
 }

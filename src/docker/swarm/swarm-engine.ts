@@ -8,7 +8,7 @@ import type {
   ListFilter,
   RegistryCredentials,
 } from '../engine.js';
-import { LABEL_INSTANCE, LABEL_PROJECT, LABEL_STAGE } from '../engine.js';
+import { LABEL_PROJECT } from '../engine.js';
 import { Dockerode } from '../lean-dockerode.js';
 import { logLines } from '../log-frames.js';
 import { streamLogs } from '../stream-logs.js';
@@ -25,6 +25,7 @@ import {
 } from './service-details.js';
 import { LABEL_REPLICAS, registryAuth, serviceCreateBody } from './service-spec.js';
 import type { SwarmServiceSettings } from './swarm-settings.js';
+import { labelFilters } from '../label-filters.js';
 
 /** Label the engine puts on each task's container: the service it belongs to. */
 export const SWARM_SERVICE_LABEL = 'com.docker.swarm.service.id';
@@ -431,12 +432,4 @@ export function createSwarmEngine(options: SwarmEngineOptions): DockerEngine {
     },
   };
   return engine;
-}
-
-function labelFilters(filter: ListFilter): string[] {
-  const labels = [LABEL_PROJECT];
-  if (filter.project !== undefined) labels.push(`${LABEL_PROJECT}=${filter.project}`);
-  if (filter.stage !== undefined) labels.push(`${LABEL_STAGE}=${filter.stage}`);
-  if (filter.instanceId !== undefined) labels.push(`${LABEL_INSTANCE}=${filter.instanceId}`);
-  return labels;
 }
