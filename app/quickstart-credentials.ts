@@ -42,12 +42,11 @@ export interface FilledCredentials {
  * 0600), so a restart keeps working. The values are never logged; the file's path is. The log
  * says "generated" only when this start generated something.
  */
-export function withGeneratedCredentials(
-  configPath: string,
+export function fillGeneratedCredentials(
+  loaded: Pick<LoadedConfig, 'config' | 'dir'>,
   env: NodeJS.ProcessEnv,
   logger: Logger,
 ): FilledCredentials {
-  const loaded = loadConfig(configPath, env, { requireSecrets: false });
   const missing = generatedCredentialNames(loaded.config).filter((name) => !env[name]);
   if (missing.length === 0) return { env, generated: [], fromFile: [] };
 

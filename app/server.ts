@@ -38,7 +38,7 @@ import { createPreviews } from '../src/previews/previews.js';
 import { listImageTags } from '../src/registry/image-tags.js';
 import { createRegistryClient } from '../src/registry/registry-client.js';
 import { APP_VERSION } from './package-root.js';
-import { withGeneratedCredentials, type FilledCredentials } from './quickstart-credentials.js';
+import { fillGeneratedCredentials, type FilledCredentials } from './quickstart-credentials.js';
 
 export interface ServerOptions {
   configPath: string;
@@ -73,9 +73,14 @@ export interface RunningServer {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { logger } = options;
   const clock = options.clock ?? systemClock;
-  const credentials = withGeneratedCredentials(options.configPath, options.env, logger);
+  // One read and parse of the file: the credentials the zero-set-up start generates are filled
+  // in before the start-up checks look for every variable the config names.
+  let credentials: FilledCredentials = { env: options.env, generated: [], fromFile: [] };
   const loaded = withRouterPort(
-    loadConfig(options.configPath, credentials.env, { requireSecrets: true }),
+    loadConfig(options.configPath, options.env, {
+      requireSecrets: true,
+      fillEnv: (parsed, env) => (credentials = fillGeneratedCredentials(parsed, env, logger)).env,
+    }),
     options.routerPort,
   );
   const { config } = loaded;

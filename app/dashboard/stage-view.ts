@@ -34,16 +34,18 @@ const ROLLBACK_LOOKBACK = 20;
 
 function rollbackOf(store: Store, live: LiveVersion | undefined): VersionDeployRecord | undefined {
   if (!live) return undefined;
-  const history = store
-    .listDeploys({
+  const heads = store
+    .listDeployHeads({
       project: live.project,
       stage: live.stage,
       status: ['succeeded'],
       limit: ROLLBACK_LOOKBACK,
     })
-    .filter((record): record is VersionDeployRecord => record.kind === 'deploy');
+    .filter((head) => head.kind === 'deploy');
   try {
-    return rollbackTarget(live, history);
+    // Only the chosen one is read whole: at 510 stages an overview read 20 full records a stage.
+    const target = store.getDeploy(rollbackTarget(live, heads).id);
+    return target?.kind === 'deploy' ? target : undefined;
   } catch {
     return undefined;
   }

@@ -20,6 +20,12 @@ export interface LoadConfigOptions {
   requireSecrets?: boolean;
   /** The file's text, when it was already read (tests, stdin); `path` still sets `dir`. */
   text?: string;
+  /**
+   * Called once with the valid config, before the start-up checks: returns the environment they
+   * check and take the secrets from (the zero-set-up start fills in the credentials it generated),
+   * so the file is read and parsed once.
+   */
+  fillEnv?: (loaded: Pick<LoadedConfig, 'config' | 'dir'>, env: NodeJS.ProcessEnv) => NodeJS.ProcessEnv;
 }
 
 function startUpIssues(config: Config, dir: string, env: NodeJS.ProcessEnv): RawIssue[] {
@@ -138,12 +144,13 @@ export function loadConfig(
   const config = parsed.data;
 
   const issues = validateConfig(config);
-  if (options.requireSecrets) issues.push(...startUpIssues(config, dir, env));
+  const filled = issues.length === 0 && options.fillEnv ? options.fillEnv({ config, dir }, env) : env;
+  if (options.requireSecrets) issues.push(...startUpIssues(config, dir, filled));
   if (issues.length > 0) fail(file, withLines(source, sortByLine(source, issues)));
 
   const secrets: Record<string, string> = {};
   for (const { name } of secretRefs(config)) {
-    const value = env[name];
+    const value = filled[name];
     if (value) secrets[name] = value;
   }
   return { config, file, dir, secrets };

@@ -49,10 +49,10 @@ export function checkPromotion(
  * The deploy a rollback restores: the newest succeeded deploy of the stage older than the live
  * one that ran a different image. `history` is newest first.
  */
-export function rollbackTarget(
+export function rollbackTarget<T extends Pick<VersionDeployRecord, 'id' | 'status' | 'imageRef'>>(
   live: LiveVersion,
-  history: readonly VersionDeployRecord[],
-): VersionDeployRecord {
+  history: readonly T[],
+): T {
   const liveIndex = history.findIndex((d) => d.id === live.deployId);
   const older = liveIndex === -1 ? history : history.slice(liveIndex + 1);
   const target = older.find((d) => d.status === 'succeeded' && d.imageRef !== live.imageRef);

@@ -181,10 +181,15 @@ export function createDeployer(deps: DeployerDeps): Deployer {
       const live = store.getLive(project, stage);
       if (!live)
         throw new ConflictError(`nothing to roll back on ${project}/${stage}: no version is live there`, 409);
-      const history = store
-        .listDeploys({ project, stage, status: ['succeeded'], limit: ROLLBACK_HISTORY })
-        .filter((record): record is VersionDeployRecord => record.kind === 'deploy');
-      const target = rollbackTarget(live, history);
+      const heads = store
+        .listDeployHeads({ project, stage, status: ['succeeded'], limit: ROLLBACK_HISTORY })
+        .filter((head) => head.kind === 'deploy');
+      // Heads choose; only the chosen deploy is read whole (phases and intent).
+      const { id } = rollbackTarget(live, heads);
+      const target = store.getDeploy(id);
+      if (target?.kind !== 'deploy') {
+        throw new NotFoundError(`deploy ${id}, the rollback target, is no longer in the history; try again`);
+      }
       const { rollbackOf: _previous, requestedBy: _by, ...rest } = target.intent;
       const digest = target.digest ?? target.intent.digest;
       return create({

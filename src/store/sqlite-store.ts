@@ -15,6 +15,7 @@ import {
 } from './sqlite-rows.js';
 import type {
   ClaimScope,
+  DeployHead,
   DeployPatch,
   DeployQuery,
   NewDeploy,
@@ -110,6 +111,24 @@ class SqliteStore implements Store {
   }
 
   listDeploys(query: DeployQuery = {}): DeployRecord[] {
+    return this.selectDeploys('*', query).map((row) => this.withPhases(row));
+  }
+
+  listDeployHeads(query: DeployQuery = {}): DeployHead[] {
+    return this.selectDeploys('id, kind, status, image_ref, created_at', query).map((row) => {
+      const head: DeployHead = {
+        id: String(row['id']),
+        kind: row['kind'] === 'teardown' ? 'teardown' : 'deploy',
+        status: String(row['status']) as DeployStatus,
+        createdAt: String(row['created_at']),
+      };
+      if (typeof row['image_ref'] === 'string') head.imageRef = row['image_ref'];
+      return head;
+    });
+  }
+
+  /** The rows of listDeploys and listDeployHeads: newest first. */
+  private selectDeploys(columns: string, query: DeployQuery): Row[] {
     const where: string[] = [];
     const params: SQLInputValue[] = [];
     if (query.project !== undefined) {
@@ -126,9 +145,8 @@ class SqliteStore implements Store {
     }
     const filter = where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`;
     // rowid breaks ties between deploys created in the same millisecond: the later insert is newer.
-    const sql = `SELECT * FROM deploys ${filter} ORDER BY created_at DESC, rowid DESC LIMIT ?`;
-    const rows = this.statement(sql).all(...params, query.limit ?? -1);
-    return rows.map((row) => this.withPhases(row));
+    const sql = `SELECT ${columns} FROM deploys ${filter} ORDER BY created_at DESC, rowid DESC LIMIT ?`;
+    return this.statement(sql).all(...params, query.limit ?? -1);
   }
 
   beginPhase(deployId: string, phase: Phase, at: string): void {

@@ -37,6 +37,9 @@ export interface DeployQuery {
   limit?: number;
 }
 
+/** What a list of deploys needs to choose one (the rollback target): read without phases or intent. */
+export type DeployHead = Pick<DeployRecord, 'id' | 'kind' | 'status' | 'imageRef' | 'createdAt'>;
+
 /** Fields of a deploy that the engine changes as it goes (the status only through transitionDeploy). */
 export type DeployPatch = Partial<
   Pick<
@@ -105,6 +108,8 @@ export interface Store {
   ): DeployRecord | undefined;
   /** Newest first. */
   listDeploys(query?: DeployQuery): DeployRecord[];
+  /** The same deploys as listDeploys, newest first, with only what tells them apart (cheap at scale). */
+  listDeployHeads(query?: DeployQuery): DeployHead[];
   /** Records that a phase is about to run (before its side effect). */
   beginPhase(deployId: string, phase: Phase, at: string): void;
   endPhase(deployId: string, phase: Phase, ok: boolean, at: string): void;

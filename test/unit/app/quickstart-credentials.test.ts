@@ -2,7 +2,12 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { savedCredential, withGeneratedCredentials } from '../../../app/quickstart-credentials.js';
+import {
+  fillGeneratedCredentials,
+  savedCredential,
+  type FilledCredentials,
+} from '../../../app/quickstart-credentials.js';
+import { loadConfig } from '../../../src/config/load-config.js';
 import type { Logger } from '../../../src/log/logger.js';
 
 function recordingLogger() {
@@ -21,7 +26,19 @@ function recordingLogger() {
   return { logger, lines };
 }
 
-describe('withGeneratedCredentials', () => {
+/** The start-up's way: one loadConfig, the credentials filled in before its checks. */
+function withGeneratedCredentials(path: string, env: NodeJS.ProcessEnv, logger: Logger): FilledCredentials {
+  let filled: FilledCredentials | undefined;
+  const loaded = loadConfig(path, env, {
+    requireSecrets: true,
+    fillEnv: (parsed, given) => (filled = fillGeneratedCredentials(parsed, given, logger)).env,
+  });
+  // What the checks saw is what the app takes its secrets from.
+  expect(loaded.secrets['DOCKER_WATCHER_TOKEN']).toBe(filled!.env.DOCKER_WATCHER_TOKEN);
+  return filled!;
+}
+
+describe('fillGeneratedCredentials', () => {
   const dirs: string[] = [];
   afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
   function config(): { path: string; file: string } {

@@ -147,6 +147,30 @@ describe('loadConfig', () => {
     expect(JSON.stringify(issues)).not.toContain('super-secret-value');
   });
 
+  it('checks and takes the secrets from what fillEnv gives, called once and only for a valid config', () => {
+    const file = writeConfig(
+      'fill.yaml',
+      'global: { secret_env: DW_FILL_SECRET, api_token_env: DW_FILL_TOKEN }\nprojects: {}\n',
+    );
+    const calls: string[] = [];
+    const loaded = loadConfig(
+      file,
+      { DW_FILL_SECRET: 's' },
+      {
+        requireSecrets: true,
+        fillEnv: ({ config }, env) => {
+          calls.push(config.global.api_token_env);
+          return { ...env, DW_FILL_TOKEN: 'filled' };
+        },
+      },
+    );
+    expect(calls).toEqual(['DW_FILL_TOKEN']);
+    expect(loaded.secrets).toEqual({ DW_FILL_SECRET: 's', DW_FILL_TOKEN: 'filled' });
+    const invalid = writeConfig('fill-bad.yaml', 'global: { listen: { port: -1 } }\nprojects: {}\n');
+    issuesOf(() => loadConfig(invalid, {}, { requireSecrets: true, fillEnv: () => calls.push('x') && {} }));
+    expect(calls).toEqual(['DW_FILL_TOKEN']);
+  });
+
   it('reports a missing file as a config problem', () => {
     const issues = issuesOf(() => loadConfig(join(scratch, 'absent.yaml'), {}));
     expect(issues[0]?.message).toContain('ENOENT');

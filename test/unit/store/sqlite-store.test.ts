@@ -164,6 +164,23 @@ describe('openSqliteStore', () => {
     expect(ids({ status: ['succeeded', 'failed'] })).toEqual(['3', '2', '1']);
     expect(ids({ status: [] })).toEqual([]);
     expect(ids({ project: 'web', limit: 2 })).toEqual(['5', '4']);
+
+    // Heads: the same deploys in the same order, with only what tells them apart.
+    store.updateDeploy('1', { imageRef: 'registry.test/web:v1' });
+    for (const query of [
+      undefined,
+      { project: 'web', stage: 'dev' },
+      { status: ['succeeded'] as DeployStatus[] },
+    ]) {
+      expect(store.listDeployHeads(query).map((head) => head.id)).toEqual(ids(query));
+    }
+    expect(store.listDeployHeads({ project: 'web', stage: 'dev', limit: 3 }).at(-1)).toEqual({
+      id: '1',
+      kind: 'deploy',
+      status: 'succeeded',
+      imageRef: 'registry.test/web:v1',
+      createdAt: '2025-01-01T00:00:01.000Z',
+    });
   });
 
   it('keeps live versions, state and deliveries', () => {
