@@ -1,6 +1,6 @@
 import { readEnvFile } from '../config/env-file.js';
 import { stageDomain } from '../config/domains.js';
-import type { DeployEvent, DeployIntent, DeployRecord, VersionDeployRecord } from '../core/deploy-types.js';
+import type { DeployEvent, DeployIntent, DeployRecord } from '../core/deploy-types.js';
 import { ConflictError, NotFoundError } from '../core/errors.js';
 import { waitUntilFinal } from './deploy-events.js';
 import { newDeployId } from './deploy-id.js';
