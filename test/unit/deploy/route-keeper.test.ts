@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { createRouteKeeper } from '../../../src/deploy/route-keeper.js';
 import { StageQueue } from '../../../src/deploy/stage-queue.js';
-import { toServiceDetails, type RawService, type RawTask } from '../../../src/docker/swarm/service-details.js';
+import {
+  toServiceDetails,
+  type RawService,
+  type RawTask,
+} from '../../../src/docker/swarm/service-details.js';
 import { silentLogger } from '../../../src/log/logger.js';
 import { deployerFixture, INSTANCE } from './deployer-fixture.js';
 
@@ -59,7 +63,11 @@ describe('route keeper', () => {
     };
     const read = (ports: (number | undefined)[]) => {
       const { state, hostPort, instances } = toServiceDetails(service, raw(ports), 8080);
-      fx.docker.patchContainer(containerId, { state, hostPort, instances });
+      fx.docker.patchContainer(containerId, {
+        state,
+        ...(hostPort === undefined ? {} : { hostPort }),
+        ...(instances === undefined ? {} : { instances }),
+      });
     };
     read([undefined, 30002]);
     await keeper.checkAll();
