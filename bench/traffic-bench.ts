@@ -18,6 +18,18 @@ interface Sample {
   ok: boolean;
   error?: string;
   version?: string | undefined;
+  /** Sent again on a new connection after its kept-alive one was reset before any answer. */
+  retried?: string;
+}
+
+/** What a client does when a kept-alive connection is reset before the first byte of the answer. */
+export interface PaceOptions {
+  /**
+   * Send the GET once more on a new connection, as browsers do and RFC 9112 §9.3.1 allows for an
+   * idempotent request: nginx's old workers close their idle kept-alive connections at a reload,
+   * and a request written onto one in that instant is reset (Node's agent does not retry).
+   */
+  retryIdleReset?: boolean;
 }
 
 /**
@@ -195,7 +207,7 @@ export function errorsOf(failed: Sample[]): string {
 }
 
 /** Sends `rate` requests per second over a pool of kept-alive connections until stopped. */
-export function paceLoad(port: number, host: string, rate: number) {
+export function paceLoad(port: number, host: string, rate: number, options: PaceOptions = {}) {
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   const samples: Sample[] = [];
   const pending = new Set<Promise<void>>();
@@ -205,13 +217,14 @@ export function paceLoad(port: number, host: string, rate: number) {
     owed += perTick;
     for (; owed >= 1; owed--) {
       const at = Date.now();
-      const p = get(agent, port, host).then(
+      const p = get(agent, port, host, options.retryIdleReset === true).then(
         (r) =>
           void samples.push({
             at,
             ok: r.status === 200,
             ...(r.status === 200 ? {} : { error: `HTTP ${r.status}` }),
             version: /version (\S+)/.exec(r.body)?.[0],
+            ...(r.retried === undefined ? {} : { retried: r.retried }),
           }),
         (error: unknown) =>
           void samples.push({ at, ok: false, error: (error as NodeJS.ErrnoException).code ?? String(error) }),
@@ -240,11 +253,18 @@ function allOnNewAfter(samples: Sample[], version: string): number {
   return last;
 }
 
-function get(agent: Agent, port: number, host: string): Promise<{ status: number; body: string }> {
+function get(
+  agent: Agent | false,
+  port: number,
+  host: string,
+  retryIdleReset = false,
+): Promise<{ status: number; body: string; retried?: string }> {
   return new Promise((resolve, reject) => {
+    let answered = false;
     const req = request(
       { host: '127.0.0.1', port, path: '/', headers: { host }, agent, timeout: 5000 },
       (res) => {
+        answered = true;
         let body = '';
         res.on('data', (c: Buffer) => (body += c.toString()));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
@@ -252,7 +272,12 @@ function get(agent: Agent, port: number, host: string): Promise<{ status: number
       },
     );
     req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      const idleReset =
+        retryIdleReset && req.reusedSocket && !answered && ['ECONNRESET', 'EPIPE'].includes(error.code ?? '');
+      if (!idleReset) return reject(error);
+      get(false, port, host).then((r) => resolve({ ...r, retried: error.code ?? 'reset' }), reject);
+    });
     req.end();
   });
 }

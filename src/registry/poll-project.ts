@@ -68,9 +68,11 @@ export async function pollProject(
     const stageTags = [...stageOf]
       .filter(([tag, s]) => s === stage && digests[tag] !== undefined)
       .map(([t]) => t);
+    // A stage with nothing live gets its newest tag on a first poll, unless a deploy of it is
+    // already on its way (one CI requested as the app started): that one makes a version live.
     const fresh =
       seen === undefined
-        ? deps.store.getLive(project, stage)
+        ? deps.store.getLive(project, stage) || activeDeploys(deps, project, stage).length > 0
           ? []
           : stageTags
         : newTags(stageTags, digests, seen);
@@ -86,7 +88,7 @@ export async function pollProject(
       })),
     );
     const newest = pickNewest(candidates, byVersion)!;
-    const reason = alreadyThere(deps, project, stage, newest.digest);
+    const reason = alreadyThere(deps, project, stage, newest.tag, newest.digest);
     if (reason !== undefined) {
       outcome.skipped.push({ stage, tag: newest.tag, reason });
       deps.logger.debug('poller skips a tag', { project, stage, tag: newest.tag, reason });
@@ -136,9 +138,24 @@ async function resolveDigests(
   return digests;
 }
 
-/** Why `digest` needs no deploy on the stage, or undefined when it does. */
-function alreadyThere(deps: PollDeps, project: string, stage: string, digest: string): string | undefined {
+function activeDeploys(deps: PollDeps, project: string, stage: string) {
+  return deps.store.listDeploys({ project, stage, status: [...ACTIVE], limit: 50 });
+}
+
+/** Why `tag` at `digest` needs no deploy on the stage, or undefined when it does. */
+function alreadyThere(
+  deps: PollDeps,
+  project: string,
+  stage: string,
+  tag: string,
+  digest: string,
+): string | undefined {
   if (deps.store.getLive(project, stage)?.digest === digest) return 'digest already live';
+  // A requested deploy knows its digest only once it resolved the tag, to the newest digest then.
+  const unresolved = activeDeploys(deps, project, stage).find(
+    (d) => d.kind === 'deploy' && d.intent.tag === tag && d.digest === undefined && !d.intent.digest,
+  );
+  if (unresolved) return `tag already ${unresolved.status} in deploy ${unresolved.id}`;
   const since = deps.clock.now().getTime() - RECENT_SUCCESS_MS;
   const earlier = deps.store
     .listDeploys({ project, stage, limit: 50 })

@@ -6,7 +6,7 @@ import { followDeploy } from '../../src/protocol/follow-deploy.js';
 import { startFakeGitHub, type FakeGitHub } from '../fakes/github/fake-github.js';
 import { requireDocker } from '../helpers/docker-env.js';
 import { reportDrills, type DrillRow } from './harness/drill-report.js';
-import { FORGE_TOKEN, openDrillSite, TOKEN, type DrillSite } from './harness/drill-site.js';
+import { FORGE_TOKEN, onSwarm, openDrillSite, TOKEN, type DrillSite } from './harness/drill-site.js';
 import { expectConverged, watchSite } from './harness/invariants.js';
 
 /**
@@ -76,7 +76,7 @@ describe.skipIf(!hasDocker)('crash at every phase', () => {
     expect((await site.waitFinal(body.id!, 60_000)).status).toBe('succeeded');
   });
   afterAll(async () => {
-    reportDrills('Crash (SIGKILL) after each phase, then restart', rows);
+    reportDrills(`Crash (SIGKILL) after each phase, then restart${onSwarm(site)}`, rows);
     await site?.close();
     await github?.close();
     await receiver?.close();

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireDocker } from '../helpers/docker-env.js';
 import { reportDrills, type DrillRow } from './harness/drill-report.js';
-import { openDrillSite, type DrillSite } from './harness/drill-site.js';
+import { onSwarm, openDrillSite, type DrillSite } from './harness/drill-site.js';
 import { expectConverged, watchSite } from './harness/invariants.js';
 
 /**
@@ -32,7 +32,7 @@ describe.skipIf(!hasDocker)('SIGTERM during a deploy', () => {
     expect((await site.waitFinal(body.id!, 60_000)).status).toBe('succeeded');
   });
   afterAll(async () => {
-    reportDrills('SIGTERM during a deploy', rows);
+    reportDrills(`SIGTERM during a deploy${onSwarm(site)}`, rows);
     await site?.close();
   });
 
@@ -164,7 +164,7 @@ describe.skipIf(!hasDocker)('SIGTERM while forge reports and notifications are r
     site = await openDrillSite('outage', { v1: 'healthy' });
   });
   afterAll(async () => {
-    reportDrills('SIGTERM while forge and notifications are down', rows);
+    reportDrills(`SIGTERM while forge and notifications are down${onSwarm(site)}`, rows);
     await site?.close();
     await new Promise((resolve) => down?.close(resolve));
   });

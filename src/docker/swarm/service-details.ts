@@ -74,8 +74,9 @@ function hostPortOf(task: RawTask, targetPort: number | undefined): number | und
  * host and on a Swarm: `running` once every wanted replica runs (health `starting` while any
  * still waits for its HEALTHCHECK), `restarting` when a task failed since the service was
  * started (restartCount counts those failures, exitCode is the newest one's), `created` while
- * tasks are still being scheduled, `exited` when scaled to 0. hostPort is the first replica's
- * published port (what the router is pointed at from the host), `instances` has every one.
+ * tasks are still being scheduled or a task has no published port yet, `exited` when scaled to
+ * 0. hostPort is the first replica's published port (what the router is pointed at from the
+ * host), `instances` has every one; with `targetPort` given, a task without its port is not up.
  */
 export function toServiceDetails(
   service: RawService,
@@ -85,8 +86,12 @@ export function toServiceDetails(
   const name = service.Spec.Name;
   const desired = service.Spec.Mode?.Replicated?.Replicas ?? 0;
   const current = currentTasks(tasks).sort((a, b) => (a.Slot ?? 0) - (b.Slot ?? 0));
-  const running = current.filter((task) => task.Status?.State === 'running');
-  const starting = current.filter((task) => task.Status?.State === 'starting');
+  // A task counts as up only once the Swarm reports its published port: it runs a moment
+  // before, and a service read as running then would hand the route another replica's port
+  // (or none) until the next look.
+  const hasPort = (task: RawTask) => targetPort === undefined || hostPortOf(task, targetPort) !== undefined;
+  const running = current.filter((task) => task.Status?.State === 'running' && hasPort(task));
+  const starting = current.filter((task) => task.Status?.State === 'starting' && hasPort(task));
   const failures = failuresSinceStart(service, tasks);
   const image = service.Spec.TaskTemplate?.ContainerSpec?.Image ?? '';
   const details: ContainerDetails = {
@@ -108,8 +113,6 @@ export function toServiceDetails(
   const exitCode = failures[0]?.Status?.ContainerStatus?.ExitCode;
   if (details.state === 'restarting' && exitCode !== undefined) details.exitCode = exitCode;
   if (details.state === 'exited') details.exitCode = lastExitCode(tasks);
-  // A task that is still starting may have no port yet: it is left out (and health stays
-  // `starting`, so the health gate waits for it) rather than handed over without a port.
   const instances = [...running, ...starting].flatMap((task) => {
     const hostPort = hostPortOf(task, targetPort);
     return hostPort === undefined ? [] : [{ name: `${name}.${task.Slot ?? 0}`, hostPort }];

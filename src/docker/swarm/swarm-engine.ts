@@ -252,8 +252,9 @@ export function createSwarmEngine(options: SwarmEngineOptions): DockerEngine {
     for (;;) {
       const fresh = await mustInspect(service.ID, 'start', signal);
       const tasks = await tasksOf(service.ID, signal);
-      const details = toServiceDetails(fresh, tasks);
-      if (runningCount(tasks) >= startedReplicas(fresh)) return;
+      const details = toServiceDetails(fresh, tasks, fresh.Endpoint?.Spec?.Ports?.[0]?.TargetPort);
+      // Started means every task runs with its port: the health gate and the switch read it next.
+      if (runningCount(tasks) >= startedReplicas(fresh) && details.state === 'running') return;
       const [failure] = failuresSinceStart(fresh, tasks);
       if (failure) {
         const code = failure.Status?.ContainerStatus?.ExitCode;

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { signRequest } from '../../../src/protocol/signature.js';
-import { cleanupInstance, testInstanceId } from '../../helpers/docker-env.js';
+import { cleanupInstance, testInstanceId, testRunId } from '../../helpers/docker-env.js';
+import { ensureTestSwarm } from '../../helpers/test-swarm.js';
 import { startNginx, type NginxInstance } from '../../helpers/nginx-instance.js';
 import { buildTestImage, OPEN_REGISTRY, type TestImageBehaviour } from '../../helpers/test-images.js';
 import { startFakeNpm, type FakeNpm } from '../../fakes/npm/fake-npm-server.js';
@@ -43,6 +44,11 @@ export interface DrillSite {
    * own router; DRILL_ROUTER=builtin runs the drills against it).
    */
   router: 'npm' | 'builtin';
+  /**
+   * Where the stage's versions run: `docker` (containers) or `swarm` (services of a single-node
+   * Swarm of the same engine, initialised for the run when inactive; DRILL_RUNTIME=swarm).
+   */
+  runtime: 'docker' | 'swarm';
   /** The port the site is reached on: nginx's, or the built-in router's (the same across restarts). */
   entryPort: number;
   dir: string;
@@ -83,6 +89,9 @@ export async function openDrillSite(
   const domain = `stage-dev-web.${name}.drill.test`;
   let port: number | undefined;
   const router = process.env.DRILL_ROUTER === 'builtin' ? 'builtin' : 'npm';
+  const runtime = process.env.DRILL_RUNTIME === 'swarm' ? 'swarm' : 'docker';
+  // Left again by the global teardown when this run initialised it.
+  if (runtime === 'swarm') await ensureTestSwarm(testRunId());
 
   const site: DrillSite = {
     instanceId,
@@ -91,6 +100,7 @@ export async function openDrillSite(
     nginx,
     npm,
     router,
+    runtime,
     entryPort: router === 'builtin' ? await freePort() : nginx.port,
     dir,
     configPath,
@@ -179,6 +189,11 @@ export async function openDrillSite(
   return site;
 }
 
+/** For a drill table's title: ` (Swarm services)` when the site runs on a Swarm, else nothing. */
+export function onSwarm(site: DrillSite | undefined): string {
+  return site?.runtime === 'swarm' ? ' (Swarm services)' : '';
+}
+
 function appOf(site: DrillSite): AppProcess {
   if (!site.app) throw new Error('the app is not running: call site.start() first');
   return site.app;
@@ -205,6 +220,8 @@ function configYaml(site: DrillSite, port: number, config: DrillConfig): string 
     `  docker: { drain_seconds: ${config.drainSeconds ?? 0.5}, stop_timeout_seconds: 2, reach: host, publish_host: 127.0.0.1 }`,
     `  shutdown_timeout_seconds: ${config.shutdownTimeoutSeconds ?? 20}`,
     '  keep_versions: 1',
+    // Services on the overlay network global.network + -swarm, one replica each.
+    ...(site.runtime === 'swarm' ? ['  runtime: swarm', '  swarm: { start_timeout_seconds: 30 }'] : []),
     ...(config.notificationUrl ? [`  notification_url: ${config.notificationUrl}`] : []),
     ...(site.router === 'builtin' ? builtinRouter(site) : npmConfig(site, config)),
 

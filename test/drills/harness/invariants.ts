@@ -12,7 +12,7 @@ export interface Converged {
 }
 
 /**
- * The checks after every drill: exactly one running container on the stage and it is the live
+ * The checks after every drill: exactly one running container (on a Swarm: service) on the stage and it is the live
  * one; the NPM host forwards to it and the site answers with its version through nginx; every
  * other container is a kept version of a succeeded deploy; no network but the configured one;
  * nothing in the history still queued or running.
@@ -23,16 +23,13 @@ export async function expectConverged(site: DrillSite, expectedTag?: string): Pr
   expect(live, 'the stage has a live version').toBeDefined();
   if (expectedTag !== undefined) expect(live!.tag).toBe(expectedTag);
 
-  const containers = await docker.listContainers({
-    all: true,
-    filters: { label: [`${LABEL_INSTANCE}=${site.instanceId}`, `${LABEL_STAGE}=dev`] },
-  });
-  const running = containers.filter((c) => c.State === 'running');
+  const { versions, liveHostPort } = await stageVersions(site, live!.containerId);
+  const running = versions.filter((v) => v.running);
   expect(
-    running.map((c) => c.Names[0]),
-    'exactly one running container on the stage',
+    running.map((v) => v.name),
+    `exactly one running ${site.runtime === 'swarm' ? 'service' : 'container'} on the stage`,
   ).toHaveLength(1);
-  expect(running[0]!.Id).toBe(live!.containerId);
+  expect(running[0]!.id).toBe(live!.containerId);
 
   const history = await site.deploys();
   const unfinished = history.filter((d) => d.status === 'queued' || d.status === 'running');
@@ -41,23 +38,21 @@ export async function expectConverged(site: DrillSite, expectedTag?: string): Pr
     'no deploy left unfinished',
   ).toEqual([]);
   const succeeded = new Set(history.filter((d) => d.status === 'succeeded').map((d) => d.id));
-  const orphans = containers.filter(
-    (c) => c.State !== 'running' && !succeeded.has(c.Labels[LABEL_DEPLOY] ?? ''),
-  );
+  const orphans = versions.filter((v) => !v.running && !succeeded.has(v.deployId ?? ''));
   expect(
-    orphans.map((c) => `${c.Names[0]} ${c.State}`),
+    orphans.map((v) => `${v.name} ${v.state}`),
     'no orphan container',
   ).toEqual([]);
 
   const networks = await docker.listNetworks({
     filters: { label: [`${LABEL_INSTANCE}=${site.instanceId}`] },
   });
-  expect(networks.map((n) => n.Name).filter((n) => n !== `dw-drill-${site.instanceId.slice(-8)}`)).toEqual(
-    [],
-  );
+  const network = `dw-drill-${site.instanceId.slice(-8)}`;
+  // A Swarm stage's services are on the overlay network beside it (global.network + -swarm).
+  const expected = site.runtime === 'swarm' ? [network, `${network}-swarm`] : [network];
+  expect(networks.map((n) => n.Name).filter((n) => !expected.includes(n))).toEqual([]);
 
-  const inspected = await docker.getContainer(live!.containerId).inspect();
-  const hostPort = inspected.NetworkSettings.Ports['8080/tcp']?.[0]?.HostPort;
+  const hostPort = liveHostPort;
   if (site.router === 'npm') {
     const hosts = site.npm.hosts().filter((h) => h.domain_names.includes(site.domain));
     expect(hosts, 'one NPM proxy host for the stage').toHaveLength(1);
@@ -73,7 +68,62 @@ export async function expectConverged(site: DrillSite, expectedTag?: string): Pr
   return {
     liveTag: live!.tag,
     liveContainer: live!.containerName,
-    containers: containers.map((c) => c.Names[0]!),
+    containers: versions.map((v) => v.name),
+  };
+}
+
+interface StageVersion {
+  id: string;
+  name: string;
+  state: string;
+  running: boolean;
+  deployId: string | undefined;
+}
+
+/**
+ * The versions of the drill's stage on the engine: its containers, or on a Swarm its services
+ * (a service runs when scaled up; its tasks' containers are the service's, not versions), and
+ * the host port the live one is published on.
+ */
+async function stageVersions(
+  site: DrillSite,
+  liveId: string,
+): Promise<{ versions: StageVersion[]; liveHostPort: string | undefined }> {
+  const docker = testDocker();
+  const label = [`${LABEL_INSTANCE}=${site.instanceId}`, `${LABEL_STAGE}=dev`];
+  if (site.runtime === 'swarm') {
+    const services = await docker.listServices({ filters: JSON.stringify({ label }) });
+    const tasks = await docker.listTasks({
+      filters: JSON.stringify({ service: [liveId], 'desired-state': ['running'] }),
+    });
+    const port = (tasks as { Status?: { PortStatus?: { Ports?: { PublishedPort?: number }[] } } }[])
+      .map((task) => task.Status?.PortStatus?.Ports?.[0]?.PublishedPort)
+      .find((published) => published !== undefined);
+    return {
+      versions: services.map((service) => {
+        const replicas = service.Spec?.Mode?.Replicated?.Replicas ?? 0;
+        return {
+          id: service.ID,
+          name: service.Spec?.Name ?? service.ID,
+          state: `${replicas} replicas`,
+          running: replicas > 0,
+          deployId: service.Spec?.Labels?.[LABEL_DEPLOY],
+        };
+      }),
+      liveHostPort: port === undefined ? undefined : String(port),
+    };
+  }
+  const containers = await docker.listContainers({ all: true, filters: { label } });
+  const inspected = await docker.getContainer(liveId).inspect();
+  return {
+    versions: containers.map((c) => ({
+      id: c.Id,
+      name: c.Names[0]!,
+      state: c.State,
+      running: c.State === 'running',
+      deployId: c.Labels[LABEL_DEPLOY],
+    })),
+    liveHostPort: inspected.NetworkSettings.Ports['8080/tcp']?.[0]?.HostPort,
   };
 }
 

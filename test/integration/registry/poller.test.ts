@@ -209,4 +209,22 @@ describe.skipIf(!docker)('registry poller against the real registries', () => {
       await poller.stop();
     }
   });
+
+  // Last: it pushes dev-9, which the tags the tests above expect do not include.
+  it('leaves a stage alone whose deploy was requested before the poll and has not resolved its tag yet', async () => {
+    const { poller, deploys } = fixture();
+    // CI asked for dev-1 as the app started: queued, its digest not known yet.
+    deploys.submit({ project: 'web', stage: 'dev', image, tag: 'dev-1', trigger: 'manual' });
+    const first = await poller.pollProject('web');
+    expect(first.submitted.map((d) => [d.intent.stage, d.intent.tag])).toEqual([['rel', 'v1.10.0']]);
+    // A tag pushed next, requested by CI before the poller saw it: not submitted a second time.
+    await tagInRegistry(OPEN_REGISTRY, repository, newer.digest, 'dev-9');
+    deploys.submit({ project: 'web', stage: 'dev', image, tag: 'dev-9', trigger: 'manual' });
+    const next = await poller.pollProject('web');
+    expect(next.submitted).toEqual([]);
+    expect(next.skipped).toEqual([
+      { stage: 'dev', tag: 'dev-9', reason: expect.stringMatching(/^tag already queued in deploy /) },
+    ]);
+    expect(deploys.submitted.filter((i) => i.trigger === 'poll').map((i) => i.tag)).toEqual(['v1.10.0']);
+  });
 });

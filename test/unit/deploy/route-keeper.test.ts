@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { createRouteKeeper } from '../../../src/deploy/route-keeper.js';
 import { StageQueue } from '../../../src/deploy/stage-queue.js';
+import {
+  toServiceDetails,
+  type RawService,
+  type RawTask,
+} from '../../../src/docker/swarm/service-details.js';
 import { silentLogger } from '../../../src/log/logger.js';
 import { deployerFixture, INSTANCE } from './deployer-fixture.js';
 
@@ -30,6 +35,46 @@ describe('route keeper', () => {
     await keeper.repairAll();
     expect(switches(fx)).toBe(afterDeploy + 2);
     expect(fx.router.routes.get('stage-dev-web.example.test')).toMatchObject({ hostPort: 45678 });
+  });
+
+  it("leaves the route alone while a Swarm service's replaced task has no port yet, and re-points once it has", async () => {
+    const { fx, keeper, containerId } = await liveFixture();
+    await keeper.repairAll();
+    const domain = 'stage-dev-web.example.test';
+    const routed = fx.router.routes.get(domain)?.hostPort;
+    // The live version as the Swarm runtime reads it: slot 1's task was replaced and runs, but
+    // the Swarm has not reported its port yet; slot 2 still serves on its own port.
+    const raw = (ports: (number | undefined)[]): RawTask[] =>
+      ports.map((port, i) => ({
+        ID: `t${i + 1}`,
+        Slot: i + 1,
+        DesiredState: 'running',
+        Status: {
+          State: 'running',
+          ...(port === undefined
+            ? {}
+            : { PortStatus: { Ports: [{ PublishMode: 'host', TargetPort: 8080, PublishedPort: port }] } }),
+        },
+      }));
+    const service: RawService = {
+      ID: containerId,
+      PreviousSpec: {},
+      Spec: { Name: 'dw-web-dev-v1', Mode: { Replicated: { Replicas: 2 } } },
+    };
+    const read = (ports: (number | undefined)[]) => {
+      const { state, hostPort, instances } = toServiceDetails(service, raw(ports), 8080);
+      fx.docker.patchContainer(containerId, {
+        state,
+        ...(hostPort === undefined ? {} : { hostPort }),
+        ...(instances === undefined ? {} : { instances }),
+      });
+    };
+    read([undefined, 30002]);
+    await keeper.checkAll();
+    expect(fx.router.routes.get(domain)?.hostPort).toBe(routed);
+    read([30011, 30002]);
+    await keeper.checkAll();
+    expect(fx.router.routes.get(domain)?.hostPort).toBe(30011);
   });
 
   it('checkAll asks the router about every live route again, so a lost one comes back', async () => {

@@ -56,11 +56,38 @@ describe('toServiceDetails', () => {
     expect(details.health).toBeUndefined();
   });
 
-  it('keeps health starting while a task waits for its HEALTHCHECK, leaving it out of the instances until it has a port', () => {
-    const details = toServiceDetails(service(2), [task(1, 'running', {}, 30001), task(2, 'starting')], 8080);
+  it('keeps health starting while a task waits for its HEALTHCHECK', () => {
+    const details = toServiceDetails(
+      service(2),
+      [task(1, 'running', {}, 30001), task(2, 'starting', {}, 30002)],
+      8080,
+    );
     expect(details.state).toBe('running');
     expect(details.health).toBe('starting');
-    expect(details.instances).toEqual([{ name: 'dw-web-dev-v2.1', hostPort: 30001 }]);
+    expect(details.instances).toEqual([
+      { name: 'dw-web-dev-v2.1', hostPort: 30001 },
+      { name: 'dw-web-dev-v2.2', hostPort: 30002 },
+    ]);
+  });
+
+  it('is not running while a task runs without its published port yet (the Swarm reports it a moment later)', () => {
+    // Slot 1 was replaced: its new task runs, its port not reported yet.
+    const replaced = [task(1, 'running'), task(2, 'running', {}, 30002), task(3, 'starting')];
+    const details = toServiceDetails(service(3), replaced, 8080);
+    expect(details.state).toBe('created');
+    expect(details.instances).toEqual([{ name: 'dw-web-dev-v2.2', hostPort: 30002 }]);
+    const crashed = task(1, 'failed', {
+      ID: 'old1',
+      DesiredState: 'shutdown',
+      Status: { State: 'failed', ContainerStatus: { ExitCode: 137 } },
+    });
+    expect(toServiceDetails(service(3), [crashed, ...replaced], 8080).state).toBe('restarting');
+    const settled = toServiceDetails(
+      service(3),
+      [task(1, 'running', {}, 30011), task(2, 'running', {}, 30002), task(3, 'running', {}, 30003)],
+      8080,
+    );
+    expect(settled).toMatchObject({ state: 'running', hostPort: 30011 });
   });
 
   it('is restarting with the exit code of the newest failure since the start, counting failures as restarts', () => {
