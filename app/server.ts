@@ -17,6 +17,7 @@ import { detectReach, type Reach } from '../src/deploy/probe-url.js';
 import { createRouteKeeper } from '../src/deploy/route-keeper.js';
 import { StageQueue } from '../src/deploy/stage-queue.js';
 import type { Logger } from '../src/log/logger.js';
+import { liveRouteTargets } from '../src/deploy/live-routes.js';
 import { noProxyRouter, type ProxyRouter } from '../src/proxy/router.js';
 import { openSqliteStore } from '../src/store/sqlite-store.js';
 import type { Store } from '../src/store/store.js';
@@ -177,7 +178,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     { settings, docker, store, router, clock, logger, instanceId, stages },
     { checkIntervalMs: (config.global.npm?.route_check_seconds ?? 0) * 1000 },
   );
-  const observers = [metrics, reporter, notifier, routes, changes];
+  const observers = [metrics, reporter, notifier, routes, changes, ...(builtin ? [builtin.observer] : [])];
   // Sends what the last run left in the outbox, and what reconcile reports below.
   reporter.start();
   const deployer = createDeployer({
@@ -205,6 +206,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // Reconcile lists the deploys a crash left before anything awaits, so requests that arrive
   // while it repairs (stopping a container can take its stop timeout) are queued, not undone;
   // the deploys it leaves queued or tries again run once it is done.
+  if (builtin) {
+    // The table starts empty: the live containers get their traffic at once (held requests too),
+    // before reconcile, which corrects the table where a crash left a swap half-way.
+    const live = await liveRouteTargets({ settings, docker, store, logger });
+    await Promise.all(live.map((target) => builtin.router.switchTo(target)));
+  }
   let startup: StartupState = 'reconciling';
   const reconciled = deployer.recover().then(
     (summary) => {

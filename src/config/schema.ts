@@ -461,6 +461,22 @@ export const routerSchema = z
       .min(1)
       .default(60)
       .describe('A container that sends nothing for this long is answered with 504 (a hung upstream)'),
+    hold_seconds: z
+      .number()
+      .min(0)
+      .max(60)
+      .default(5)
+      .describe(
+        "How long a request for a stage with no route yet waits for one while docker-watcher starts or the stage's first deploy runs, before the 503; 0: answered at once",
+      ),
+    hold_max_requests: z
+      .int()
+      .min(0)
+      .max(100_000)
+      .default(1000)
+      .describe(
+        'At most this many requests wait at a time (hold_seconds); the next ones get the 503 at once',
+      ),
   })
   .describe(
     'Built-in router: serves every stage at http://<stage domain>:<port>/ and switches in memory, without reloads; leave out for none (or NPM)',
