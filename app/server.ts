@@ -137,9 +137,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         })
     : undefined;
   // Loaded only when configured: the NPM adapter brings undici, which an app without NPM skips.
-  const router: ProxyRouter = builtin
-    ? builtin.router
-    : config.global.npm
+  // With the built-in router, NPM is used only in front of it (global.npm.forward: router).
+  const npmRouter =
+    config.global.npm && (!builtin || config.global.npm.forward === 'router')
       ? (await import('../src/proxy/npm/npm-router.js')).createNpmRouter({
           ...(await import('../src/proxy/npm/npm-client-from-config.js')).npmClientFromConfig(
             loaded,
@@ -150,7 +150,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           clock,
           logger: logger.child({ component: 'npm' }),
         })
-      : noProxyRouter;
+      : undefined;
+  // global.npm.forward: router: NPM forwards each stage domain to the built-in router, written once.
+  const front =
+    builtin && npmRouter && config.global.npm?.forward === 'router'
+      ? (await import('../src/proxy/npm/npm-front.js')).createNpmFrontedRouter({
+          builtin: builtin.router,
+          npm: npmRouter,
+          routerPort: Number(new URL(builtin.url).port),
+          logger: logger.child({ component: 'npm' }),
+        })
+      : undefined;
+  const router: ProxyRouter = front ?? builtin?.router ?? npmRouter ?? noProxyRouter;
   const afterPhase =
     options.failpoint === undefined ? {} : { afterPhase: failpointHook(options.failpoint, logger) };
   // Observers follow every deploy; each sends in the background and never slows a deploy down.
@@ -286,12 +297,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     url,
     config: loaded.file,
     projects: Object.keys(config.projects).length,
-    proxy: builtin ? 'built-in' : config.global.npm ? 'nginx-proxy-manager' : 'none',
+    proxy: front
+      ? 'nginx-proxy-manager -> built-in'
+      : builtin
+        ? 'built-in'
+        : config.global.npm
+          ? 'nginx-proxy-manager'
+          : 'none',
   });
   const started = reconciled.then(async () => {
     await findOrphans({ config, docker, instanceId, logger }).catch((error: unknown) =>
       logger.warn('could not look for orphaned containers', { error: errorMessage(error) }),
     );
+    // In the background: a stage whose host could not be written gets it at its next switch.
+    void front?.ensureAll(settings.stages);
     if (builtin) {
       // The table starts empty: fill it from every live version (forced: the keeper already
       // counts a deploy reconcile completed as routed) before saying "no live version".

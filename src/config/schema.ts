@@ -143,15 +143,15 @@ export const npmSchema = z
     email: z.string().min(1).describe('NPM user that docker-watcher logs in as'),
     password_env: envName.describe("Environment variable holding that user's password"),
     forward: z
-      .enum(['network', 'host'])
+      .enum(['network', 'host', 'router'])
       .default('network')
       .describe(
-        'How NPM reaches containers: `network` by container name on the shared network (NPM runs in Docker on it), `host` by forward_host and the published port',
+        'How NPM reaches containers: `network` by container name on the shared network (NPM runs in Docker on it), `host` by forward_host and the published port; `router`: every stage domain to the built-in router (global.router) at forward_host and global.router.port, written once per stage, so deploys never write to NPM',
       ),
     forward_host: z
       .string()
       .optional()
-      .describe('With forward: host, the address NPM uses to reach the Docker host'),
+      .describe('With forward: host or router, the address NPM uses to reach the Docker host'),
     certificate: z
       .union([z.literal('auto'), z.literal('none'), z.literal('request'), z.int().positive()])
       .default('auto')
