@@ -305,6 +305,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           ? 'nginx-proxy-manager'
           : 'none',
   });
+  const startupCheck = new AbortController();
   const started = reconciled.then(async () => {
     await findOrphans({ config, docker, instanceId, logger }).catch((error: unknown) =>
       logger.warn('could not look for orphaned containers', { error: errorMessage(error) }),
@@ -314,8 +315,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (builtin) {
       // The table starts empty: fill it from every live version (forced: the keeper already
       // counts a deploy reconcile completed as routed) before saying "no live version".
-      await routes.checkAll();
+      // The live routes were loaded before reconcile, which corrected them: ready now. The check
+      // of every route runs in each stage's turn, so behind a running deploy, not before ready
+      // (nor before a SIGTERM is handled: close() aborts it).
       builtin.markReady();
+      void routes.checkAll(startupCheck.signal);
       logger.info('router listening', { url: builtin.url });
     }
     routes.start();
@@ -331,6 +335,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     store,
     close: () =>
       (closing ??= (async () => {
+        startupCheck.abort();
         await started;
         await poller.stop();
         await previews.stop();
