@@ -39,7 +39,7 @@ export class RequestHold {
    * is routed or no longer waited for (recheck), or after the hold time. `gone` is called by
    * the caller when the client went away: the entry is dropped and `next` is never called.
    */
-  hold(domain: string, next: () => void): { gone(): void } {
+  hold(domain: string, next: () => void): { gone: () => void } {
     const none = { gone: () => {} };
     if (this.#holdMs <= 0 || this.#held.size >= this.#maxHeld || !this.#policy.shouldWait(domain)) {
       next();
