@@ -17,6 +17,7 @@ import { detectReach, type Reach } from '../src/deploy/probe-url.js';
 import { createRouteKeeper } from '../src/deploy/route-keeper.js';
 import { StageQueue } from '../src/deploy/stage-queue.js';
 import type { Logger } from '../src/log/logger.js';
+import { liveRouteTargets } from '../src/deploy/live-routes.js';
 import { noProxyRouter, type ProxyRouter } from '../src/proxy/router.js';
 import { openSqliteStore } from '../src/store/sqlite-store.js';
 import type { Store } from '../src/store/store.js';
@@ -141,9 +142,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         })
     : undefined;
   // Loaded only when configured: the NPM adapter brings undici, which an app without NPM skips.
-  const router: ProxyRouter = builtin
-    ? builtin.router
-    : config.global.npm
+  // With the built-in router, NPM is used only in front of it (global.npm.forward: router).
+  const npmRouter =
+    config.global.npm && (!builtin || config.global.npm.forward === 'router')
       ? (await import('../src/proxy/npm/npm-router.js')).createNpmRouter({
           ...(await import('../src/proxy/npm/npm-client-from-config.js')).npmClientFromConfig(
             loaded,
@@ -154,7 +155,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           clock,
           logger: logger.child({ component: 'npm' }),
         })
-      : noProxyRouter;
+      : undefined;
+  // global.npm.forward: router: NPM forwards each stage domain to the built-in router, written once.
+  const front =
+    builtin && npmRouter && config.global.npm?.forward === 'router'
+      ? (await import('../src/proxy/npm/npm-front.js')).createNpmFrontedRouter({
+          builtin: builtin.router,
+          npm: npmRouter,
+          routerPort: Number(new URL(builtin.url).port),
+          logger: logger.child({ component: 'npm' }),
+        })
+      : undefined;
+  const router: ProxyRouter = front ?? builtin?.router ?? npmRouter ?? noProxyRouter;
   const afterPhase =
     options.failpoint === undefined ? {} : { afterPhase: failpointHook(options.failpoint, logger) };
   // Observers follow every deploy; each sends in the background and never slows a deploy down.
@@ -182,7 +194,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     { settings, docker, store, router, clock, logger, instanceId, stages },
     { checkIntervalMs: (config.global.npm?.route_check_seconds ?? 0) * 1000 },
   );
-  const observers = [metrics, reporter, notifier, routes, changes];
+  const observers = [metrics, reporter, notifier, routes, changes, ...(builtin ? [builtin.observer] : [])];
   // Sends what the last run left in the outbox, and what reconcile reports below.
   reporter.start();
   const deployer = createDeployer({
@@ -210,6 +222,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // Reconcile lists the deploys a crash left before anything awaits, so requests that arrive
   // while it repairs (stopping a container can take its stop timeout) are queued, not undone;
   // the deploys it leaves queued or tries again run once it is done.
+  if (builtin) {
+    // The table starts empty: the live containers get their traffic at once (held requests too),
+    // before reconcile, which corrects the table where a crash left a swap half-way.
+    const live = await liveRouteTargets({ settings, docker, store, logger });
+    await Promise.all(live.map((target) => builtin.router.switchTo(target)));
+  }
   let startup: StartupState = 'reconciling';
   const reconciled = deployer.recover().then(
     (summary) => {
@@ -284,17 +302,29 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     url,
     config: loaded.file,
     projects: Object.keys(config.projects).length,
-    proxy: builtin ? 'built-in' : config.global.npm ? 'nginx-proxy-manager' : 'none',
+    proxy: front
+      ? 'nginx-proxy-manager -> built-in'
+      : builtin
+        ? 'built-in'
+        : config.global.npm
+          ? 'nginx-proxy-manager'
+          : 'none',
   });
+  const startupCheck = new AbortController();
   const started = reconciled.then(async () => {
     await findOrphans({ config, docker, instanceId, logger }).catch((error: unknown) =>
       logger.warn('could not look for orphaned containers', { error: errorMessage(error) }),
     );
+    // In the background: a stage whose host could not be written gets it at its next switch.
+    void front?.ensureAll(settings.stages);
     if (builtin) {
       // The table starts empty: fill it from every live version (forced: the keeper already
       // counts a deploy reconcile completed as routed) before saying "no live version".
-      await routes.checkAll();
+      // The live routes were loaded before reconcile, which corrected them: ready now. The check
+      // of every route runs in each stage's turn, so behind a running deploy, not before ready
+      // (nor before a SIGTERM is handled: close() aborts it).
       builtin.markReady();
+      void routes.checkAll(startupCheck.signal);
       logger.info('router listening', { url: builtin.url });
     }
     routes.start();
@@ -310,6 +340,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     store,
     close: () =>
       (closing ??= (async () => {
+        startupCheck.abort();
         await started;
         await poller.stop();
         await previews.stop();

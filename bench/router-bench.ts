@@ -98,6 +98,8 @@ export async function routerBench(): Promise<string> {
       public_scheme: 'http',
       drain_timeout_seconds: 30,
       upstream_timeout_seconds: 60,
+      hold_seconds: 0,
+      hold_max_requests: 0,
     },
     reach: 'host',
     publishHost: '127.0.0.1',

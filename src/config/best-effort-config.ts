@@ -53,7 +53,8 @@ function remove(root: unknown, path: readonly PropertyKey[]): boolean {
   const key = path.at(-1);
   if (!parent || key === undefined || !(key in parent)) return false;
   if (Array.isArray(parent)) parent.splice(Number(key), 1);
-  else delete parent[key];
+  // A typed array (YAML's !!binary) has indexes that cannot be deleted: false, not a TypeError.
+  else return Reflect.deleteProperty(parent, key);
   return true;
 }
 

@@ -143,15 +143,15 @@ export const npmSchema = z
     email: z.string().min(1).describe('NPM user that docker-watcher logs in as'),
     password_env: envName.describe("Environment variable holding that user's password"),
     forward: z
-      .enum(['network', 'host'])
+      .enum(['network', 'host', 'router'])
       .default('network')
       .describe(
-        'How NPM reaches containers: `network` by container name on the shared network (NPM runs in Docker on it), `host` by forward_host and the published port',
+        'How NPM reaches containers: `network` by container name on the shared network (NPM runs in Docker on it), `host` by forward_host and the published port; `router`: every stage domain to the built-in router (global.router) at forward_host and global.router.port, written once per stage, so deploys never write to NPM',
       ),
     forward_host: z
       .string()
       .optional()
-      .describe('With forward: host, the address NPM uses to reach the Docker host'),
+      .describe('With forward: host or router, the address NPM uses to reach the Docker host'),
     certificate: z
       .union([z.literal('auto'), z.literal('none'), z.literal('request'), z.int().positive()])
       .default('auto')
@@ -461,6 +461,22 @@ export const routerSchema = z
       .min(1)
       .default(60)
       .describe('A container that sends nothing for this long is answered with 504 (a hung upstream)'),
+    hold_seconds: z
+      .number()
+      .min(0)
+      .max(60)
+      .default(5)
+      .describe(
+        "How long a request for a stage with no route yet waits for one while docker-watcher starts or the stage's first deploy runs, before the 503; 0: answered at once",
+      ),
+    hold_max_requests: z
+      .int()
+      .min(0)
+      .max(100_000)
+      .default(1000)
+      .describe(
+        'At most this many requests wait at a time (hold_seconds); the next ones get the 503 at once',
+      ),
   })
   .describe(
     'Built-in router: serves every stage at http://<stage domain>:<port>/ and switches in memory, without reloads; leave out for none (or NPM)',

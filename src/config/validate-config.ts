@@ -124,6 +124,13 @@ export function validateConfig(config: Config): RawIssue[] {
         'forward: host needs forward_host, the address NPM uses to reach this Docker host; add it or use forward: network',
     });
   }
+  if (npm?.forward === 'router' && (!npm.forward_host || !config.global.router)) {
+    issues.push({
+      path: ['global', 'npm', 'forward'],
+      message:
+        'forward: router needs global.router (the built-in router NPM forwards to) and forward_host, the address NPM uses to reach it; add both or use forward: network or host',
+    });
+  }
   for (const [name, forge] of Object.entries(config.forges)) issues.push(...appConfigIssues(name, forge));
   return [...issues, ...domainIssues(config)];
 }

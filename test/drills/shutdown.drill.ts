@@ -36,6 +36,16 @@ describe.skipIf(!hasDocker)('SIGTERM during a deploy', () => {
     await site?.close();
   });
 
+  /**
+   * With NPM, nginx serves while the app restarts: no probe may fail. The built-in router lives
+   * in the app, so it is down from the exit until the restart listens (then it serves the live
+   * routes at once): the gap is bounded instead.
+   */
+  const expectServedThroughout = (seen: { failures: number; longestOutageMs: number }) => {
+    if (site.router === 'builtin') expect(seen.longestOutageMs, 'the restart gap').toBeLessThanOrEqual(1_500);
+    else expect(seen.failures, 'the site answered throughout').toBe(0);
+  };
+
   const sigtermDuringHealth = async (tag: string, shutdownTimeoutSeconds: number) => {
     await site.stop();
     const app = await site.start({ config: { shutdownTimeoutSeconds, healthDeadlineSeconds: 15 } });
@@ -72,10 +82,10 @@ describe.skipIf(!hasDocker)('SIGTERM during a deploy', () => {
     expect(record.status).toBe('succeeded');
     expect(reconciled.interrupted).toEqual([]);
     await expectConverged(site, 'slow3');
-    expect(seen.failures, 'the site answered throughout').toBe(0);
+    expectServedThroughout(seen);
     rows.push({
       drill: 'SIGTERM in health, shutdown_timeout 20 s',
-      happened: `deploy finished (succeeded) during the grace period; exit code ${code}; site ${seen.failures}/${seen.sent} probes failed`,
+      happened: `deploy finished (succeeded) during the grace period; exit code ${code}; site ${seen.failures}/${seen.sent} probes failed, longest gap ${seen.longestOutageMs} ms`,
       recoveryMs: `exited ${exitMs} ms after SIGTERM`,
       lost: 'nothing',
     });
@@ -132,7 +142,7 @@ describe.skipIf(!hasDocker)('SIGTERM during a deploy', () => {
     expect(record.error?.phase).toBe('health');
     expect(reconciled.interrupted, 'nothing left for reconcile').toEqual([]);
     await expectConverged(site, before);
-    expect(seen.failures, 'the site answered throughout').toBe(0);
+    expectServedThroughout(seen);
     rows.push({
       drill: 'SIGTERM in health, shutdown_timeout 2 s',
       happened: `deploy aborted and rolled back (interrupted: ${record.error?.message.slice(0, 100)}); ${before} serving; exit code ${code}`,

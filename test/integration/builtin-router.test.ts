@@ -3,6 +3,7 @@ import { Agent, createServer, request, type IncomingMessage, type Server } from 
 import { connect, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
+import type { DeployRecord } from '../../src/core/deploy-types.js';
 import { silentLogger } from '../../src/log/logger.js';
 import {
   startBuiltinRouter,
@@ -95,6 +96,8 @@ describe('built-in router (loopback upstreams)', () => {
         public_scheme: 'http',
         drain_timeout_seconds: 1,
         upstream_timeout_seconds: 1,
+        hold_seconds: 0,
+        hold_max_requests: 0,
       },
       reach: 'host',
       publishHost: '127.0.0.1',
@@ -266,4 +269,104 @@ describe('built-in router (loopback upstreams)', () => {
     agent.destroy();
     expect(answers.filter((s) => s !== 200)).toEqual([]);
   }, 30_000);
+});
+
+describe('built-in router: requests held while a route is coming', () => {
+  const QA = 'stage-qa-web.localhost';
+  let blue: Awaited<ReturnType<typeof upstream>>;
+  let running: RunningBuiltinRouter;
+  let port: number;
+  const status = (s: 'running' | 'succeeded') =>
+    running.observer.onDeployEvent(
+      { deployId: 'd1', seq: 1, at: '', type: 'status', level: 'info', message: '', status: s },
+      { project: 'web', stage: 'qa' } as DeployRecord,
+    );
+
+  beforeAll(async () => {
+    blue = await upstream('blue');
+    running = await startBuiltinRouter({
+      config: {
+        host: '127.0.0.1',
+        port: 0,
+        public_scheme: 'http',
+        drain_timeout_seconds: 1,
+        upstream_timeout_seconds: 1,
+        hold_seconds: 0.6,
+        hold_max_requests: 3,
+      },
+      reach: 'host',
+      publishHost: '127.0.0.1',
+      trustedProxies: [],
+      stages: [
+        { project: 'web', stage: 'dev', domain: DOMAIN },
+        { project: 'web', stage: 'qa', domain: QA },
+      ],
+      logger: silentLogger,
+    });
+    port = Number(new URL(running.url).port);
+  });
+  afterAll(async () => {
+    await running.close();
+    blue.server.closeAllConnections();
+    blue.server.close();
+  });
+
+  it('holds a request during start-up until the live route is loaded, then serves it', async () => {
+    const started = Date.now();
+    const answer = get(port, '/');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(running.held()).toBe(1);
+    await running.router.switchTo(target('dw-web-dev-blue', blue.port));
+    expect((await answer).status).toBe(200);
+    expect(JSON.parse((await answer).body).name).toBe('blue');
+    expect(Date.now() - started).toBeLessThan(500);
+    expect(running.held()).toBe(0);
+  });
+
+  it('holds at most hold_seconds, then answers the 503; beyond hold_max_requests, at once', async () => {
+    const timed = (p: Promise<{ status: number; body: string }>, from = Date.now()) =>
+      p.then((a) => ({ ...a, ms: Date.now() - from }));
+    const answers = await Promise.all(Array.from({ length: 5 }, () => timed(get(port, '/', { host: QA }))));
+    expect(answers.map((a) => a.status)).toEqual([503, 503, 503, 503, 503]);
+    expect(answers.every((a) => a.body.includes('Stage web/qa is starting'))).toBe(true);
+    const waited = answers.filter((a) => a.ms >= 550);
+    expect(waited).toHaveLength(3);
+    expect(answers.filter((a) => a.ms < 300)).toHaveLength(2);
+    expect(running.held()).toBe(0);
+  });
+
+  it('forgets a held request whose client went away', async () => {
+    const req = request({ host: '127.0.0.1', port, path: '/', headers: { host: QA } });
+    req.on('error', () => {});
+    req.end();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(running.held()).toBe(1);
+    req.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(running.held()).toBe(0);
+  });
+
+  it('once ready, answers a stage without a route at once, and holds it while its first deploy runs', async () => {
+    running.markReady();
+    let started = Date.now();
+    expect((await get(port, '/', { host: QA })).body).toContain('Stage web/qa has no live version');
+    expect(Date.now() - started).toBeLessThan(300);
+
+    status('running');
+    started = Date.now();
+    const answer = get(port, '/', { host: QA });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await running.router.switchTo({ ...target('dw-web-qa-blue', blue.port), stage: 'qa', domain: QA });
+    expect((await answer).status).toBe(200);
+    expect(Date.now() - started).toBeLessThan(500);
+    await running.router.remove(QA);
+
+    // The deploy failed: what waits is answered at once, and nothing more is held.
+    const failing = get(port, '/', { host: QA });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(running.held()).toBe(1);
+    status('succeeded');
+    expect((await failing).status).toBe(503);
+    expect(running.held()).toBe(0);
+  });
 });

@@ -24,6 +24,8 @@ export class RouteTable {
   readonly #routes = new Map<string, Route>();
   readonly #inFlight = new Map<string, Set<InFlight>>();
   readonly #idle = new Map<string, Set<() => void>>();
+  /** Told of every route set (the router's request hold releases what waited for it). */
+  onSet: ((domain: string) => void) | undefined;
 
   get(domain: string): Route | undefined {
     return this.#routes.get(domain);
@@ -31,6 +33,7 @@ export class RouteTable {
 
   set(domain: string, route: Route): void {
     this.#routes.set(domain, route);
+    this.onSet?.(domain);
   }
 
   delete(domain: string): boolean {

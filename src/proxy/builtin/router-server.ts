@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from '../../log/logger.js';
 import type { TrustedProxies } from '../../net/client-address.js';
 import { forwardedHeaders } from './forwarded-headers.js';
+import type { RequestHold } from './request-hold.js';
 import type { RouteTable } from './route-table.js';
 import { refuseUpgrade, sendPage } from './router-pages.js';
 
@@ -14,6 +15,8 @@ export interface RouterServerOptions {
   stageOf(domain: string): string | undefined;
   /** Whether the routes were restored after start-up (before that, requests get a 503). */
   ready(): boolean;
+  /** Holds requests for a stage whose route is coming (start-up, first deploy); none: answered at once. */
+  hold?: RequestHold;
   trusted: TrustedProxies;
   upstreamTimeoutMs: number;
   logger: Logger;
@@ -73,6 +76,14 @@ export async function startRouterServer(options: RouterServerOptions): Promise<R
     return refuse(404, 'Unknown host', `No stage of docker-watcher has the domain ${host}.`);
   }
 
+  /** Routes the request once its stage's route came or the hold ended (request-hold.ts). */
+  function afterHold(req: IncomingMessage, client: Duplex | ServerResponse, next: () => void) {
+    const host = options.hold && hostOf(req);
+    if (!host) return next();
+    const wait = options.hold!.hold(host, next);
+    client.once('close', wait.gone);
+  }
+
   function onRequest(req: IncomingMessage, res: ServerResponse) {
     const route = routeOf(req, (status, title, detail) => sendPage(res, status, title, detail));
     if (!route) return;
@@ -129,9 +140,12 @@ export async function startRouterServer(options: RouterServerOptions): Promise<R
       // slowloris client hold a socket for 40 s).
       connectionsCheckingInterval: 1_000,
     },
-    onRequest,
+    (req, res) => afterHold(req, res, () => onRequest(req, res)),
   );
-  server.on('upgrade', onUpgrade);
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy()); // also while held
+    afterHold(req, socket, () => onUpgrade(req, socket, head));
+  });
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     if (!socket.writable) return socket.destroy();
     const status =
@@ -171,6 +185,7 @@ export async function startRouterServer(options: RouterServerOptions): Promise<R
     port,
     close: () =>
       new Promise<void>((resolve) => {
+        options.hold?.releaseAll();
         server.close(() => resolve());
         server.closeAllConnections();
         for (const socket of upgraded) socket.destroy();

@@ -21,7 +21,7 @@ export interface NpmRouteState {
 export function forwardAddress(npm: NpmConfig, target: RouteTarget): { host: string; port: number } {
   if (npm.forward === 'network') return { host: target.containerName, port: target.port };
   if (!npm.forward_host) {
-    throw new ConfigError('global.npm.forward is "host" but global.npm.forward_host is not set', [
+    throw new ConfigError(`global.npm.forward is "${npm.forward}" but global.npm.forward_host is not set`, [
       { path: 'global.npm.forward_host', message: 'set the address NPM uses to reach the Docker host' },
     ]);
   }

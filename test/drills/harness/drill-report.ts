@@ -15,7 +15,7 @@ const REPORT_FILE = resolve(import.meta.dirname, '../../../test-results/drills.m
 export function reportDrills(title: string, rows: DrillRow[]): void {
   if (rows.length === 0) return;
   const lines = [
-    `\n### ${title}\n`,
+    `\n### ${title}${process.env.DRILL_ROUTER ? ` (DRILL_ROUTER=${process.env.DRILL_ROUTER})` : ''}\n`,
     '| drill | what happened | time to recover | lost |',
     '| --- | --- | --- | --- |',
     ...rows.map(

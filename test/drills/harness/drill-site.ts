@@ -40,10 +40,13 @@ export interface DrillSite {
   nginx: NginxInstance;
   npm: FakeNpm;
   /**
-   * What routes the stage: `npm` (the fake NPM configuring nginx) or `builtin` (docker-watcher's
-   * own router; DRILL_ROUTER=builtin runs the drills against it).
+   * What routes the stage: `npm` (the fake NPM configuring nginx), `builtin` (docker-watcher's
+   * own router; DRILL_ROUTER=builtin runs the drills against it) or `front` (nginx, configured by
+   * the fake NPM once per stage, forwarding to the built-in router: global.npm.forward: router).
    */
-  router: 'npm' | 'builtin';
+  router: DrillRouter;
+  /** The built-in router's port (builtin: the entry port; front: behind nginx). */
+  routerPort: number;
   /**
    * Where the stage's versions run: `docker` (containers) or `swarm` (services of a single-node
    * Swarm of the same engine, initialised for the run when inactive; DRILL_RUNTIME=swarm).
@@ -71,10 +74,21 @@ export interface DrillSite {
   close(): Promise<void>;
 }
 
+export type DrillRouter = 'npm' | 'builtin' | 'front';
+
+/** The router the drills run against: DRILL_ROUTER (npm when unset). */
+export function drillRouter(): DrillRouter {
+  const router = process.env.DRILL_ROUTER ?? 'npm';
+  if (router !== 'npm' && router !== 'builtin' && router !== 'front')
+    throw new Error(`DRILL_ROUTER=${router}: use npm, builtin or front`);
+  return router;
+}
+
 /** Builds the images named in `tags` (tag -> behaviour) and starts nginx and the fake NPM. */
 export async function openDrillSite(
   name: string,
   tags: Record<string, TestImageBehaviour | { behaviour: TestImageBehaviour; healthDelaySeconds: number }>,
+  router: DrillRouter = drillRouter(),
 ): Promise<DrillSite> {
   const instanceId = testInstanceId();
   const repository = `drill-${instanceId.slice(-8)}/${name}`;
@@ -88,7 +102,7 @@ export async function openDrillSite(
   const configPath = join(dir, 'docker-watcher.yaml');
   const domain = `stage-dev-web.${name}.drill.test`;
   let port: number | undefined;
-  const router = process.env.DRILL_ROUTER === 'builtin' ? 'builtin' : 'npm';
+  const routerPort = await freePort();
   const runtime = process.env.DRILL_RUNTIME === 'swarm' ? 'swarm' : 'docker';
   // Left again by the global teardown when this run initialised it.
   if (runtime === 'swarm') await ensureTestSwarm(testRunId());
@@ -101,7 +115,8 @@ export async function openDrillSite(
     npm,
     router,
     runtime,
-    entryPort: router === 'builtin' ? await freePort() : nginx.port,
+    routerPort,
+    entryPort: router === 'builtin' ? routerPort : nginx.port,
     dir,
     configPath,
     app: undefined,
@@ -223,7 +238,8 @@ function configYaml(site: DrillSite, port: number, config: DrillConfig): string 
     // Services on the overlay network global.network + -swarm, one replica each.
     ...(site.runtime === 'swarm' ? ['  runtime: swarm', '  swarm: { start_timeout_seconds: 30 }'] : []),
     ...(config.notificationUrl ? [`  notification_url: ${config.notificationUrl}`] : []),
-    ...(site.router === 'builtin' ? builtinRouter(site) : npmConfig(site, config)),
+    ...(site.router === 'npm' ? [] : builtinRouter(site)),
+    ...(site.router === 'builtin' ? [] : npmConfig(site, config)),
 
     ...(config.githubApiUrl
       ? [
@@ -253,7 +269,7 @@ function npmConfig(site: DrillSite, config: DrillConfig): string[] {
     `    url: ${site.npm.url}`,
     `    email: ${site.npm.email}`,
     '    password_env: NPM_PASSWORD',
-    '    forward: host',
+    `    forward: ${site.router === 'front' ? 'router' : 'host'}`,
     '    forward_host: 127.0.0.1',
     '    certificate: none',
     `    probe_url: http://127.0.0.1:${site.nginx.port}`,
@@ -261,9 +277,9 @@ function npmConfig(site: DrillSite, config: DrillConfig): string[] {
   ];
 }
 
-/** The built-in router on the site's entry port, in place of NPM. */
+/** The built-in router on its port: the site's entry (builtin), or behind nginx (front). */
 function builtinRouter(site: DrillSite): string[] {
-  return ['  router:', '    host: 127.0.0.1', `    port: ${site.entryPort}`, '    drain_timeout_seconds: 5'];
+  return ['  router:', '    host: 127.0.0.1', `    port: ${site.routerPort}`, '    drain_timeout_seconds: 5'];
 }
 
 /** A free TCP port on 127.0.0.1 (the schema refuses port 0). */

@@ -53,11 +53,14 @@ export async function expectConverged(site: DrillSite, expectedTag?: string): Pr
   expect(networks.map((n) => n.Name).filter((n) => !expected.includes(n))).toEqual([]);
 
   const hostPort = liveHostPort;
-  if (site.router === 'npm') {
+  if (site.router !== 'builtin') {
     const hosts = site.npm.hosts().filter((h) => h.domain_names.includes(site.domain));
     expect(hosts, 'one NPM proxy host for the stage').toHaveLength(1);
     expect(hosts[0]!.enabled).toBeTruthy();
-    expect(String(hosts[0]!.forward_port), 'the proxy host forwards to the live container').toBe(hostPort);
+    if (site.router === 'front')
+      expect(hosts[0]!.forward_port, 'the proxy host forwards to the built-in router').toBe(site.routerPort);
+    else
+      expect(String(hosts[0]!.forward_port), 'the proxy host forwards to the live container').toBe(hostPort);
     await site.npm.settled(); // NPM answers before nginx serves its last change
   } else {
     expect(site.npm.hosts(), 'the built-in router writes nothing to NPM').toEqual([]);

@@ -28,6 +28,16 @@ function writeConfig(name: string, text: string): string {
 }
 
 describe('loadConfig', () => {
+  it('reports a !!binary value where an object belongs as a ConfigError (no TypeError)', () => {
+    const file = writeConfig(
+      'binary.yaml',
+      'global:\n  domain: example.com\n  health: !!binary aGVsbG8=\nprojects:\n  web:\n    image: r/w\n    port: 80\n    stages: { dev: {} }\n',
+    );
+    const paths = issuesOf(() => loadConfig(file, {})).map((i) => i.path);
+    expect(paths.length).toBeGreaterThan(0);
+    expect(paths.some((p) => p.startsWith('global.health'))).toBe(true);
+  });
+
   it('loads the example file with the documented domains', () => {
     const loaded = loadConfig(join(root, 'docker-watcher.example.yaml'), {});
     expect(allStageDomains(loaded.config).map((d) => d.domain)).toEqual([
