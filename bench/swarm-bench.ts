@@ -82,6 +82,9 @@ export async function swarmBench(): Promise<string> {
       public_scheme: 'http',
       drain_timeout_seconds: 30,
       upstream_timeout_seconds: 60,
+      // The bench measures the switch itself: no request is held.
+      hold_seconds: 0,
+      hold_max_requests: 0,
     },
     reach: 'host',
     publishHost: '127.0.0.1',
