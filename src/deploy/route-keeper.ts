@@ -1,5 +1,7 @@
 import { FINAL_STATUSES, type LiveVersion } from '../core/deploy-types.js';
 import { errorMessage } from '../core/errors.js';
+import { LABEL_DEPLOY } from '../docker/engine.js';
+import type { RouteTarget } from '../proxy/router.js';
 import type { DeployObserver } from './deploy-observer.js';
 import type { EngineDeps } from './engine-deps.js';
 import { stageRouteTarget } from './route-target.js';
@@ -51,10 +53,15 @@ export function createRouteKeeper(deps: RouteKeeperDeps, options: RouteKeeperOpt
   let loop: Promise<void> | undefined;
   let checks: Promise<void> | undefined;
 
+  /**
+   * `afterFailureOf`: the deploy that just ended without success; a container it had to leave
+   * running (its route could not be put back) goes once the route is on the live one again.
+   */
   async function repair(
     stage: { project: string; stage: string },
     outer?: AbortSignal,
     force = false,
+    afterFailureOf?: string,
   ): Promise<void> {
     const where = stageKey(stage.project, stage.stage);
     const chore = `${force ? 'route-check' : 'route-repair'}:${where}`;
@@ -64,17 +71,25 @@ export function createRouteKeeper(deps: RouteKeeperDeps, options: RouteKeeperOpt
       // Read in its turn: a deploy that ran before it may have changed what is live.
       const live = store.getLive(stage.project, stage.stage);
       if (!live || !deps.settings.hasStage(live.project, live.stage)) return;
-      await repairStage(live, signal, force);
+      const routed = await repairStage(live, signal, force);
+      if (routed && afterFailureOf !== undefined) await disposeLeftover(afterFailureOf, live, routed, signal);
     });
     // Stopping the keeper does not wait for a turn behind a long deploy: the chore then does nothing.
     await (outer ? Promise.race([turn, aborted(outer)]) : turn);
   }
 
-  async function repairStage(live: LiveVersion, signal: AbortSignal, force: boolean): Promise<void> {
+  /** The route the live container is on now; undefined when it is not running (nothing routed). */
+  async function repairStage(
+    live: LiveVersion,
+    signal: AbortSignal,
+    force: boolean,
+  ): Promise<RouteTarget | undefined> {
     const container = await docker.inspectContainer(live.containerId, signal);
-    if (container?.state !== 'running') return;
-    if (!force && routedPort.has(key(live)) && routedPort.get(key(live)) === container.hostPort) return;
-    await router.switchTo(stageRouteTarget(deps.settings.stage(live.project, live.stage), container), signal);
+    if (container?.state !== 'running') return undefined;
+    const target = stageRouteTarget(deps.settings.stage(live.project, live.stage), container);
+    if (!force && routedPort.has(key(live)) && routedPort.get(key(live)) === container.hostPort)
+      return target;
+    await router.switchTo(target, signal);
     if (routedPort.has(key(live)) && routedPort.get(key(live)) !== container.hostPort) {
       logger.warn('live container came back on another port: proxy route re-pointed', {
         project: live.project,
@@ -84,14 +99,52 @@ export function createRouteKeeper(deps: RouteKeeperDeps, options: RouteKeeperOpt
       });
     }
     routedPort.set(key(live), container.hostPort);
+    return target;
   }
 
-  /** Every stage at once: a stage whose deploy is running does not hold up the others. */
+  /**
+   * Removes the failed deploy's own container (stops a rollback's kept one) if it is still
+   * running, once the proxy serves the live route (NPM answers before nginx has reloaded).
+   */
+  async function disposeLeftover(
+    deployId: string,
+    live: LiveVersion,
+    routed: RouteTarget,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const id = store.getDeploy(deployId)?.containerId;
+    if (id === undefined || id === live.containerId) return;
+    const left = await docker.inspectContainer(id, signal);
+    if (left?.state !== 'running') return;
+    await router.confirm(routed, signal);
+    const own = left.labels[LABEL_DEPLOY] === deployId;
+    await (own ? docker.removeContainer(left.id, signal) : docker.stopContainer(left.id, { signal }));
+    logger.info(
+      `${own ? 'removed' : 'stopped'} the container a failed deploy left running, now that the route is back`,
+      { project: live.project, stage: live.stage, container: left.name, deployId, live: live.containerName },
+    );
+  }
+
+  /**
+   * The stage's newest deploy when it ended without success and is not the live one: a container
+   * it left running (see disposeLeftover) may still be there after a restart of docker-watcher.
+   */
+  function lastFailure(live: LiveVersion): string | undefined {
+    const [head] = store.listDeployHeads({ project: live.project, stage: live.stage, limit: 1 });
+    return head && head.id !== live.deployId && (head.status === 'failed' || head.status === 'interrupted')
+      ? head.id
+      : undefined;
+  }
+
+  /**
+   * Every stage at once: a stage whose deploy is running does not hold up the others. The first
+   * pass (at start and after the engine came back) also looks for what a failed deploy left.
+   */
   async function repairAll(signal?: AbortSignal, force = false): Promise<void> {
     await Promise.all(
       store.listLive().map(async (live) => {
         try {
-          await repair(live, signal, force);
+          await repair(live, signal, force, force ? undefined : lastFailure(live));
         } catch (error) {
           if (signal?.aborted) return;
           logger.error('could not check the route of a live version', {
@@ -153,7 +206,7 @@ export function createRouteKeeper(deps: RouteKeeperDeps, options: RouteKeeperOpt
         return;
       }
       routedPort.delete(key(live));
-      void repair(live).catch((error: unknown) =>
+      void repair(live, undefined, false, record.id).catch((error: unknown) =>
         logger.error('could not check the route after a deploy', {
           stage: key(live),
           error: errorMessage(error),

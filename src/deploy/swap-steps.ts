@@ -5,6 +5,7 @@ import { containerSpec, digestFor, imageReference, pullFor, stageUrl, type Deplo
 import { describeProbe } from './health-check.js';
 import { probeUrl, probeUrls } from './probe-url.js';
 import { stageRouteTarget } from './route-target.js';
+import { RouteWriteError } from '../proxy/router.js';
 import type { SwapDeps, SwapState } from './swap-context.js';
 import { stopPrevious } from './stop-previous.js';
 
@@ -150,8 +151,15 @@ export const SWAP_STEPS: Record<(typeof PHASES)[number], Step> = {
   async switch(deps, plan, state, signal) {
     const container = mustHaveContainer(state, 'switch');
     const target = stageRouteTarget(plan.route, container);
-    state.snapshot = await deps.router.switchTo(target, signal);
-    deps.store.updateDeploy(state.deployId, { routeBefore: state.snapshot });
+    try {
+      state.snapshot = await deps.router.switchTo(target, signal);
+    } catch (error) {
+      // The write may have landed: the undo puts the route back as it was before.
+      if (error instanceof RouteWriteError) state.snapshot = error.before;
+      throw error;
+    } finally {
+      if (state.snapshot) deps.store.updateDeploy(state.deployId, { routeBefore: state.snapshot });
+    }
     // NPM answers before nginx serves the change: the deploy is live once the proxy serves it.
     log(deps, state, await deps.router.confirm(target, signal));
     if (state.downSince !== undefined) {

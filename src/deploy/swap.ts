@@ -8,6 +8,11 @@ import { formatMs, SWAP_STEPS } from './swap-steps.js';
 
 /** Lines of the new container's log kept with a failed deploy. */
 const LOG_TAIL = 50;
+/**
+ * How long an undo waits for the proxy to put the route back; past it (a proxy slower than
+ * that) the route keeper does it once the deploy has ended, and the new version serves until then.
+ */
+const UNDO_ROUTE_MS = 10_000;
 
 function toDeployError(phase: Phase, error: unknown, signal: AbortSignal): DeployError {
   if (error instanceof DeployError) return error;
@@ -116,9 +121,10 @@ async function undoSwap(
     message: `${failure.phase} failed: ${failure.message}; undoing: the new container goes, what was live stays`,
   });
   const problems: string[] = [];
-  const attempt = async (what: string, action: () => Promise<void>) => {
+  const attempt = async (what: string, action: () => Promise<void>): Promise<boolean> => {
     try {
       await action();
+      return true;
     } catch (error) {
       problems.push(`${what}: ${errorMessage(error)}`);
       events.emit(deployId, {
@@ -127,6 +133,7 @@ async function undoSwap(
         phase: 'rollback',
         message: `could not ${what}: ${errorMessage(error)}`,
       });
+      return false;
     }
   };
   const logs =
@@ -135,7 +142,11 @@ async function undoSwap(
       ? await docker.containerLogs(container.id, { tail: LOG_TAIL }).catch(() => undefined)
       : undefined);
 
-  if (state.snapshot) await attempt('restore the proxy', () => deps.router.restore(state.snapshot!));
+  const routeBack = state.snapshot
+    ? await attempt('restore the proxy', () =>
+        deps.router.restore(state.snapshot!, AbortSignal.timeout(UNDO_ROUTE_MS)),
+      )
+    : true;
   if (state.persisted) {
     if (previous) store.setLive(previous);
     else store.clearLive(intent.project, intent.stage);
@@ -149,6 +160,17 @@ async function undoSwap(
   };
   const disposeNew = async () => {
     if (!container) return;
+    // The proxy may still send requests to the new container: it keeps serving them until the
+    // route keeper has put the route back on the previous version, which then disposes of it.
+    if (!routeBack && previous && state.plan?.strategy !== 'recreate') {
+      events.emit(deployId, {
+        type: 'log',
+        level: 'warn',
+        phase: 'rollback',
+        message: `left ${container.name} running: the proxy may still route to it; it is ${state.kept ? 'stopped' : 'removed'} once the route is back on ${previous.containerName}`,
+      });
+      return;
+    }
     await attempt(
       state.kept ? `stop the kept container ${container.name}` : `remove the new container ${container.name}`,
       () => (state.kept ? docker.stopContainer(container.id) : docker.removeContainer(container.id)),

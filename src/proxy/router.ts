@@ -29,8 +29,27 @@ export type CertificateStatus =
   | { state: 'issued'; certificateId: number; attempts: number }
   | { state: 'failed'; error: string; attempts: number; retryAt: string };
 
+/**
+ * What switchTo rejects with once it sent a write whose outcome it does not know (no answer in
+ * time, a reset, an error answer): the proxy may route to the target all the same, so `before`
+ * is what puts the route back, as the snapshot a successful switch returns would.
+ */
+export class RouteWriteError extends Error {
+  constructor(
+    message: string,
+    readonly before: RouteSnapshot,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'RouteWriteError';
+  }
+}
+
 export interface ProxyRouter {
-  /** Points the domain at the target; returns what it was before. */
+  /**
+   * Points the domain at the target; returns what it was before. Rejects with a RouteWriteError
+   * when it fails after it may have written.
+   */
   switchTo(target: RouteTarget, signal?: AbortSignal): Promise<RouteSnapshot>;
   /** Puts a domain back as a snapshot describes it (removes a route that did not exist). */
   restore(snapshot: RouteSnapshot, signal?: AbortSignal): Promise<void>;

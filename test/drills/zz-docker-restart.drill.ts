@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireDocker } from '../helpers/docker-env.js';
 import { reportDrills, type DrillRow } from './harness/drill-report.js';
 import { openDrillSite, type DrillSite } from './harness/drill-site.js';
-import { expectConverged, watchSite } from './harness/invariants.js';
+import { convergedWithin, expectConverged, watchSite } from './harness/invariants.js';
 import { restartDockerd } from './harness/restart-dockerd.js';
 
 /**
@@ -15,19 +15,6 @@ import { restartDockerd } from './harness/restart-dockerd.js';
 const enabled = process.env.DW_DRILL_DOCKER_RESTART === '1';
 const hasDocker = enabled && (await requireDocker());
 const CONVERGE_BOUND_MS = 60_000;
-
-async function convergedWithin(site: DrillSite, tag: string | undefined, boundMs: number): Promise<number> {
-  const started = Date.now();
-  for (;;) {
-    try {
-      await expectConverged(site, tag);
-      return Date.now() - started;
-    } catch (error) {
-      if (Date.now() - started > boundMs) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
-    }
-  }
-}
 
 describe.runIf(hasDocker)('Docker engine restart', () => {
   let site: DrillSite;

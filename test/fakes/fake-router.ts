@@ -1,4 +1,9 @@
-import type { ProxyRouter, RouteSnapshot, RouteTarget } from '../../src/proxy/router.js';
+import {
+  RouteWriteError,
+  type ProxyRouter,
+  type RouteSnapshot,
+  type RouteTarget,
+} from '../../src/proxy/router.js';
 
 /**
  * A ProxyRouter that remembers where each domain points and records every call. A snapshot's
@@ -14,6 +19,7 @@ export class FakeRouter implements ProxyRouter {
   readonly confirmed: string[] = [];
   #failures: Partial<Record<'switchTo' | 'restore' | 'remove' | 'confirm', Error[]>> = {};
   #held: Promise<void> | undefined;
+  #lostAnswers = 0;
 
   /** The next call of `method` rejects with `error`. */
   failNext(
@@ -21,6 +27,14 @@ export class FakeRouter implements ProxyRouter {
     error = new Error(`fake router ${method} failure`),
   ): void {
     (this.#failures[method] ??= []).push(error);
+  }
+
+  /**
+   * The next switchTo writes the route but its answer is lost (a proxy that timed out after it
+   * stored the change): it rejects with a RouteWriteError, as the NPM router does.
+   */
+  loseNextSwitchAnswer(): void {
+    this.#lostAnswers++;
   }
 
   /** The next switchTo is recorded at once but takes effect only after `release()` (a slow proxy). */
@@ -43,7 +57,12 @@ export class FakeRouter implements ProxyRouter {
     this.#maybeFail('switchTo');
     const before = this.routes.get(target.domain);
     this.routes.set(target.domain, { ...target });
-    return before ? { domain: target.domain, state: before } : { domain: target.domain };
+    const snapshot = before ? { domain: target.domain, state: before } : { domain: target.domain };
+    if (this.#lostAnswers > 0) {
+      this.#lostAnswers--;
+      throw new RouteWriteError(`fake router: no answer to the switch of ${target.domain}`, snapshot);
+    }
+    return snapshot;
   }
 
   async restore(snapshot: RouteSnapshot): Promise<void> {

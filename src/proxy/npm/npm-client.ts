@@ -4,6 +4,7 @@ import { findCoveringCertificate, findHostForDomain } from './npm-matching.js';
 import {
   createNpmSession,
   npmErrorMessage,
+  NpmNoAnswerError,
   NpmTokenRefusedError,
   type NpmSession,
   type NpmSessionOptions,
@@ -78,6 +79,9 @@ export function createNpmClient(
         if (res.status < 500) throw failure;
       } catch (error) {
         if (!(error instanceof ExternalError) || error instanceof NpmTokenRefusedError) throw error;
+        // A write NPM may still be carrying out is not sent again: each one reloads nginx, and
+        // the caller treats its outcome as unknown (the switch is undone, the route checked).
+        if (error instanceof NpmNoAnswerError && method !== 'GET') throw error;
         if (error.status !== undefined && error.status < 500) throw error;
         failure =
           error.status === undefined

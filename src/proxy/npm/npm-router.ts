@@ -1,8 +1,14 @@
 import type { NpmConfig } from '../../config/schema.js';
 import { systemClock, type Clock } from '../../core/clock.js';
-import { ConflictError, ExternalError } from '../../core/errors.js';
+import { ConflictError, errorMessage, ExternalError } from '../../core/errors.js';
 import type { Logger } from '../../log/logger.js';
-import type { CertificateStatus, ProxyRouter, RouteSnapshot, RouteTarget } from '../router.js';
+import {
+  RouteWriteError,
+  type CertificateStatus,
+  type ProxyRouter,
+  type RouteSnapshot,
+  type RouteTarget,
+} from '../router.js';
 import { createCertificateRequests } from './npm-certificate-requests.js';
 import type { NpmClient } from './npm-client.js';
 import {
@@ -159,9 +165,8 @@ export function createNpmRouter(deps: NpmRouterDeps): ProxyRouter {
       await askBeforeCreating(domain, signal);
     }
     if (!existing) {
-      const created = await client.createProxyHost(
-        buildCreateBody(routedTarget, forward, instanceId),
-        signal,
+      const created = await writing({ domain }, () =>
+        client.createProxyHost(buildCreateBody(routedTarget, forward, instanceId), signal),
       );
       routedHost.set(domain, created.id);
       logger.info('created NPM proxy host', {
@@ -188,10 +193,8 @@ export function createNpmRouter(deps: NpmRouterDeps): ProxyRouter {
       advancedConfig: existing.advanced_config ?? '',
     };
     routedHost.set(domain, existing.id);
-    const wrote = await update(
-      existing,
-      buildUpdateBody(existing, routedTarget, forward, instanceId),
-      signal,
+    const wrote = await writing({ domain, state }, () =>
+      update(existing, buildUpdateBody(existing, routedTarget, forward, instanceId), signal),
     );
     const fields = {
       domain,
@@ -283,6 +286,20 @@ export function describeCertificate(domain: string, status: CertificateStatus): 
       return `certificate: NPM issued #${status.certificateId} for ${domain}`;
     case 'failed':
       return `certificate: the request for ${domain} failed (${status.error}); HTTP meanwhile, asked again at ${status.retryAt}`;
+  }
+}
+
+/**
+ * Runs a write of a switch: NPM may have stored it (and reloaded nginx) even when its answer
+ * never came or was an error, so a failure says how to put the route back (`before`).
+ */
+async function writing<T>(before: RouteSnapshot, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    const message = errorMessage(error);
+    const named = message.includes(before.domain) ? message : `${message} (routing ${before.domain})`;
+    throw new RouteWriteError(named, before, { cause: error });
   }
 }
 

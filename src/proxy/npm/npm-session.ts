@@ -78,6 +78,11 @@ export class NpmTokenRefusedError extends ExternalError {
   override name = 'NpmTokenRefusedError';
 }
 
+/** NPM got the request but did not answer within the timeout: it may still carry it out. */
+export class NpmNoAnswerError extends ExternalError {
+  override name = 'NpmNoAnswerError';
+}
+
 /** Creates an NPM session; nothing is sent until the first request. */
 export function createNpmSession(options: NpmSessionOptions): NpmSession {
   const base = options.url.replace(/\/+$/, '').replace(/\/api$/, '') + '/api';
@@ -113,7 +118,7 @@ export function createNpmSession(options: NpmSessionOptions): NpmSession {
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
       const why = timeout.aborted ? `no answer within ${waitMs} ms` : errorMessage(error);
-      throw new ExternalError(
+      throw new (timeout.aborted ? NpmNoAnswerError : ExternalError)(
         'npm',
         `cannot reach Nginx Proxy Manager at ${base} (${method} ${path}: ${why}); check global.npm.url and that NPM is running`,
         { cause: error },

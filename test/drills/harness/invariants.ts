@@ -11,6 +11,24 @@ export interface Converged {
   containers: string[];
 }
 
+/** Milliseconds until expectConverged holds, tried every second; its last failure past `boundMs`. */
+export async function convergedWithin(
+  site: DrillSite,
+  tag: string | undefined,
+  boundMs: number,
+): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    try {
+      await expectConverged(site, tag);
+      return Date.now() - started;
+    } catch (error) {
+      if (Date.now() - started > boundMs) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+  }
+}
+
 /**
  * The checks after every drill: exactly one running container (on a Swarm: service) on the stage and it is the live
  * one; the NPM host forwards to it and the site answers with its version through nginx; every

@@ -75,6 +75,8 @@ export async function startFakeNpm(options: FakeNpmOptions = {}) {
   let nextCertId = 1;
   let down = false;
   let delayMs = 0;
+  /** The methods delayMs applies to (all when undefined). */
+  let delayed: readonly string[] | undefined;
   let failures = 0;
   let tokenRefusals = 0;
   let certbotMs = options.certbotMs ?? 300;
@@ -274,7 +276,8 @@ export async function startFakeNpm(options: FakeNpmOptions = {}) {
     let op: MatchedOperation | undefined;
     let body: unknown;
     try {
-      if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
+      if (delayMs > 0 && (delayed === undefined || delayed.includes(method)))
+        await new Promise((r) => setTimeout(r, delayMs));
       if (failures > 0) {
         failures--;
         throw new HttpError(500, 'Internal Error');
@@ -372,7 +375,10 @@ export async function startFakeNpm(options: FakeNpmOptions = {}) {
     revokeAllTokens: () => tokens.revokeAll(),
     rotateSigningKey: () => tokens.rotateKey(),
     setDown: (value: boolean) => void (down = value),
-    setDelay: (ms: number) => void (delayMs = ms),
+    setDelay: (ms: number, methods?: readonly string[]) => {
+      delayMs = ms;
+      delayed = methods;
+    },
     failNext: (count: number) => void (failures = count),
     certificates: () => [...certificates.values()],
     /** How long the next Let's Encrypt requests take (certbot), in ms. */

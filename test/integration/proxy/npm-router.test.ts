@@ -7,7 +7,7 @@ import { silentLogger } from '../../../src/log/logger.js';
 import { createNpmClient, type NpmClient } from '../../../src/proxy/npm/npm-client.js';
 import { npmClientFromConfig } from '../../../src/proxy/npm/npm-client-from-config.js';
 import { createNpmRouter } from '../../../src/proxy/npm/npm-router.js';
-import type { ProxyRouter, RouteTarget } from '../../../src/proxy/router.js';
+import { RouteWriteError, type ProxyRouter, type RouteTarget } from '../../../src/proxy/router.js';
 import { startFakeNpm, type FakeNpm } from '../../fakes/npm/fake-npm-server.js';
 import { getWithHost, startNamedBackend, startTraffic } from '../../helpers/host-traffic.js';
 import { startNginx, type NginxInstance } from '../../helpers/nginx-instance.js';
@@ -350,6 +350,28 @@ describe('NPM router against the spec-validating fake and a real nginx', () => {
     expect((failing as Error).message).toContain('Internal Error');
   });
 
+  it('a write whose answer never came rejects with how to put the route back: NPM may have stored it', async () => {
+    const domain = 'lost-answer.example.test';
+    const { router } = setup();
+    await router.switchTo(target(domain, blue));
+    const slow = setup({}, { timeoutMs: 300 }).router;
+    const puts = () => npm.requests.filter((r) => r.method === 'PUT').length;
+    const putsBefore = puts();
+    npm.setDelay(600, ['PUT']);
+    const lost = await slow.switchTo(target(domain, green)).catch((e: unknown) => e);
+    npm.setDelay(0);
+    expect(lost).toBeInstanceOf(RouteWriteError);
+    expect((lost as Error).message).toContain('no answer within 300 ms');
+    expect((lost as Error).message).toContain(`routing ${domain}`);
+    // NPM stored the change after all; the snapshot in the error puts blue back.
+    await until(async () => (await bodyAt(domain)) === 'green');
+    await new Promise((r) => setTimeout(r, 700)); // time for a retry to land, if one was sent
+    expect(puts(), 'a write NPM may be carrying out is not sent again').toBe(putsBefore + 1);
+    await router.restore((lost as RouteWriteError).before);
+    await until(async () => (await bodyAt(domain)) === 'blue');
+    await router.remove(domain);
+  });
+
   it('builds its client from the loaded config and the password env var', async () => {
     const npmConfig = npmSchema.parse({
       url: npm.url,
@@ -623,3 +645,10 @@ describe('after NPM lost its database (ids restart at 1, new signing keys)', () 
     }
   });
 });
+
+async function until(done: () => Promise<boolean>, boundMs = 5_000): Promise<void> {
+  for (const started = Date.now(); !(await done());) {
+    if (Date.now() - started > boundMs) throw new Error(`condition not reached within ${boundMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -170,6 +170,65 @@ describe('route keeper', () => {
     expect(fx.router.routes.get('stage-dev-web.example.test')).toMatchObject({ hostPort: 40002 });
   });
 
+  /** v1 live; a v2 deploy whose switch landed unanswered and whose undo could not restore it. */
+  async function leftRunningFixture() {
+    const stages = new StageQueue();
+    const fx = deployerFixture({ deps: { stages } });
+    fx.publish('v1');
+    fx.publish('v2');
+    expect((await fx.deploy('v1')).status).toBe('succeeded');
+    fx.router.loseNextSwitchAnswer();
+    fx.router.failNext('restore');
+    const v2 = await fx.deployer.waitFor(fx.deployer.submit(fx.intent('v2')).id);
+    const state = () => Object.fromEntries(fx.containers().map((c) => [c.name, c.state]));
+    return { fx, stages, v2, state };
+  }
+
+  it('removes the container a failed deploy left running (its route could not be put back) once the route is back', async () => {
+    const { fx, stages, v2, state } = await leftRunningFixture();
+    const domain = 'stage-dev-web.example.test';
+    const keeper = createRouteKeeper({ ...fx, logger: silentLogger, instanceId: INSTANCE, stages });
+    expect(v2.status).toBe('failed');
+    expect(v2.error?.phase).toBe('switch');
+    expect(v2.routeBefore).toMatchObject({ domain });
+    // The proxy routes to v2, so v2 must keep running until the route is on v1 again.
+    expect(fx.router.targetOf(domain)).toBe('dw-web-dev-v2');
+    await new Promise((r) => setTimeout(r, 10));
+    expect(state(), 'v2 still serves what the proxy sends it').toEqual({
+      'dw-web-dev-v1': 'running',
+      'dw-web-dev-v2': 'running',
+    });
+    // The keeper hears of the failed deploy (as the deployer's observer): it routes back to v1,
+    // and only then, once the proxy serves v1, does v2 go.
+    const confirmedBefore = fx.router.confirmed.length;
+    keeper.onDeployEvent(
+      {
+        deployId: v2.id,
+        seq: 99,
+        at: new Date().toISOString(),
+        type: 'status',
+        level: 'error',
+        status: 'failed',
+        message: 'failed',
+      },
+      fx.store.getDeploy(v2.id)!,
+    );
+    await until(() => !('dw-web-dev-v2' in state()));
+    expect(fx.router.targetOf(domain)).toBe('dw-web-dev-v1');
+    expect(fx.router.confirmed.length).toBe(confirmedBefore + 1);
+    expect(state()).toEqual({ 'dw-web-dev-v1': 'running' });
+  });
+
+  it('after a restart, its first pass removes what a failed deploy left running; checks leave containers alone', async () => {
+    const { fx, stages, state } = await leftRunningFixture();
+    const keeper = createRouteKeeper({ ...fx, logger: silentLogger, instanceId: INSTANCE, stages });
+    await keeper.checkAll();
+    expect(Object.keys(state()).sort()).toEqual(['dw-web-dev-v1', 'dw-web-dev-v2']);
+    await keeper.repairAll();
+    expect(fx.router.targetOf('stage-dev-web.example.test')).toBe('dw-web-dev-v1');
+    expect(state()).toEqual({ 'dw-web-dev-v1': 'running' });
+  });
+
   it('makes a deploy that starts during its switch wait for it, so the deploy has the last word', async () => {
     const { fx, keeper, containerId } = await liveFixture();
     fx.docker.patchContainer(containerId, { hostPort: 40003 });
