@@ -1,4 +1,7 @@
+import { spawn } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { BENCH_ROOT, mb, quickstartConfig, startAppProcess } from './app-process.js';
 import { ms, table } from './stats.js';
@@ -39,6 +42,8 @@ export async function idleBench(before?: string): Promise<string> {
   const earlier = before === undefined ? undefined : await measure(before, startNodeOptions(before));
   const best = (result: IdleResult | undefined) => (result ? ms(Math.min(...result.startMs)) : '-');
   const bundle = statSync(join(BENCH_ROOT, 'action/dist/index.js')).size;
+  const coldStart = await actionColdStart(BENCH_ROOT);
+  const coldStartBefore = before === undefined ? undefined : await actionColdStart(before);
   const bundleBefore = before === undefined ? undefined : statSync(join(before, 'action/dist/index.js')).size;
   return [
     `### Idle and start (quickstart config, the app as \`npm start\` runs it)`,
@@ -59,9 +64,66 @@ export async function idleBench(before?: string): Promise<string> {
           kb(bundle),
           '<= 1024 KB',
         ],
+        [
+          `action cold start: process start to the deploy request sent (best of ${STARTS})`,
+          coldStartBefore === undefined ? '-' : ms(coldStartBefore),
+          ms(coldStart),
+          'measured',
+        ],
       ],
     ),
   ].join('\n');
+}
+
+/**
+ * Spawns `root`'s action bundle as a runner does (inputs as INPUT_* variables) against a
+ * loopback server, and times spawn to the arrival of the signed deploy request (answered 401:
+ * the step then fails, which is not what is measured). Best of STARTS.
+ */
+async function actionColdStart(root: string): Promise<number> {
+  let arrived: (() => void) | undefined;
+  const server = createServer((req, res) => {
+    arrived?.();
+    req.resume();
+    res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"bench"}');
+  });
+  await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+  const { port } = server.address() as AddressInfo;
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < STARTS; i++) {
+      const started = performance.now();
+      const request = new Promise<void>((resolve) => (arrived = resolve));
+      const child = spawn(process.execPath, [join(root, 'action/dist/index.js')], {
+        env: {
+          PATH: process.env.PATH ?? '',
+          INPUT_URL: `http://127.0.0.1:${port}`,
+          INPUT_SECRET: 'bench-secret',
+          INPUT_PROJECT: 'web',
+          INPUT_IMAGE: '127.0.0.1:1/bench/web',
+          INPUT_TAG: 'dev-1',
+          INPUT_WAIT: 'false',
+          INPUT_TIMEOUT: '60',
+          GITHUB_SHA: '0123456789abcdef0123456789abcdef01234567',
+          GITHUB_REPOSITORY: 'acme/web',
+          GITHUB_REF: 'refs/heads/main',
+        },
+        stdio: 'ignore',
+      });
+      const exited = new Promise<void>((done) => child.once('exit', () => done()));
+      await Promise.race([
+        request,
+        exited.then(() => {
+          throw new Error(`the action in ${root} exited before it sent the deploy request`);
+        }),
+      ]);
+      times.push(performance.now() - started);
+      await exited;
+    }
+  } finally {
+    server.close();
+  }
+  return Math.min(...times);
 }
 
 const kb = (bytes: number) => `${Math.round(bytes / 1024)} KB`;
