@@ -144,6 +144,7 @@ export function createSwarmEngine(options: SwarmEngineOptions): DockerEngine {
         (await docker.listTasks({ filters: { service: [serviceId] }, ...signalOption(signal) })) as RawTask[],
     );
 
+  // The engine's own node id, read once: it changes only when the engine leaves the Swarm.
   let localNode: Promise<string> | undefined;
   const localNodeId = (signal?: AbortSignal): Promise<string> => {
     localNode ??= dockerCall(
@@ -155,7 +156,13 @@ export function createSwarmEngine(options: SwarmEngineOptions): DockerEngine {
         return info.Swarm?.NodeID ?? '';
       },
     );
-    localNode.catch(() => (localNode = undefined));
+    // Not kept when it failed or the engine was outside a Swarm (no id yet).
+    localNode.then(
+      (id) => {
+        if (id === '') localNode = undefined;
+      },
+      () => (localNode = undefined),
+    );
     return localNode;
   };
 
