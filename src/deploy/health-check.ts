@@ -140,6 +140,11 @@ function crashOf(
   baselineRestarts: number,
 ): { message: string; summary: string } | undefined {
   const { name, state, exitCode, restartCount } = container;
+  if (container.lost !== undefined)
+    return {
+      message: `container ${name} cannot serve while being health-checked: ${container.lost}`,
+      summary: container.lost,
+    };
   if (state === 'exited' || state === 'dead') {
     const summary = `container exited with code ${exitCode ?? 'unknown'}`;
     return {

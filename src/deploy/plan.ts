@@ -306,15 +306,17 @@ export function containerSpec(
 
 /**
  * Where people reach a stage: https://<domain> behind the proxy (http when it uses no
- * certificate), else the published port on the Docker host.
+ * certificate), else the published port on the Docker host (on `hostAddress`, the node of a
+ * Swarm task on another node, when given).
  */
 export function stageUrl(
   publicUrl: DeployPlan['publicUrl'],
   hostPort: number | undefined,
+  hostAddress?: string,
 ): string | undefined {
   if (publicUrl.scheme)
     return `${publicUrl.scheme}://${publicUrl.domain}${publicUrl.port === undefined ? '' : `:${publicUrl.port}`}`;
   if (hostPort === undefined) return undefined;
-  const host = publicUrl.publishHost;
+  const host = hostAddress ?? publicUrl.publishHost;
   return `http://${host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${hostPort}`;
 }

@@ -6,7 +6,8 @@ export type Reach = 'host' | 'network';
 
 export interface ProbeTarget {
   reach: Reach;
-  container: { name: string; hostPort?: number | undefined };
+  /** hostAddress: the Docker host the port is published on when not this one (a Swarm task's node). */
+  container: { name: string; hostPort?: number | undefined; hostAddress?: string | undefined };
   /** Port the app listens on inside the container. */
   port: number;
   /** HTTP path of the health check, starting with '/'. */
@@ -19,8 +20,9 @@ const ANY_ADDRESS = new Set(['', '0.0.0.0', '::', '[::]']);
 
 /**
  * The URL a health probe asks. `host`: the published port on 127.0.0.1, or on publishHost when
- * the port is published on one specific address only. `network`: the container's name and app
- * port on the shared network.
+ * the port is published on one specific address only, or on the container's hostAddress when
+ * it runs on another Docker host (a Swarm task on another node). `network`: the container's
+ * name and app port on the shared network.
  */
 export function probeUrl(target: ProbeTarget): string {
   const { reach, container, port, path, publishHost } = target;
@@ -32,18 +34,20 @@ export function probeUrl(target: ProbeTarget): string {
         'check that the app listens on the configured port, or set global.docker.reach to network',
     );
   }
-  const host = ANY_ADDRESS.has(publishHost) ? '127.0.0.1' : publishHost;
+  const host = container.hostAddress ?? (ANY_ADDRESS.has(publishHost) ? '127.0.0.1' : publishHost);
   const bracketed = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
   return `http://${bracketed}:${container.hostPort}${path}`;
 }
 
 /**
  * The URLs that probe every replica behind a target: one per instance of a Swarm service (each
- * task's own published port, or its name on the network), else probeUrl's one.
+ * task's own published port on its own node, or its name on the network), else probeUrl's one.
  */
 export function probeUrls(
   target: Omit<ProbeTarget, 'container'> & {
-    container: ProbeTarget['container'] & { instances?: { name: string; hostPort?: number }[] | undefined };
+    container: ProbeTarget['container'] & {
+      instances?: { name: string; hostPort?: number; hostAddress?: string }[] | undefined;
+    };
   },
 ): string[] {
   const { instances } = target.container;

@@ -150,6 +150,7 @@ async function restoreRoute(
       stageRouteTarget(deps.settings.stage(deploy.project, deploy.stage), {
         name: live.containerName,
         hostPort: current?.hostPort,
+        hostAddress: current?.hostAddress,
       }),
     );
   } else {

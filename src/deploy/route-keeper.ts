@@ -1,6 +1,6 @@
 import { FINAL_STATUSES, type LiveVersion } from '../core/deploy-types.js';
 import { errorMessage } from '../core/errors.js';
-import { LABEL_DEPLOY } from '../docker/engine.js';
+import { LABEL_DEPLOY, type ContainerDetails } from '../docker/engine.js';
 import type { RouteTarget } from '../proxy/router.js';
 import type { DeployObserver } from './deploy-observer.js';
 import type { EngineDeps } from './engine-deps.js';
@@ -46,7 +46,10 @@ export interface RouteKeeperDeps extends EngineDeps {
 export function createRouteKeeper(deps: RouteKeeperDeps, options: RouteKeeperOptions = {}): RouteKeeper {
   const { docker, store, router, logger, clock, stages } = deps;
   const checkIntervalMs = options.checkIntervalMs ?? 30_000;
-  const routedPort = new Map<string, number | undefined>();
+  // Where each stage's route points: the published port, and its node when that is not this host.
+  const routedPort = new Map<string, string | undefined>();
+  const upstream = (container: ContainerDetails | undefined) =>
+    container?.hostPort === undefined ? undefined : `${container.hostAddress ?? ''}:${container.hostPort}`;
   const stageKey = (project: string, stage: string) => `${project}/${stage}`;
   const key = (live: LiveVersion) => stageKey(live.project, live.stage);
   let controller: AbortController | undefined;
@@ -87,18 +90,19 @@ export function createRouteKeeper(deps: RouteKeeperDeps, options: RouteKeeperOpt
     const container = await docker.inspectContainer(live.containerId, signal);
     if (container?.state !== 'running') return undefined;
     const target = stageRouteTarget(deps.settings.stage(live.project, live.stage), container);
-    if (!force && routedPort.has(key(live)) && routedPort.get(key(live)) === container.hostPort)
+    if (!force && routedPort.has(key(live)) && routedPort.get(key(live)) === upstream(container))
       return target;
     await router.switchTo(target, signal);
-    if (routedPort.has(key(live)) && routedPort.get(key(live)) !== container.hostPort) {
+    if (routedPort.has(key(live)) && routedPort.get(key(live)) !== upstream(container)) {
       logger.warn('live container came back on another port: proxy route re-pointed', {
         project: live.project,
         stage: live.stage,
         container: container.name,
         hostPort: container.hostPort,
+        ...(container.hostAddress === undefined ? {} : { hostAddress: container.hostAddress }),
       });
     }
-    routedPort.set(key(live), container.hostPort);
+    routedPort.set(key(live), upstream(container));
     return target;
   }
 
@@ -200,7 +204,7 @@ export function createRouteKeeper(deps: RouteKeeperDeps, options: RouteKeeperOpt
       if (!live) return;
       if (event.status === 'succeeded' && live.deployId === record.id) {
         void docker.inspectContainer(live.containerId).then(
-          (c) => routedPort.set(key(live), c?.hostPort),
+          (c) => routedPort.set(key(live), upstream(c)),
           () => routedPort.delete(key(live)),
         );
         return;

@@ -11,7 +11,7 @@ export type StageRoute = Pick<StageSettings, 'project' | 'stage' | 'domain' | 'p
  */
 export function stageRouteTarget(
   route: StageRoute,
-  container: { name: string; hostPort?: number | undefined },
+  container: { name: string; hostPort?: number | undefined; hostAddress?: string | undefined },
 ): RouteTarget {
   return {
     project: route.project,
@@ -21,5 +21,6 @@ export function stageRouteTarget(
     port: route.port,
     healthPath: route.healthPath,
     ...(container.hostPort === undefined ? {} : { hostPort: container.hostPort }),
+    ...(container.hostAddress === undefined ? {} : { hostAddress: container.hostAddress }),
   };
 }

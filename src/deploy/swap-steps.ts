@@ -185,7 +185,7 @@ export const SWAP_STEPS: Record<(typeof PHASES)[number], Step> = {
       since: deps.clock.now().toISOString(),
     });
     state.persisted = true;
-    const url = stageUrl(plan.publicUrl, container.hostPort);
+    const url = stageUrl(plan.publicUrl, container.hostPort, container.hostAddress);
     if (url) deps.store.updateDeploy(state.deployId, { url });
   },
 

@@ -66,10 +66,21 @@ export interface ContainerDetails {
   /** Host port the container's app port is published on. */
   hostPort?: number;
   /**
-   * The replicas behind this one name when it is a Swarm service: each running task with its own
-   * published port, so a health gate can probe every one. Absent for a plain container.
+   * The address of the Docker host hostPort is published on, when that is not this one: a Swarm
+   * task on another node (its node's address). Absent: this host (global.docker.publish_host).
    */
-  instances?: { name: string; hostPort?: number }[];
+  hostAddress?: string;
+  /**
+   * The replicas behind this one name when it is a Swarm service: each running task with its own
+   * published port (on its own node's address when not this one), so a health gate can probe
+   * every one. Absent for a plain container.
+   */
+  instances?: { name: string; hostPort?: number; hostAddress?: string }[];
+  /**
+   * Why a started container cannot serve, when its runtime knows and its state does not say:
+   * a Swarm service whose task was on a node that went down. Absent while nothing is known.
+   */
+  lost?: string;
   startedAt?: string;
   finishedAt?: string;
 }

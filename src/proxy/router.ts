@@ -14,6 +14,11 @@ export interface RouteTarget {
   port: number;
   /** Port published on the Docker host. */
   hostPort?: number;
+  /**
+   * The Docker host hostPort is published on when it is not this one: the node of a Swarm task
+   * elsewhere in the Swarm (README "Running on a Docker Swarm"). Absent: this host.
+   */
+  hostAddress?: string;
   /** The container's health path; a proxy that can probe the route asks it through the proxy. */
   healthPath?: string;
 }

@@ -117,6 +117,17 @@ async function cleanupMatching(
       .filter((c) => ours(c.Labels))
       .map((c) => ignoreGone(docker.getContainer(c.Id).remove({ force: true, v: true }))),
   );
+  // Swarm nodes of test workers (startSwarmWorker), whose containers just went: an engine
+  // outside a Swarm, or a worker, lists none.
+  const nodes = (await docker.listNodes().catch(() => [])) as {
+    ID: string;
+    Spec?: { Labels?: Record<string, string> };
+  }[];
+  await Promise.all(
+    nodes
+      .filter((n) => ours(n.Spec?.Labels))
+      .map((n) => ignoreGone(docker.getNode(n.ID).remove({ force: true }))),
+  );
   const networks = await docker.listNetworks({ filters });
   await Promise.all(networks.filter((n) => ours(n.Labels)).map((n) => removeNetwork(docker, n.Id)));
   const { Volumes: volumes } = await docker.listVolumes({ filters });

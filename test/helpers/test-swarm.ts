@@ -20,6 +20,19 @@ async function swarmState(): Promise<{ state: string; manager: boolean }> {
 }
 
 /**
+ * The address the Swarm is advertised on: the default bridge's gateway, which this host owns and
+ * a worker engine in a container on that bridge reaches (startSwarmWorker); the loopback when
+ * the engine has no default bridge.
+ */
+async function advertiseAddress(): Promise<string> {
+  const bridge = (await testDocker()
+    .getNetwork('bridge')
+    .inspect()
+    .catch(() => undefined)) as { IPAM?: { Config?: { Gateway?: string }[] } } | undefined;
+  return bridge?.IPAM?.Config?.find((config) => config.Gateway?.includes('.'))?.Gateway ?? '127.0.0.1';
+}
+
+/**
  * Makes the engine a single-node Swarm manager for this run. A Swarm that is already active is
  * used as it is and left alone; one this run initialises is left again by the global teardown
  * (leaveSwarmIfOurs), after every test file is done with it.
@@ -31,7 +44,7 @@ export async function ensureTestSwarm(runId: string): Promise<void> {
     return;
   }
   try {
-    await run('docker', ['swarm', 'init', '--advertise-addr', '127.0.0.1']);
+    await run('docker', ['swarm', 'init', '--advertise-addr', await advertiseAddress()]);
     writeFileSync(swarmMarker(runId), new Date().toISOString());
   } catch (error) {
     // Another test file of this run got there first.

@@ -1,5 +1,6 @@
 import type { ContainerDetails } from '../engine.js';
 import { LABEL_REPLICAS } from './service-spec.js';
+import { LABEL_NODE_ADDRESS, type SwarmNode } from './swarm-nodes.js';
 
 /** The parts of GET /services/{id} read here. */
 export interface RawService {
@@ -77,11 +78,14 @@ function hostPortOf(task: RawTask, targetPort: number | undefined): number | und
  * tasks are still being scheduled or a task has no published port yet, `exited` when scaled to
  * 0. hostPort is the first replica's published port (what the router is pointed at from the
  * host), `instances` has every one; with `targetPort` given, a task without its port is not up.
+ * With `nodes` given, a task on another node carries that node's address (hostAddress), and
+ * `lost` says why the service cannot serve when a task of it was on a node that is gone.
  */
 export function toServiceDetails(
   service: RawService,
   tasks: readonly RawTask[],
   targetPort?: number,
+  nodes?: ReadonlyMap<string, SwarmNode>,
 ): ContainerDetails {
   const name = service.Spec.Name;
   const desired = service.Spec.Mode?.Replicated?.Replicas ?? 0;
@@ -115,16 +119,73 @@ export function toServiceDetails(
   if (details.state === 'exited') details.exitCode = lastExitCode(tasks);
   const instances = [...running, ...starting].flatMap((task) => {
     const hostPort = hostPortOf(task, targetPort);
-    return hostPort === undefined ? [] : [{ name: `${name}.${task.Slot ?? 0}`, hostPort }];
+    const hostAddress = nodeOf(task, nodes)?.address;
+    return hostPort === undefined
+      ? []
+      : [
+          {
+            name: `${name}.${task.Slot ?? 0}`,
+            hostPort,
+            ...(hostAddress === undefined ? {} : { hostAddress }),
+          },
+        ];
   });
   if (desired > 0) details.instances = instances;
-  const first = instances.find((instance) => instance.hostPort !== undefined)?.hostPort;
-  if (first !== undefined) details.hostPort = first;
+  const [first] = instances;
+  if (first !== undefined) {
+    details.hostPort = first.hostPort;
+    if (first.hostAddress !== undefined) details.hostAddress = first.hostAddress;
+  }
+  const lost =
+    desired > 0 ? lostReason(service, tasks, nodes, running.length + starting.length < desired) : undefined;
+  if (lost !== undefined) details.lost = lost;
   if (everStarted && service.UpdatedAt) {
     if (desired > 0) details.startedAt = service.UpdatedAt;
     else details.finishedAt = service.UpdatedAt;
   }
   return details;
+}
+
+function nodeOf(task: RawTask, nodes: ReadonlyMap<string, SwarmNode> | undefined): SwarmNode | undefined {
+  return task.NodeID === undefined ? undefined : nodes?.get(task.NodeID);
+}
+
+/**
+ * Why the service cannot serve on account of its nodes: a task meant to run is on another node
+ * with no address to reach it at, or (while replicas are missing) a task that ran since the
+ * service was started is on a node that is no longer ready. The Swarm only notices a node is
+ * gone after its heartbeats stop (about 15 s by default), and then reschedules the task.
+ */
+function lostReason(
+  service: RawService,
+  tasks: readonly RawTask[],
+  nodes: ReadonlyMap<string, SwarmNode> | undefined,
+  missingReplicas: boolean,
+): string | undefined {
+  if (nodes === undefined) return undefined;
+  const label = (task: RawTask) => `${service.Spec.Name}.${task.Slot ?? 0}`;
+  for (const task of currentTasks(tasks)) {
+    const node = nodeOf(task, nodes);
+    if (node && !node.local && node.address === undefined)
+      return (
+        `task ${label(task)} runs on node ${node.hostname}, which has no address docker-watcher can reach its ports at: ` +
+        `give the node one with docker node update --label-add ${LABEL_NODE_ADDRESS}=<ip> ${node.hostname}`
+      );
+  }
+  if (!missingReplicas) return undefined;
+  const since = time(service.UpdatedAt);
+  const gone = tasks.find((task) => {
+    const node = nodeOf(task, nodes);
+    return (
+      node !== undefined &&
+      node.state !== 'ready' &&
+      task.Status?.State === 'running' &&
+      time(task.CreatedAt) >= since
+    );
+  });
+  if (gone === undefined) return undefined;
+  const node = nodeOf(gone, nodes)!;
+  return `task ${label(gone)} was lost: its node ${node.hostname}${node.address === undefined ? '' : ` (${node.address})`} is ${node.state}`;
 }
 
 /** The exit code of the task that stopped last (0 when none reported one). */

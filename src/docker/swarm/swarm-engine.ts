@@ -25,6 +25,7 @@ import {
 } from './service-details.js';
 import { LABEL_REPLICAS, registryAuth, serviceCreateBody } from './service-spec.js';
 import type { SwarmServiceSettings } from './swarm-settings.js';
+import { swarmNodes, type RawNode, type SwarmNode } from './swarm-nodes.js';
 import { labelFilters } from '../label-filters.js';
 
 /** Label the engine puts on each task's container: the service it belongs to. */
@@ -143,15 +144,60 @@ export function createSwarmEngine(options: SwarmEngineOptions): DockerEngine {
         (await docker.listTasks({ filters: { service: [serviceId] }, ...signalOption(signal) })) as RawTask[],
     );
 
+  // The engine's own node id, read once: it changes only when the engine leaves the Swarm.
+  let localNode: Promise<string> | undefined;
+  const localNodeId = (signal?: AbortSignal): Promise<string> => {
+    localNode ??= dockerCall(
+      'read the Swarm node id of',
+      options.socketPath ?? 'the engine',
+      signal,
+      async () => {
+        const info = (await docker.info()) as { Swarm?: { NodeID?: string } };
+        return info.Swarm?.NodeID ?? '';
+      },
+    );
+    // Not kept when it failed or the engine was outside a Swarm (no id yet).
+    localNode.then(
+      (id) => {
+        if (id === '') localNode = undefined;
+      },
+      () => (localNode = undefined),
+    );
+    return localNode;
+  };
+
+  /**
+   * The nodes the tasks are on: read from the Swarm (GET /nodes) only when a task is on another
+   * node than this one, so a single-node Swarm costs no extra call.
+   */
+  const nodesOf = async (
+    tasks: readonly RawTask[],
+    signal?: AbortSignal,
+  ): Promise<Map<string, SwarmNode>> => {
+    const local = await localNodeId(signal);
+    if (tasks.every((task) => task.NodeID === undefined || task.NodeID === '' || task.NodeID === local))
+      return swarmNodes([{ ID: local, Status: { State: 'ready' } }], local);
+    const nodes = await dockerCall(
+      'list nodes of',
+      'the Swarm',
+      signal,
+      async () => (await docker.listNodes(signalOption(signal))) as RawNode[],
+    );
+    return swarmNodes(nodes, local);
+  };
+
   const detailsOf = async (
     service: RawService & { Endpoint?: { Spec?: { Ports?: { TargetPort?: number }[] } } },
     signal?: AbortSignal,
-  ) =>
-    toServiceDetails(
+  ) => {
+    const tasks = await tasksOf(service.ID, signal);
+    return toServiceDetails(
       service,
-      await tasksOf(service.ID, signal),
+      tasks,
       service.Endpoint?.Spec?.Ports?.[0]?.TargetPort,
+      await nodesOf(tasks, signal),
     );
+  };
 
   const inspectContainer = async (
     idOrName: string,
@@ -252,7 +298,12 @@ export function createSwarmEngine(options: SwarmEngineOptions): DockerEngine {
     for (;;) {
       const fresh = await mustInspect(service.ID, 'start', signal);
       const tasks = await tasksOf(service.ID, signal);
-      const details = toServiceDetails(fresh, tasks, fresh.Endpoint?.Spec?.Ports?.[0]?.TargetPort);
+      const details = toServiceDetails(
+        fresh,
+        tasks,
+        fresh.Endpoint?.Spec?.Ports?.[0]?.TargetPort,
+        await nodesOf(tasks, signal),
+      );
       // Started means every task runs with its port: the health gate and the switch read it next.
       if (runningCount(tasks) >= startedReplicas(fresh) && details.state === 'running') return;
       const [failure] = failuresSinceStart(fresh, tasks);
@@ -268,6 +319,8 @@ export function createSwarmEngine(options: SwarmEngineOptions): DockerEngine {
           `a task of service ${name} ${code === undefined || code === 0 ? 'failed' : `exited with code ${code}`} while starting: ${reason}${hint}`,
         );
       }
+      if (details.lost !== undefined)
+        throw new ExternalError('docker', `service ${name} cannot start: ${details.lost}`);
       const pending = pendingReason(tasks);
       const constraints = service.Spec.TaskTemplate?.Placement?.Constraints ?? [];
       if (pending !== undefined && /no suitable node/i.test(pending))

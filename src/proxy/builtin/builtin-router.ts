@@ -33,7 +33,7 @@ export function createBuiltinRouter(settings: BuiltinRouterSettings): BuiltinRou
   const upstreamOf = (target: RouteTarget) =>
     probeUrl({
       reach: settings.reach,
-      container: { name: target.containerName, hostPort: target.hostPort },
+      container: { name: target.containerName, hostPort: target.hostPort, hostAddress: target.hostAddress },
       port: target.port,
       path: '',
       publishHost: settings.publishHost,

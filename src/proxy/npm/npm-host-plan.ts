@@ -17,7 +17,11 @@ export interface NpmRouteState {
   advancedConfig?: string;
 }
 
-/** Where NPM should send traffic for a target, per `forward` mode. */
+/**
+ * Where NPM should send traffic for a target, per `forward` mode. With `host`, a target published
+ * on another Docker host (a Swarm task on another node) is forwarded to that host's address:
+ * forward_host is how NPM reaches this one.
+ */
 export function forwardAddress(npm: NpmConfig, target: RouteTarget): { host: string; port: number } {
   if (npm.forward === 'network') return { host: target.containerName, port: target.port };
   if (!npm.forward_host) {
@@ -31,7 +35,7 @@ export function forwardAddress(npm: NpmConfig, target: RouteTarget): { host: str
       [{ path: 'global.docker', message: 'publish the container port, or use forward: network' }],
     );
   }
-  return { host: npm.forward_host, port: target.hostPort };
+  return { host: target.hostAddress ?? npm.forward_host, port: target.hostPort };
 }
 
 /** Forward and TLS settings for a target; TLS options only apply with a certificate (id > 0). */

@@ -157,6 +157,18 @@ describe('waitUntilHealthy', () => {
     expect(clock.slept).toEqual([1000]);
   });
 
+  it('fails at once, naming the node, when its runtime says a replica was lost with its node', async () => {
+    const url = await serve((_req, res) => res.writeHead(503).end());
+    const lost = 'task dw-web-dev-v2.1 was lost: its node nas2 (10.0.0.12) is down';
+    const { options, probes } = setup(url, {}, {}, (n, docker, id) => {
+      if (n === 2) docker.patchContainer(id, { state: 'created', lost });
+    });
+    const error = await rejection(waitUntilHealthy(options));
+    expect(error.message).toBe(`container dw-web-dev-v2 cannot serve while being health-checked: ${lost}`);
+    expect(error.summary).toBe(lost);
+    expect(probes()).toBe(2);
+  });
+
   it('fails at once when the restart count goes up, even if the container runs again', async () => {
     const url = await serve((_req, res) => res.writeHead(500).end());
     const { options } = setup(url, {}, { restartCount: 2 }, (n, docker, id) => {

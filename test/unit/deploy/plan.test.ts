@@ -297,6 +297,8 @@ describe('small planning functions', () => {
     const plain = deployPlan(planInput({ projects: { web } }, 'v1')).publicUrl;
     expect(stageUrl(plain, 32770)).toBe('http://127.0.0.1:32770');
     expect(stageUrl(plain, undefined)).toBeUndefined();
+    // A Swarm task on another node: its port is on that node.
+    expect(stageUrl(plain, 32770, '10.0.0.12')).toBe('http://10.0.0.12:32770');
     const npm = (certificate: 'auto' | 'none') =>
       deployPlan(
         planInput(

@@ -91,6 +91,20 @@ describe('probeUrls', () => {
     ]);
   });
 
+  it("probes a replica on another node at that node's address, one on this node at the loopback", () => {
+    const container = {
+      name: 'dw-web-dev-v2',
+      instances: [
+        { name: 'dw-web-dev-v2.1', hostPort: 30001, hostAddress: '10.0.0.7' },
+        { name: 'dw-web-dev-v2.2', hostPort: 30002 },
+      ],
+    };
+    expect(probeUrls({ ...base, publishHost: '0.0.0.0', container })).toEqual([
+      'http://10.0.0.7:30001/health',
+      'http://127.0.0.1:30002/health',
+    ]);
+  });
+
   it('probes a plain container once, and a service by its name on the network', () => {
     expect(probeUrls({ ...base, container: { name: 'c', hostPort: 1234 } })).toEqual([
       'http://127.0.0.1:1234/health',

@@ -61,6 +61,14 @@ describe('buildForwardSettings', () => {
     });
   });
 
+  it("forwards a target published on another Swarm node to that node's address in host mode", () => {
+    const npm = npmSchema.parse({ ...base, forward: 'host', forward_host: '172.17.0.1' });
+    expect(buildForwardSettings(npm, { ...target, hostAddress: '10.0.0.7' }, 0)).toMatchObject({
+      forward_host: '10.0.0.7',
+      forward_port: 49153,
+    });
+  });
+
   it('names the missing setting in host mode', () => {
     expect(() => buildForwardSettings(npmSchema.parse({ ...base, forward: 'host' }), target, 0)).toThrow(
       ConfigError,

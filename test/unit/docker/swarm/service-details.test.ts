@@ -5,6 +5,7 @@ import {
   type RawService,
   type RawTask,
 } from '../../../../src/docker/swarm/service-details.js';
+import { swarmNodes } from '../../../../src/docker/swarm/swarm-nodes.js';
 
 const service = (replicas: number, extra: Partial<RawService> = {}): RawService => ({
   ID: 'svc1',
@@ -123,6 +124,79 @@ describe('toServiceDetails', () => {
 
   it('is created while its tasks are still being scheduled', () => {
     expect(toServiceDetails(service(2), [task(1, 'pending'), task(2, 'assigned')]).state).toBe('created');
+  });
+});
+
+describe('toServiceDetails on several nodes', () => {
+  const nodes = (workerState = 'ready', workerLabels: Record<string, string> = {}) =>
+    swarmNodes(
+      [
+        { ID: 'mgr', Description: { Hostname: 'manager' }, Status: { State: 'ready', Addr: '0.0.0.0' } },
+        {
+          ID: 'wkr',
+          Description: { Hostname: 'worker-1' },
+          Spec: { Labels: workerLabels },
+          Status: { State: workerState, Addr: '10.0.0.7' },
+        },
+      ],
+      'mgr',
+    );
+
+  it("puts a task on another node at that node's address and one on this node at none (this host)", () => {
+    const details = toServiceDetails(
+      service(2),
+      [task(1, 'running', { NodeID: 'wkr' }, 30001), task(2, 'running', { NodeID: 'mgr' }, 30002)],
+      8080,
+      nodes(),
+    );
+    expect(details).toMatchObject({ state: 'running', hostPort: 30001, hostAddress: '10.0.0.7' });
+    expect(details.instances).toEqual([
+      { name: 'dw-web-dev-v2.1', hostPort: 30001, hostAddress: '10.0.0.7' },
+      { name: 'dw-web-dev-v2.2', hostPort: 30002 },
+    ]);
+    expect(details.lost).toBeUndefined();
+  });
+
+  it("prefers the node's docker-watcher.address label to its Swarm address", () => {
+    const details = toServiceDetails(
+      service(1),
+      [task(1, 'running', { NodeID: 'wkr' }, 30001)],
+      8080,
+      nodes('ready', { 'docker-watcher.address': '192.168.5.7' }),
+    );
+    expect(details.hostAddress).toBe('192.168.5.7');
+  });
+
+  it('says a replica was lost when its node went down and no replacement runs yet', () => {
+    const tasks = [
+      task(1, 'running', { NodeID: 'wkr', DesiredState: 'shutdown' }, 30001),
+      task(1, 'pending', { ID: 'again', Status: { State: 'pending', Err: 'no suitable node' } }),
+    ];
+    const details = toServiceDetails(service(1), tasks, 8080, nodes('down'));
+    expect(details.state).toBe('created');
+    expect(details.lost).toBe('task dw-web-dev-v2.1 was lost: its node worker-1 (10.0.0.7) is down');
+    // Once a replacement runs elsewhere the service serves again: nothing is lost.
+    const replaced = [...tasks.slice(0, 1), task(1, 'running', { ID: 'again', NodeID: 'mgr' }, 30005)];
+    expect(toServiceDetails(service(1), replaced, 8080, nodes('down')).lost).toBeUndefined();
+  });
+
+  it('names a node with no address to reach and the label that gives it one', () => {
+    const unaddressed = swarmNodes(
+      [
+        { ID: 'mgr', Status: { State: 'ready' } },
+        { ID: 'wkr', Description: { Hostname: 'worker-1' }, Status: { State: 'ready', Addr: '0.0.0.0' } },
+      ],
+      'mgr',
+    );
+    const details = toServiceDetails(
+      service(1),
+      [task(1, 'running', { NodeID: 'wkr' }, 30001)],
+      8080,
+      unaddressed,
+    );
+    expect(details.lost).toMatch(
+      /task dw-web-dev-v2.1 runs on node worker-1, which has no address .*--label-add docker-watcher.address=<ip> worker-1/,
+    );
   });
 });
 
