@@ -126,6 +126,7 @@ describe.skipIf(!hasDocker)('Swarm runtime on two nodes', () => {
       version('v1', 'healthy', false),
       version('v2', 'healthy', true),
       version('v3', 'slow', true, 600),
+      version('v4', 'healthy', false),
     ]);
   }, 120_000);
 
@@ -165,6 +166,17 @@ describe.skipIf(!hasDocker)('Swarm runtime on two nodes', () => {
       /no node of the Swarm can run service .* with placement node\.role==worker, node\.labels\.dw-zone==mars/,
     );
     expect(Date.now() - started).toBeLessThan(15_000);
+    expect(await throughRouter()).toMatch(/^200 .*v2/s);
+  });
+
+  it('fails a deploy whose image is missing on the node its task lands on, naming the image, and the old version serves on', async () => {
+    const started = Date.now();
+    const record = await onWorker.deploy(intent('v4'));
+    expect(record.status).toBe('failed');
+    expect(record.error?.phase).toBe('start');
+    expect(record.error?.message).toContain(`${image}:v4`);
+    expect(record.error?.message).toMatch(/no such image/i);
+    expect(Date.now() - started).toBeLessThan(30_000);
     expect(await throughRouter()).toMatch(/^200 .*v2/s);
   });
 
