@@ -22,11 +22,13 @@ export async function buildStreamAppImages(options: {
   repository: string;
   versions: string[];
   instanceId: string;
+  /** The server script; default test/fixtures/stream-app/server.mjs next to this file (a bundle gives its own). */
+  serverPath?: string;
 }): Promise<string[]> {
   const base = await buildNodeBaseImage(options.instanceId);
   const context = await mkdtemp(join(tmpdir(), 'dw-stream-app-'));
   try {
-    await copyFile(SERVER, join(context, 'server.mjs'));
+    await copyFile(options.serverPath ?? SERVER, join(context, 'server.mjs'));
     const refs: string[] = [];
     for (const version of options.versions) {
       const ref = `${options.repository}:${version}`;
