@@ -1,7 +1,11 @@
 // The router benchmark's client, in its own process (its work is not counted in the proxy's):
 // reads {port, host, connections, seconds, rate} as JSON on stdin; with `rate` it paces that many
 // GETs per second over kept-alive connections, without it each connection sends again as soon as
-// the last answer ended (saturation). Prints {requests, failed, errors, p50, p99, rps} as JSON.
+// the last answer ended (saturation). Prints {requests, failed, errors, p50, p99, rps} as JSON;
+// with `track`, also `answers`: [when the request was made, when its answer ended (ms, wall
+// clock), the body] for each answer, so the caller can tell which container took the requests
+// made after a switch (made after it, a request is written after it too; when a write ended
+// would be seen late by a busy event loop).
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { setTimeout } from 'node:timers';
@@ -15,6 +19,9 @@ const input = JSON.parse(
 );
 const agent = new Agent({ keepAlive: true, maxSockets: input.connections });
 const latencies = [];
+const answers = [];
+/** Wall-clock milliseconds, comparable with the parent process's (sub-millisecond resolution). */
+const wallNow = () => performance.timeOrigin + performance.now();
 const errors = {};
 let failed = 0;
 let sent = 0;
@@ -24,13 +31,17 @@ const until = started + input.seconds * 1000;
 function once() {
   sent++;
   const at = performance.now();
+  const madeAt = input.track ? wallNow() : 0;
   return new Promise((done) => {
     const req = request(
       { host: '127.0.0.1', port: input.port, path: '/', headers: { host: input.host }, agent, timeout: 5000 },
       (res) => {
-        res.resume();
+        let body = '';
+        if (input.track) res.on('data', (chunk) => (body += chunk));
+        else res.resume();
         res.on('end', () => {
           latencies.push(performance.now() - at);
+          if (input.track) answers.push([madeAt, wallNow(), body.trim()]);
           if (res.statusCode !== 200) {
             failed++;
             errors[res.statusCode] = (errors[res.statusCode] ?? 0) + 1;
@@ -80,6 +91,7 @@ process.stdout.write(
     p50: q(0.5),
     p99: q(0.99),
     rps: latencies.length / seconds,
+    ...(input.track ? { answers } : {}),
   }),
 );
 agent.destroy();
