@@ -157,7 +157,17 @@ export async function floodBench(before?: string): Promise<string> {
         ? undefined
         : () => startAppProcess(before, quickstartConfig(before), startNodeOptions(before)),
     ],
-    ['after', () => startAppProcess(BENCH_ROOT, quickstartConfig(BENCH_ROOT), startNodeOptions(BENCH_ROOT))],
+    [
+      'after',
+      () =>
+        startAppProcess(BENCH_ROOT, quickstartConfig(BENCH_ROOT), [
+          ...startNodeOptions(BENCH_ROOT),
+          // BENCH_CPU_PROF=DIR: a CPU profile of the app under the flood, written there when it stops.
+          ...(process.env.BENCH_CPU_PROF
+            ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+            : []),
+        ]),
+    ],
     ['bare', startCeiling],
   ];
   const results = new Map<string, FloodResult | undefined>();

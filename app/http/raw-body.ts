@@ -15,10 +15,26 @@ const EMPTY = new Uint8Array(0);
  * flood; elsewhere (`app.request()` in tests) from the Request's body.
  */
 export async function readRawBody(c: Context, limit = MAX_BODY_BYTES): Promise<Uint8Array> {
+  return joinChunks(await readBodyChunks(c, limit));
+}
+
+/**
+ * readRawBody's chunks as they came, each handed to `onChunk` (within the limit) as it arrives:
+ * a signature is checked over them without copying a body that may be refused into one buffer.
+ */
+export async function readBodyChunks(
+  c: Context,
+  limit = MAX_BODY_BYTES,
+  onChunk: (chunk: Uint8Array) => void = () => undefined,
+): Promise<Uint8Array[]> {
   const declared = Number(c.req.header('content-length'));
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
   const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
-  const chunks = incoming ? await readNodeStream(incoming, limit) : await readWebStream(c, limit);
+  return incoming ? readNodeStream(incoming, limit, onChunk) : readWebStream(c, limit, onChunk);
+}
+
+/** The chunks of a body as one buffer (the only chunk itself when there is one). */
+export function joinChunks(chunks: Uint8Array[]): Uint8Array {
   if (chunks.length === 1) return chunks[0]!;
   return chunks.length === 0 ? EMPTY : Buffer.concat(chunks);
 }
@@ -29,7 +45,11 @@ function tooLarge(limit: number): HTTPException {
   });
 }
 
-function readNodeStream(incoming: IncomingMessage, limit: number): Promise<Uint8Array[]> {
+function readNodeStream(
+  incoming: IncomingMessage,
+  limit: number,
+  onChunk: (chunk: Uint8Array) => void,
+): Promise<Uint8Array[]> {
   if (incoming.readableEnded) return Promise.resolve([]);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -50,6 +70,13 @@ function readNodeStream(incoming: IncomingMessage, limit: number): Promise<Uint8
         return;
       }
       chunks.push(chunk);
+      try {
+        onChunk(chunk);
+      } catch (error) {
+        stop();
+        incoming.pause();
+        reject(error instanceof Error ? error : new Error(String(error)));
+      }
     };
     const onEnd = () => {
       stop();
@@ -68,7 +95,11 @@ function readNodeStream(incoming: IncomingMessage, limit: number): Promise<Uint8
   });
 }
 
-async function readWebStream(c: Context, limit: number): Promise<Uint8Array[]> {
+async function readWebStream(
+  c: Context,
+  limit: number,
+  onChunk: (chunk: Uint8Array) => void,
+): Promise<Uint8Array[]> {
   const stream = c.req.raw.body;
   if (!stream) return [];
   const reader = stream.getReader();
@@ -83,6 +114,7 @@ async function readWebStream(c: Context, limit: number): Promise<Uint8Array[]> {
       throw tooLarge(limit);
     }
     chunks.push(value);
+    onChunk(value);
   }
 }
 

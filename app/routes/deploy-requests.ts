@@ -6,10 +6,10 @@ import { deployRequestSchema, toDeploySource, zodIssues } from '../../src/protoc
 import { createFollowToken } from '../../src/protocol/follow-token.js';
 import type { AppDeps, AppEnv } from '../http/app-env.js';
 import { FOLLOW_TOKEN_TTL_MS } from '../http/auth.js';
-import { verifySignedRequest } from '../http/signed-request.js';
+import { readSignedRequest } from '../http/signed-request.js';
 import { acceptedBody } from '../http/deploy-views.js';
 import { DELIVERY_MEMORY_MS, forgetExpiredRecords } from '../http/expiring-records.js';
-import { parseJsonBody, readRawBody, requireJson } from '../http/raw-body.js';
+import { parseJsonBody, requireJson } from '../http/raw-body.js';
 
 /**
  * POST /api/deploys: a signed deploy request from CI. The secret is the one of the project the
@@ -20,8 +20,7 @@ import { parseJsonBody, readRawBody, requireJson } from '../http/raw-body.js';
 export function registerDeployRequests(app: Hono<AppEnv>, deps: AppDeps): void {
   app.post('/api/deploys', async (c) => {
     requireJson(c);
-    const raw = await readRawBody(c);
-    const { deliveryId, key } = verifySignedRequest(c, deps, raw);
+    const { body: raw, deliveryId, key } = await readSignedRequest(c, deps);
 
     const now = deps.clock.now();
     forgetExpiredRecords(deps.store, now);
