@@ -117,12 +117,20 @@ async function flood(app: Pick<AppProcess, 'url' | 'rss' | 'logLines'>): Promise
   };
 }
 
+/** BENCH_CPU_PROF=DIR: CPU profiles of the app and the bare server under the flood, written there as they stop. */
+function cpuProfile(): string[] {
+  const dir = process.env.BENCH_CPU_PROF;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+}
+
 /** bench/flood-ceiling.mjs: the bare node:http server the app is compared with. */
 async function startCeiling(): Promise<Pick<AppProcess, 'url' | 'rss' | 'logLines' | 'stop'>> {
   const port = await freePort();
-  const child = spawn(process.execPath, [join(BENCH_ROOT, 'bench', 'flood-ceiling.mjs'), String(port)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...cpuProfile(), join(BENCH_ROOT, 'bench', 'flood-ceiling.mjs'), String(port)],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   await new Promise<void>((done, fail) => {
     child.stdout.once('data', () => done());
     child.once('exit', (code) => fail(new Error(`bench/flood-ceiling.mjs exited ${code}`)));

@@ -29,8 +29,21 @@ export async function readBodyChunks(
 ): Promise<Uint8Array[]> {
   const declared = Number(c.req.header('content-length'));
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
-  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  const incoming = (c.env as { incoming?: ReadIncoming } | undefined)?.incoming;
+  if (incoming?.rawBody instanceof Buffer) return [readAlready(incoming.rawBody, limit, onChunk)];
   return incoming ? readNodeStream(incoming, limit, onChunk) : readWebStream(c, limit, onChunk);
+}
+
+/**
+ * A Node request whose body was read before the app got it (by the signature gate), in
+ * @hono/node-server's `rawBody` convention, which it also gives a web Request's body from.
+ */
+export type ReadIncoming = IncomingMessage & { rawBody?: Buffer };
+
+function readAlready(body: Buffer, limit: number, onChunk: (chunk: Uint8Array) => void): Uint8Array {
+  if (body.byteLength > limit) throw tooLarge(limit);
+  onChunk(body);
+  return body;
 }
 
 /** The chunks of a body as one buffer (the only chunk itself when there is one). */
@@ -39,7 +52,8 @@ export function joinChunks(chunks: Uint8Array[]): Uint8Array {
   return chunks.length === 0 ? EMPTY : Buffer.concat(chunks);
 }
 
-function tooLarge(limit: number): HTTPException {
+/** The 413 for a body past `limit` bytes. */
+export function tooLarge(limit: number): HTTPException {
   return new HTTPException(413, {
     message: `the request body is larger than ${limit} bytes; send a smaller body`,
   });
@@ -118,9 +132,14 @@ async function readWebStream(
   }
 }
 
+/** The media type of a Content-Type header, lowercased, without its parameters. */
+export function mediaType(contentType: string | undefined): string | undefined {
+  return contentType?.split(';')[0]?.trim().toLowerCase();
+}
+
 /** Refuses a body that is not JSON (415), so nothing else gets parsed as if it were. */
 export function requireJson(c: Context): void {
-  const type = c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase();
+  const type = mediaType(c.req.header('content-type'));
   if (type !== 'application/json') {
     throw new HTTPException(415, {
       message: `content-type must be application/json, not "${type ?? '(none)'}"`,

@@ -17,36 +17,56 @@ export interface SignedRequest {
   key: string;
 }
 
+/** What a signature check reads of a request: its method, path with query, and headers. */
+export interface SignedParts {
+  method: string;
+  /** The path and query as the route sees them, e.g. /api/deploys. */
+  path: string;
+  header(name: string): string | undefined;
+}
+
 /**
- * Begins the check of `c`'s signature over its method, path, query and raw body. The secret is
- * the one of the project the signature header names (`key=`), so nothing of the unverified body
- * is read; the caller checks that the key is the project the request acts on.
+ * Begins the check of a request's signature over its method, path, query and raw body. The
+ * secret is the one of the project the signature header names (`key=`), so nothing of the
+ * unverified body is read; the caller checks that the key is the project the request acts on.
  */
-function beginSignedCheck(c: Context, deps: AppDeps): SignatureCheck {
-  const header = c.req.header(SIGNATURE_HEADER);
+export function beginSignedCheck(
+  deps: Pick<AppDeps, 'secrets' | 'clock'>,
+  request: SignedParts,
+): SignatureCheck {
+  const header = request.header(SIGNATURE_HEADER);
   const named = signatureKey(header);
   const secret = 'key' in named ? deps.secrets.signing(named.key).value : undefined;
-  const url = new URL(c.req.url);
   return beginVerify(
     secret ?? '',
     {
-      timestamp: c.req.header(TIMESTAMP_HEADER),
-      deliveryId: c.req.header(DELIVERY_HEADER),
+      timestamp: request.header(TIMESTAMP_HEADER),
+      deliveryId: request.header(DELIVERY_HEADER),
       signature: header,
     },
-    { method: c.req.method, path: url.pathname + url.search },
+    { method: request.method, path: request.path },
     deps.clock.now(),
   );
 }
 
+function signedParts(c: Context): SignedParts {
+  const url = new URL(c.req.url);
+  return { method: c.req.method, path: url.pathname + url.search, header: (name) => c.req.header(name) };
+}
+
+/** The AuthError a refused signature answers with (401). */
+export function signatureRefusal(reason: string): AuthError {
+  return new AuthError(`signed request refused: ${reason}`);
+}
+
 function signedOrRefused(result: VerifyResult): SignedRequest {
-  if (!result.ok) throw new AuthError(`signed request refused: ${result.reason}`);
+  if (!result.ok) throw signatureRefusal(result.reason);
   return { deliveryId: result.deliveryId, key: result.key };
 }
 
 /** Verifies the signature of `c` over a body already read (see beginSignedCheck). */
 export function verifySignedRequest(c: Context, deps: AppDeps, body: Uint8Array): SignedRequest {
-  const check = beginSignedCheck(c, deps);
+  const check = beginSignedCheck(deps, signedParts(c));
   check.update(body);
   return signedOrRefused(check.finish());
 }
@@ -61,7 +81,7 @@ export async function readSignedRequest(
   deps: AppDeps,
   limit = MAX_BODY_BYTES,
 ): Promise<SignedRequest & { body: Uint8Array }> {
-  const check = beginSignedCheck(c, deps);
+  const check = beginSignedCheck(deps, signedParts(c));
   const chunks = await readBodyChunks(c, limit, (chunk) => check.update(chunk));
   return { ...signedOrRefused(check.finish()), body: joinChunks(chunks) };
 }
