@@ -149,6 +149,23 @@ describe('the signature gate in front of the app', () => {
     );
   });
 
+  it('survives a client that leaves half-way through the body, and answers the next one', async () => {
+    const init = signedPost('not-the-secret', fullBody(), { key: 'web' });
+    await new Promise<void>((done) => {
+      const headers = { ...(init.headers as Record<string, string>), 'content-length': String(64 * 1024) };
+      const req = request(`${urlOf(gated)}/api/deploys`, { method: 'POST', headers, agent: false });
+      req.on('error', () => done());
+      req.write(Buffer.from(init.body as string).subarray(0, 10_000), () => {
+        setTimeout(() => {
+          req.destroy();
+          done();
+        }, 20);
+      });
+    });
+    const next = await send(gated, signedPost('not-the-secret', webDeployBody()));
+    expect(next.status).toBe(401);
+  });
+
   it('logs its refusals in the same burst as the app: the first alone, the rest in one summary', async () => {
     const logged: Record<string, unknown>[] = [];
     const ownLogger = createJsonLogger({
