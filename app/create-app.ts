@@ -7,7 +7,7 @@ import type { AppDeps, AppEnv, AppOptions } from './http/app-env.js';
 import { createLoginThrottle } from './http/login-throttle.js';
 import { requestClient } from './http/request-client.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
-import { requestLog } from './http/request-log.js';
+import { createRequestLog, requestLog } from './http/request-log.js';
 import { registerChanges } from './routes/changes.js';
 import { registerDeployEvents } from './routes/deploy-events.js';
 import { registerDeployRequests } from './routes/deploy-requests.js';
@@ -37,10 +37,8 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     secrets: options.secrets ?? resolveRequestSecrets(options.loaded),
   };
   const app = new Hono<AppEnv>();
-  app.use(
-    '*',
-    requestLog(deps.logger, () => deps.clock.now()),
-  );
+  const now = () => deps.clock.now();
+  app.use('*', requestLog(options.requestLog ?? createRequestLog(deps.logger, now), now));
   registerHealth(app, deps);
   registerDeployRequests(app, deps);
   registerDeployEvents(app, deps);

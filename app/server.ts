@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { serve } from '@hono/node-server';
+import { createServer, type Server } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
 import { systemClock, type Clock } from '../src/core/clock.js';
 import { configWarnings } from '../src/config/config-warnings.js';
 import { resolveRequestSecrets } from '../src/config/request-secrets.js';
@@ -24,6 +25,9 @@ import type { Store } from '../src/store/store.js';
 import { createApp } from './create-app.js';
 import type { StartupState } from './http/app-env.js';
 import { createBackgroundTasks } from './http/background-tasks.js';
+import { createRequestLog } from './http/request-log.js';
+import { signatureGate } from './http/signature-gate.js';
+import { DEPLOY_REQUEST_ROUTE } from './routes/deploy-requests.js';
 import { errorMessage } from '../src/core/errors.js';
 import { createDeployReporter } from '../src/forge/deploy-reporter.js';
 import { createForgeClients, forgeFor } from '../src/forge/forge-for.js';
@@ -257,9 +261,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   );
 
   const tasks = createBackgroundTasks();
+  const secrets = resolveRequestSecrets(loaded);
+  // One request log for the app and the signature gate in front of it: one refusal burst.
+  const requestLog = createRequestLog(logger, () => clock.now());
   const app = createApp({
     loaded,
-    secrets: resolveRequestSecrets(loaded),
+    secrets,
+    requestLog,
     deployer: deployer,
     store,
     clock,
@@ -281,9 +289,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   const { host, port } = config.global.listen;
   const listenPort = options.port ?? port;
-  const server = await new Promise<ReturnType<typeof serve>>((resolveListen, rejectListen) => {
-    const s = serve({ fetch: app.fetch, hostname: host, port: listenPort }, () => resolveListen(s));
+  const listener = signatureGate(
+    { routes: [DEPLOY_REQUEST_ROUTE], secrets, clock, logger, requestLog },
+    getRequestListener(app.fetch),
+  );
+  const server = await new Promise<Server>((resolveListen, rejectListen) => {
+    const s = createServer(listener);
     s.once('error', rejectListen);
+    s.listen(listenPort, host, () => resolveListen(s));
   }).catch(async (error: unknown) => {
     // Reconcile began before the listen: a repair cut off half-way is what the next start would
     // have to repair, so it ends first; then nothing is left running or open.

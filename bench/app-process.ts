@@ -51,7 +51,8 @@ export function rssOf(pid: number): number {
 
 /**
  * Starts the app of the checkout at `root` (its dist/ must be built) with `config`, written as
- * JSON (valid YAML) into a fresh directory; the strings `{{PORT}}` and `{{NETWORK}}` are filled in.
+ * JSON (valid YAML) into a fresh directory; the strings `{{PORT}}`, `{{ROUTER_PORT}}` (free ports)
+ * and `{{NETWORK}}` are filled in.
  */
 export async function startAppProcess(
   root: string,
@@ -63,11 +64,13 @@ export async function startAppProcess(
   const dir = mkdtempSync(join(tmpdir(), 'dw-bench-'));
   prepare?.(dir);
   const port = await freePort();
+  const routerPort = await freePort();
   const configFile = join(dir, 'docker-watcher.yaml');
   writeFileSync(
     configFile,
     JSON.stringify(config)
       .replaceAll('"{{PORT}}"', String(port))
+      .replaceAll('"{{ROUTER_PORT}}"', String(routerPort))
       .replaceAll('{{NETWORK}}', `dw-${benchInstance}`),
   );
   const started = performance.now();
@@ -130,7 +133,8 @@ export async function startAppProcess(
 
 /**
  * The quickstart config (config/quickstart.yaml of `root`) on a free port, with this run's
- * network and a data dir of its own: what `npm start` runs, moved out of the way of others.
+ * network and a data dir of its own, and its built-in router on a free port too: what `npm start`
+ * runs, moved out of the way of others (two benches at once both wanted the router's 8081).
  */
 export function quickstartConfig(root: string): Record<string, unknown> {
   const config = parse(readFileSync(join(root, 'config/quickstart.yaml'), 'utf8')) as {
@@ -141,6 +145,7 @@ export function quickstartConfig(root: string): Record<string, unknown> {
     network: '{{NETWORK}}',
     data_dir: './data',
     listen: { host: '127.0.0.1', port: '{{PORT}}' },
+    ...(config.global.router ? { router: { ...config.global.router, port: '{{ROUTER_PORT}}' } } : {}),
   };
   return config;
 }

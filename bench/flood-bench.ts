@@ -13,7 +13,7 @@ import {
   type AppProcess,
 } from './app-process.js';
 import { startNodeOptions } from './idle-bench.js';
-import { ms, quantile, table } from './stats.js';
+import { median, ms, quantile, table } from './stats.js';
 
 const CONNECTIONS = 16;
 const BODY_BYTES = 64 * 1024;
@@ -117,12 +117,34 @@ async function flood(app: Pick<AppProcess, 'url' | 'rss' | 'logLines'>): Promise
   };
 }
 
+/** BENCH_CPU_PROF=DIR: CPU profiles of the app and the bare server under the flood, written there as they stop. */
+function cpuProfile(): string[] {
+  const dir = process.env.BENCH_CPU_PROF;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+}
+
+/** Each figure of `list` (one flood per round) as its median. */
+function medianResult(list: FloodResult[]): FloodResult {
+  const of = (pick: (result: FloodResult) => number) => median(list.map(pick));
+  return {
+    refusedPerSecond: of((r) => r.refusedPerSecond),
+    otherAnswers: Math.max(...list.map((r) => r.otherAnswers)),
+    healthP50: of((r) => r.healthP50),
+    healthP99: of((r) => r.healthP99),
+    healthFailures: Math.max(...list.map((r) => r.healthFailures)),
+    rssGrowth: of((r) => r.rssGrowth),
+    logLines: Math.max(...list.map((r) => r.logLines)),
+  };
+}
+
 /** bench/flood-ceiling.mjs: the bare node:http server the app is compared with. */
 async function startCeiling(): Promise<Pick<AppProcess, 'url' | 'rss' | 'logLines' | 'stop'>> {
   const port = await freePort();
-  const child = spawn(process.execPath, [join(BENCH_ROOT, 'bench', 'flood-ceiling.mjs'), String(port)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...cpuProfile(), join(BENCH_ROOT, 'bench', 'flood-ceiling.mjs'), String(port)],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   await new Promise<void>((done, fail) => {
     child.stdout.once('data', () => done());
     child.once('exit', (code) => fail(new Error(`bench/flood-ceiling.mjs exited ${code}`)));
@@ -144,9 +166,10 @@ async function startCeiling(): Promise<Pick<AppProcess, 'url' | 'rss' | 'logLine
  * Issue 21's flood: 16 clients sending 64 KB deploy requests with bad signatures to the app as
  * `npm start` runs it (quickstart config, its own process), the client in a process of its own;
  * /healthz is probed every 10 ms meanwhile. With `before`, the same flood against the checkout
- * at that path (its dist/ built), in the same run.
+ * at that path (its dist/ built), in the same run; with `rounds`, each target that many times in
+ * turn, each figure the median of its rounds.
  */
-export async function floodBench(before?: string): Promise<string> {
+export async function floodBench(before?: string, rounds = 1): Promise<string> {
   const targets: [
     string,
     (() => Promise<Pick<AppProcess, 'url' | 'rss' | 'logLines' | 'stop'>>) | undefined,
@@ -157,21 +180,36 @@ export async function floodBench(before?: string): Promise<string> {
         ? undefined
         : () => startAppProcess(before, quickstartConfig(before), startNodeOptions(before)),
     ],
-    ['after', () => startAppProcess(BENCH_ROOT, quickstartConfig(BENCH_ROOT), startNodeOptions(BENCH_ROOT))],
+    [
+      'after',
+      () =>
+        startAppProcess(BENCH_ROOT, quickstartConfig(BENCH_ROOT), [
+          ...startNodeOptions(BENCH_ROOT),
+          // BENCH_CPU_PROF=DIR: a CPU profile of the app under the flood, written there when it stops.
+          ...(process.env.BENCH_CPU_PROF
+            ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+            : []),
+        ]),
+    ],
     ['bare', startCeiling],
   ];
-  const results = new Map<string, FloodResult | undefined>();
-  for (const [label, start] of targets) {
-    if (!start) continue;
-    const app = await start();
-    try {
-      const result = await flood(app);
-      if (result.sample) console.error(result.sample.join('\n'));
-      results.set(label, result);
-    } finally {
-      await app.stop();
+  // Rounds take turns (before, after, bare, before, ...): on a machine shared with other work the
+  // load moves within a run, and each column's median then saw the same conditions.
+  const runs = new Map<string, FloodResult[]>();
+  for (let round = 0; round < rounds; round++) {
+    for (const [label, start] of targets) {
+      if (!start) continue;
+      const app = await start();
+      try {
+        const result = await flood(app);
+        if (result.sample) console.error(result.sample.join('\n'));
+        runs.set(label, [...(runs.get(label) ?? []), result]);
+      } finally {
+        await app.stop();
+      }
     }
   }
+  const results = new Map([...runs].map(([label, list]) => [label, medianResult(list)]));
   const cell = (label: string, pick: (result: FloodResult) => string) => {
     const result = results.get(label);
     return result ? pick(result) : '-';
@@ -184,7 +222,7 @@ export async function floodBench(before?: string): Promise<string> {
     cell('bare', pick),
   ];
   return [
-    `### Flood of bad signatures (${CONNECTIONS} clients, ${BODY_BYTES / 1024} KB bodies, ${FLOOD_SECONDS} s, client in its own process)`,
+    `### Flood of bad signatures (${CONNECTIONS} clients, ${BODY_BYTES / 1024} KB bodies, ${FLOOD_SECONDS} s, client in its own process${rounds > 1 ? `; median of ${rounds} rounds taken in turn, worst answers and failures` : ''})`,
     '',
     before ? `before: ${before}` : 'before: not measured (pass --before DIR, a checkout with dist/ built)',
     'bare node:http: bench/flood-ceiling.mjs, reads the body, HMACs it, answers 401; no framework, no log',

@@ -8,7 +8,7 @@ import {
 import { cleanupBench } from './bench-env.js';
 
 /**
- * `npm run bench [-- SECTION... [--before DIR]]`: real deploys on the local Docker engine,
+ * `npm run bench [-- SECTION... [--before DIR] [--rounds N]]`: real deploys on the local Docker engine,
  * printed as Markdown tables. Like `npm test`, it starts its own registries on free loopback
  * ports (test/helpers/test-services.ts) and nginx, and stops them at the end; everything it
  * creates on the engine is removed too. `--before DIR` names a checkout (its dist/ built) that
@@ -16,9 +16,13 @@ import { cleanupBench } from './bench-env.js';
  * column.
  */
 const { values, positionals: only } = parseArgs({
-  options: { before: { type: 'string' } },
+  options: { before: { type: 'string' }, rounds: { type: 'string' } },
   allowPositionals: true,
 });
+// --rounds N: the flood's targets N times in turn, medians (a shared machine's load moves).
+const rounds = Number(values.rounds ?? 1);
+if (!Number.isInteger(rounds) || rounds < 1)
+  throw new Error(`bench: --rounds must be a whole number >= 1, not "${values.rounds}"`);
 const missing = missingBinaries();
 if (missing !== undefined) throw new Error(`bench: ${missing}`);
 const services = await startTestServices();
@@ -35,7 +39,7 @@ try {
     router: async () => (await import('./router-bench.js')).routerBench(),
     api: async () => (await import('./api-bench.js')).apiBench(),
     idle: async () => (await import('./idle-bench.js')).idleBench(values.before),
-    flood: async () => (await import('./flood-bench.js')).floodBench(values.before),
+    flood: async () => (await import('./flood-bench.js')).floodBench(values.before, rounds),
     scale: async () => (await import('./scale-bench.js')).scaleBench(values.before),
     swarm: async () => (await import('./swarm-bench.js')).swarmBench(),
   };

@@ -534,14 +534,14 @@ var TIMESTAMP_HEADER = "X-Docker-Watcher-Timestamp";
 var DELIVERY_HEADER = "X-Docker-Watcher-Delivery";
 var SIGNATURE_HEADER = "X-Docker-Watcher-Signature";
 var SIGNATURE_VERSION = "v2";
-function hmacHex(secret, route, timestamp, deliveryId, body) {
+function signedHmac(secret, route, timestamp, deliveryId) {
   const head = [SIGNATURE_VERSION, route.method.toUpperCase(), route.path, route.key, timestamp, deliveryId];
-  return createHmac2("sha256", secret).update(head.join("\n") + "\n").update(body).digest("hex");
+  return createHmac2("sha256", secret).update(head.join("\n") + "\n");
 }
 function signRequest(secret, body, options) {
   if (!secret) throw new Error("the signing secret is empty: set it before signing a request");
   const timestamp = String(Math.floor(options.now.getTime() / 1e3));
-  const hex3 = hmacHex(secret, options, timestamp, options.deliveryId, body);
+  const hex3 = signedHmac(secret, options, timestamp, options.deliveryId).update(body).digest("hex");
   return {
     [TIMESTAMP_HEADER]: timestamp,
     [DELIVERY_HEADER]: options.deliveryId,

@@ -15,6 +15,7 @@ import type { ProjectForge } from '../../src/forge/forge-for.js';
 import type { Previews } from '../../src/previews/previews.js';
 import type { BackgroundTasks } from './background-tasks.js';
 import type { LoginThrottle } from './login-throttle.js';
+import type { RequestLog } from './request-log.js';
 import type { RegistryPush } from './webhook-payloads.js';
 
 /** Everything the HTTP app uses, passed in by the composition root (no singletons). */
@@ -63,6 +64,8 @@ export interface AppDeps {
   previews?: Previews;
   /** Shown on the login page: where to find a token the app generated (the quickstart). */
   loginHint?: string;
+  /** The request log, when the composition root shares it with the signature gate; else the app's own. */
+  requestLog?: RequestLog;
 }
 
 /** What createApp takes: AppDeps, with the throttle, client address, forges and secrets filled in when absent. */

@@ -55,16 +55,29 @@ function describe(error: unknown): { status: ContentfulStatusCode; body: ErrorBo
   return of(500, 'internal error; the app log has the details', 'internal');
 }
 
+export interface ErrorAnswer {
+  status: ContentfulStatusCode;
+  body: ErrorBody;
+  /** The headers it needs besides Content-Type. */
+  headers: Record<string, string>;
+}
+
+/** The HTTP answer to `error` on `path`; a 5xx is logged with its details, which it does not show. */
+export function errorAnswer(error: unknown, path: string, logger: Logger): ErrorAnswer {
+  const { status, body } = describe(error);
+  if (status >= 500) logger.error('request failed', { path, error });
+  return { status, body, headers: status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {} };
+}
+
 /**
  * The one place errors become HTTP answers: the named errors of src/core/errors.ts get their
- * status and a JSON body; anything else is a 500 whose details only go to the log.
+ * status and a JSON body; anything else is a 500 whose details only go to the log. The
+ * signature gate in front of the app (signature-gate.ts) answers its refusals with errorAnswer too.
  */
 export function errorHandler(logger: Logger) {
   return (error: unknown, c: Context): Response => {
-    const { status, body } = describe(error);
-    if (status >= 500) logger.error('request failed', { path: c.req.path, error });
-    if (status === 401) c.header('WWW-Authenticate', 'Bearer');
-    return c.json(body, status);
+    const { status, body, headers } = errorAnswer(error, c.req.path, logger);
+    return c.json(body, status, headers);
   };
 }
 

@@ -15,21 +15,55 @@ const EMPTY = new Uint8Array(0);
  * flood; elsewhere (`app.request()` in tests) from the Request's body.
  */
 export async function readRawBody(c: Context, limit = MAX_BODY_BYTES): Promise<Uint8Array> {
+  return joinChunks(await readBodyChunks(c, limit));
+}
+
+/**
+ * readRawBody's chunks as they came, each handed to `onChunk` (within the limit) as it arrives:
+ * a signature is checked over them without copying a body that may be refused into one buffer.
+ */
+export async function readBodyChunks(
+  c: Context,
+  limit = MAX_BODY_BYTES,
+  onChunk: (chunk: Uint8Array) => void = () => undefined,
+): Promise<Uint8Array[]> {
   const declared = Number(c.req.header('content-length'));
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
-  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
-  const chunks = incoming ? await readNodeStream(incoming, limit) : await readWebStream(c, limit);
+  const incoming = (c.env as { incoming?: ReadIncoming } | undefined)?.incoming;
+  if (incoming?.rawBody instanceof Buffer) return [readAlready(incoming.rawBody, limit, onChunk)];
+  return incoming ? readNodeStream(incoming, limit, onChunk) : readWebStream(c, limit, onChunk);
+}
+
+/**
+ * A Node request whose body was read before the app got it (by the signature gate), in
+ * @hono/node-server's `rawBody` convention, which it also gives a web Request's body from.
+ */
+export type ReadIncoming = IncomingMessage & { rawBody?: Buffer };
+
+function readAlready(body: Buffer, limit: number, onChunk: (chunk: Uint8Array) => void): Uint8Array {
+  if (body.byteLength > limit) throw tooLarge(limit);
+  onChunk(body);
+  return body;
+}
+
+/** The chunks of a body as one buffer (the only chunk itself when there is one). */
+export function joinChunks(chunks: Uint8Array[]): Uint8Array {
   if (chunks.length === 1) return chunks[0]!;
   return chunks.length === 0 ? EMPTY : Buffer.concat(chunks);
 }
 
-function tooLarge(limit: number): HTTPException {
+/** The 413 for a body past `limit` bytes. */
+export function tooLarge(limit: number): HTTPException {
   return new HTTPException(413, {
     message: `the request body is larger than ${limit} bytes; send a smaller body`,
   });
 }
 
-function readNodeStream(incoming: IncomingMessage, limit: number): Promise<Uint8Array[]> {
+function readNodeStream(
+  incoming: IncomingMessage,
+  limit: number,
+  onChunk: (chunk: Uint8Array) => void,
+): Promise<Uint8Array[]> {
   if (incoming.readableEnded) return Promise.resolve([]);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -50,6 +84,13 @@ function readNodeStream(incoming: IncomingMessage, limit: number): Promise<Uint8
         return;
       }
       chunks.push(chunk);
+      try {
+        onChunk(chunk);
+      } catch (error) {
+        stop();
+        incoming.pause();
+        reject(error instanceof Error ? error : new Error(String(error)));
+      }
     };
     const onEnd = () => {
       stop();
@@ -68,7 +109,11 @@ function readNodeStream(incoming: IncomingMessage, limit: number): Promise<Uint8
   });
 }
 
-async function readWebStream(c: Context, limit: number): Promise<Uint8Array[]> {
+async function readWebStream(
+  c: Context,
+  limit: number,
+  onChunk: (chunk: Uint8Array) => void,
+): Promise<Uint8Array[]> {
   const stream = c.req.raw.body;
   if (!stream) return [];
   const reader = stream.getReader();
@@ -83,12 +128,18 @@ async function readWebStream(c: Context, limit: number): Promise<Uint8Array[]> {
       throw tooLarge(limit);
     }
     chunks.push(value);
+    onChunk(value);
   }
+}
+
+/** The media type of a Content-Type header, lowercased, without its parameters. */
+export function mediaType(contentType: string | undefined): string | undefined {
+  return contentType?.split(';')[0]?.trim().toLowerCase();
 }
 
 /** Refuses a body that is not JSON (415), so nothing else gets parsed as if it were. */
 export function requireJson(c: Context): void {
-  const type = c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase();
+  const type = mediaType(c.req.header('content-type'));
   if (type !== 'application/json') {
     throw new HTTPException(415, {
       message: `content-type must be application/json, not "${type ?? '(none)'}"`,

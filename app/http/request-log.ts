@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import type { Logger } from '../../src/log/logger.js';
+import type { LogFields, Logger } from '../../src/log/logger.js';
 import type { AppEnv } from './app-env.js';
 
 /** Answers that refuse an unauthenticated or malformed request: a flood is made of these. */
@@ -14,6 +14,21 @@ export interface RequestLogOptions {
   refusalWindowMs?: number;
 }
 
+/** One answered request, as the log gets it. */
+export interface LoggedRequest {
+  method: string;
+  path: string;
+  status: number;
+  durationMs: number;
+  /** The deploy id, project and stage, when the route set them. */
+  fields?: LogFields;
+}
+
+/** The request log: one owner of the refusal burst, shared by the Hono app and the signature gate. */
+export interface RequestLog {
+  record(request: LoggedRequest): void;
+}
+
 /**
  * One JSON line per request with the deploy id, project and stage when a route set them.
  * Refused requests (401, 413, 415, 429) come in bursts when someone floods the app: the first
@@ -21,11 +36,11 @@ export interface RequestLogOptions {
  * line per window (count, statuses, paths), so a flood cannot fill the disk or slow the app
  * with log writes. Headers are never logged (signatures, tokens), and neither is the query string.
  */
-export function requestLog(
+export function createRequestLog(
   logger: Logger,
   now: () => Date,
   options: RequestLogOptions = {},
-): MiddlewareHandler<AppEnv> {
+): RequestLog {
   const windowMs = options.refusalWindowMs ?? REFUSAL_WINDOW_MS;
   let burst:
     { since: string; count: number; statuses: Map<number, number>; paths: Map<string, number> } | undefined;
@@ -56,22 +71,30 @@ export function requestLog(
     return true;
   };
 
+  return {
+    record({ method, path, status, durationMs, fields }) {
+      if (REFUSED.has(status)) {
+        if (countRefusal(status, path)) return;
+        burst = { since: now().toISOString(), count: 0, statuses: new Map(), paths: new Map() };
+        setTimeout(closeWindow, windowMs).unref();
+      }
+      logger.info('request', { method, path, status, durationMs, ...fields });
+    },
+  };
+}
+
+/** The Hono middleware that gives every request of the app to `log`. */
+export function requestLog(log: RequestLog, now: () => Date): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const started = now().getTime();
     c.set('logFields', {});
     await next();
-    const status = c.res.status;
-    if (REFUSED.has(status)) {
-      if (countRefusal(status, c.req.path)) return;
-      burst = { since: now().toISOString(), count: 0, statuses: new Map(), paths: new Map() };
-      setTimeout(closeWindow, windowMs).unref();
-    }
-    logger.info('request', {
+    log.record({
       method: c.req.method,
       path: c.req.path,
-      status,
+      status: c.res.status,
       durationMs: now().getTime() - started,
-      ...c.get('logFields'),
+      fields: c.get('logFields'),
     });
   };
 }

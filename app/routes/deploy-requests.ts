@@ -6,10 +6,13 @@ import { deployRequestSchema, toDeploySource, zodIssues } from '../../src/protoc
 import { createFollowToken } from '../../src/protocol/follow-token.js';
 import type { AppDeps, AppEnv } from '../http/app-env.js';
 import { FOLLOW_TOKEN_TTL_MS } from '../http/auth.js';
-import { verifySignedRequest } from '../http/signed-request.js';
+import { readSignedRequest } from '../http/signed-request.js';
 import { acceptedBody } from '../http/deploy-views.js';
 import { DELIVERY_MEMORY_MS, forgetExpiredRecords } from '../http/expiring-records.js';
-import { parseJsonBody, readRawBody, requireJson } from '../http/raw-body.js';
+import { MAX_BODY_BYTES, parseJsonBody, requireJson } from '../http/raw-body.js';
+
+/** The signed route of deploy requests, which the signature gate in front of the app knows too. */
+export const DEPLOY_REQUEST_ROUTE = { method: 'POST', path: '/api/deploys', limit: MAX_BODY_BYTES } as const;
 
 /**
  * POST /api/deploys: a signed deploy request from CI. The secret is the one of the project the
@@ -18,10 +21,9 @@ import { parseJsonBody, readRawBody, requireJson } from '../http/raw-body.js';
  * parsed only after the signature is valid.
  */
 export function registerDeployRequests(app: Hono<AppEnv>, deps: AppDeps): void {
-  app.post('/api/deploys', async (c) => {
+  app.post(DEPLOY_REQUEST_ROUTE.path, async (c) => {
     requireJson(c);
-    const raw = await readRawBody(c);
-    const { deliveryId, key } = verifySignedRequest(c, deps, raw);
+    const { body: raw, deliveryId, key } = await readSignedRequest(c, deps, DEPLOY_REQUEST_ROUTE.limit);
 
     const now = deps.clock.now();
     forgetExpiredRecords(deps.store, now);

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual, type Hmac } from 'node:crypto';
 
 /** Unix seconds at which the request was signed. */
 export const TIMESTAMP_HEADER = 'X-Docker-Watcher-Timestamp';
@@ -45,18 +45,10 @@ export interface ReceivedSignature {
 export type VerifyResult =
   { ok: true; deliveryId: string; timestamp: number; key: string } | { ok: false; reason: string };
 
-function hmacHex(
-  secret: string,
-  route: SignedRoute,
-  timestamp: string,
-  deliveryId: string,
-  body: string | Uint8Array,
-): string {
+/** An HMAC over everything a signature covers but the body, which the caller adds. */
+function signedHmac(secret: string, route: SignedRoute, timestamp: string, deliveryId: string): Hmac {
   const head = [SIGNATURE_VERSION, route.method.toUpperCase(), route.path, route.key, timestamp, deliveryId];
-  return createHmac('sha256', secret)
-    .update(head.join('\n') + '\n')
-    .update(body)
-    .digest('hex');
+  return createHmac('sha256', secret).update(head.join('\n') + '\n');
 }
 
 /**
@@ -90,7 +82,7 @@ export function signRequest(
 ): SignatureHeaders {
   if (!secret) throw new Error('the signing secret is empty: set it before signing a request');
   const timestamp = String(Math.floor(options.now.getTime() / 1000));
-  const hex = hmacHex(secret, options, timestamp, options.deliveryId, body);
+  const hex = signedHmac(secret, options, timestamp, options.deliveryId).update(body).digest('hex');
   return {
     [TIMESTAMP_HEADER]: timestamp,
     [DELIVERY_HEADER]: options.deliveryId,
@@ -99,10 +91,78 @@ export function signRequest(
 }
 
 /**
- * Checks a signature over the method, path and raw body before anything is parsed: header
- * shapes, timestamp window, then a constant-time comparison of equal-length digests. The
- * reasons name what is wrong but never echo the expected signature.
+ * A verification begun from the headers and fed the raw body as it arrives, so that a refused
+ * body is hashed chunk by chunk and never copied into one buffer. `finish` gives the result
+ * once the whole body has been fed; a request whose headers are already wrong gets its reason
+ * there too, so the caller still reads (and size-checks) the body first.
  */
+export interface SignatureCheck {
+  update(chunk: string | Uint8Array): void;
+  finish(): VerifyResult;
+}
+
+/**
+ * Starts checking a signature over the method, path and raw body before anything is parsed:
+ * header shapes and the timestamp window now, then (in `finish`) a constant-time comparison of
+ * equal-length digests. The reasons name what is wrong but never echo the expected signature.
+ */
+export function beginVerify(
+  secret: string,
+  received: ReceivedSignature,
+  route: Omit<SignedRoute, 'key'>,
+  now: Date,
+): SignatureCheck {
+  const refused = (reason: string): SignatureCheck => ({
+    update: () => undefined,
+    finish: () => ({ ok: false, reason }),
+  });
+  const { timestamp, deliveryId, signature } = received;
+  if (!timestamp || !deliveryId || !signature) {
+    return refused(
+      `missing ${[!timestamp && TIMESTAMP_HEADER, !deliveryId && DELIVERY_HEADER, !signature && SIGNATURE_HEADER].filter(Boolean).join(', ')} header`,
+    );
+  }
+  if (!/^\d{1,12}$/.test(timestamp)) return refused(`${TIMESTAMP_HEADER} must be unix seconds`);
+  if (!UUID.test(deliveryId)) return refused(`${DELIVERY_HEADER} must be a UUID`);
+  const named = signatureKey(signature);
+  if ('reason' in named) return refused(named.reason);
+  const hex = signature.slice(signature.lastIndexOf('sha256=') + 'sha256='.length);
+  if (hex.length !== HEX_LENGTH || !/^[0-9a-f]+$/i.test(hex)) {
+    return refused(`${SIGNATURE_HEADER} must end in "sha256=" and 64 hex digits`);
+  }
+  const seconds = Number(timestamp);
+  const skew = Math.abs(now.getTime() / 1000 - seconds);
+  if (skew > MAX_SKEW_SECONDS) {
+    return refused(
+      `${TIMESTAMP_HEADER} ${timestamp} is ${Math.round(skew)} s away from the app's clock (at most ${MAX_SKEW_SECONDS} s): check the clocks`,
+    );
+  }
+  if (!secret) return refused('no signing secret is configured on the app');
+  const hmac = signedHmac(secret, { ...route, key: named.key }, timestamp, deliveryId);
+  let result: VerifyResult | undefined;
+  return {
+    update: (chunk) => {
+      if (result) throw new Error('the signature check is finished: feed the whole body before finish()');
+      hmac.update(chunk);
+    },
+    finish: () => {
+      if (result) return result;
+      const expected = hmac.digest();
+      const actual = Buffer.from(hex, 'hex');
+      result =
+        actual.length === expected.length && timingSafeEqual(actual, expected)
+          ? { ok: true, deliveryId, timestamp: seconds, key: named.key }
+          : {
+              ok: false,
+              reason:
+                'signature does not match: check that the secret is the same on both sides and that the request was signed for this method and path',
+            };
+      return result;
+    },
+  };
+}
+
+/** beginVerify over a body already read whole. */
 export function verifySignature(
   secret: string,
   body: string | Uint8Array,
@@ -110,41 +170,7 @@ export function verifySignature(
   route: Omit<SignedRoute, 'key'>,
   now: Date,
 ): VerifyResult {
-  const { timestamp, deliveryId, signature } = received;
-  if (!timestamp || !deliveryId || !signature) {
-    return {
-      ok: false,
-      reason: `missing ${[!timestamp && TIMESTAMP_HEADER, !deliveryId && DELIVERY_HEADER, !signature && SIGNATURE_HEADER].filter(Boolean).join(', ')} header`,
-    };
-  }
-  if (!/^\d{1,12}$/.test(timestamp)) return { ok: false, reason: `${TIMESTAMP_HEADER} must be unix seconds` };
-  if (!UUID.test(deliveryId)) return { ok: false, reason: `${DELIVERY_HEADER} must be a UUID` };
-  const named = signatureKey(signature);
-  if ('reason' in named) return { ok: false, reason: named.reason };
-  const hex = signature.slice(signature.lastIndexOf('sha256=') + 'sha256='.length);
-  if (hex.length !== HEX_LENGTH || !/^[0-9a-f]+$/i.test(hex)) {
-    return { ok: false, reason: `${SIGNATURE_HEADER} must end in "sha256=" and 64 hex digits` };
-  }
-  const seconds = Number(timestamp);
-  const skew = Math.abs(now.getTime() / 1000 - seconds);
-  if (skew > MAX_SKEW_SECONDS) {
-    return {
-      ok: false,
-      reason: `${TIMESTAMP_HEADER} ${timestamp} is ${Math.round(skew)} s away from the app's clock (at most ${MAX_SKEW_SECONDS} s): check the clocks`,
-    };
-  }
-  if (!secret) return { ok: false, reason: 'no signing secret is configured on the app' };
-  const expected = Buffer.from(
-    hmacHex(secret, { ...route, key: named.key }, timestamp, deliveryId, body),
-    'hex',
-  );
-  const actual = Buffer.from(hex, 'hex');
-  if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) {
-    return {
-      ok: false,
-      reason:
-        'signature does not match: check that the secret is the same on both sides and that the request was signed for this method and path',
-    };
-  }
-  return { ok: true, deliveryId, timestamp: seconds, key: named.key };
+  const check = beginVerify(secret, received, route, now);
+  check.update(body);
+  return check.finish();
 }

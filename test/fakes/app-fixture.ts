@@ -7,6 +7,7 @@ import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
 import { createApp, type AppDeps } from '../../app/create-app.js';
 import { FakeDeployer, type FakeDeployerOptions } from './fake-deployer.js';
+import { resolveRequestSecrets, type RequestSecrets } from '../../src/config/request-secrets.js';
 
 export const GLOBAL_SECRET = 'global-secret-for-tests';
 export const SHOP_SECRET = 'shop-own-secret-for-tests';
@@ -35,6 +36,8 @@ export const TEST_CONFIG: ConfigInput = {
 
 export interface AppFixture {
   app: ReturnType<typeof createApp>;
+  /** The secrets the app checks requests against (the signature gate in front of it gets them too). */
+  secrets: RequestSecrets;
   deploys: FakeDeployer;
   store: Store;
 }
@@ -52,7 +55,7 @@ export function appFixture(
     /** Another config than TEST_CONFIG. */
     config?: ConfigInput;
     /** More app dependencies (the change feed, the registry's tags). */
-    deps?: Pick<AppDeps, 'changes' | 'imageTags'>;
+    deps?: Pick<AppDeps, 'changes' | 'imageTags' | 'requestLog'>;
   } = {},
 ): AppFixture {
   const config = configSchema.parse(options.config ?? TEST_CONFIG);
@@ -68,8 +71,10 @@ export function appFixture(
   };
   const store = openSqliteStore(options.storePath ?? ':memory:');
   const deploys = new FakeDeployer({ ...options, store });
+  const secrets = resolveRequestSecrets(loaded);
   const app = createApp({
     loaded,
+    secrets,
     deployer: deploys,
     store,
     clock: options.clock ?? { now: () => new Date(), sleep: () => Promise.resolve() },
@@ -80,5 +85,5 @@ export function appFixture(
     ...(options.loginHint ? { loginHint: options.loginHint } : {}),
     ...options.deps,
   });
-  return { app, deploys, store };
+  return { app, secrets, deploys, store };
 }

@@ -4,6 +4,7 @@ import {
   MAX_SKEW_SECONDS,
   SIGNATURE_HEADER,
   TIMESTAMP_HEADER,
+  beginVerify,
   signRequest,
   verifySignature,
   type ReceivedSignature,
@@ -119,5 +120,35 @@ describe('signRequest / verifySignature', () => {
     const signed = signRequest('x', BODY, SIGNED);
     expect(verifySignature('', BODY, received(signed), ROUTE, NOW).ok).toBe(false);
     expect(() => signRequest('', BODY, SIGNED)).toThrow(/secret is empty/);
+  });
+});
+
+describe('beginVerify: the body fed as it arrives', () => {
+  const bytes = new TextEncoder().encode(BODY);
+  const headers = signRequest(SECRET, bytes, SIGNED);
+
+  it('verifies a body fed in chunks the same as whole, and refuses a chunk changed on the way', () => {
+    const check = beginVerify(SECRET, received(headers), ROUTE, NOW);
+    for (let i = 0; i < bytes.length; i += 5) check.update(bytes.subarray(i, i + 5));
+    expect(check.finish()).toEqual(verifySignature(SECRET, bytes, received(headers), ROUTE, NOW));
+    expect(check.finish()).toMatchObject({ ok: true, key: 'web' });
+
+    const tampered = beginVerify(SECRET, received(headers), ROUTE, NOW);
+    tampered.update(bytes.subarray(0, 10));
+    tampered.update(new TextEncoder().encode(BODY.slice(10).replace('dev-1', 'dev-2')));
+    expect(tampered.finish()).toMatchObject({ ok: false, reason: expect.stringContaining('does not match') });
+  });
+
+  it('gives a header that is already wrong as its reason once the body is fed, hashing nothing', () => {
+    const check = beginVerify(SECRET, { ...received(headers), deliveryId: 'not-a-uuid' }, ROUTE, NOW);
+    check.update(bytes);
+    expect(check.finish()).toEqual({ ok: false, reason: `${DELIVERY_HEADER} must be a UUID` });
+  });
+
+  it('refuses more body after the result is known', () => {
+    const check = beginVerify(SECRET, received(headers), ROUTE, NOW);
+    check.update(bytes);
+    check.finish();
+    expect(() => check.update(bytes)).toThrow(/finished/);
   });
 });
