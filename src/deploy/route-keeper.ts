@@ -46,10 +46,17 @@ export interface RouteKeeperDeps extends EngineDeps {
 export function createRouteKeeper(deps: RouteKeeperDeps, options: RouteKeeperOptions = {}): RouteKeeper {
   const { docker, store, router, logger, clock, stages } = deps;
   const checkIntervalMs = options.checkIntervalMs ?? 30_000;
-  // Where each stage's route points: the published port, and its node when that is not this host.
+  // Where each stage's route points: the published port (of each replica of a Swarm service),
+  // and its node when that is not this host.
   const routedPort = new Map<string, string | undefined>();
+  const at = (c: { hostPort?: number | undefined; hostAddress?: string | undefined }) =>
+    `${c.hostAddress ?? ''}:${c.hostPort}`;
   const upstream = (container: ContainerDetails | undefined) =>
-    container?.hostPort === undefined ? undefined : `${container.hostAddress ?? ''}:${container.hostPort}`;
+    container?.hostPort === undefined
+      ? undefined
+      : container.instances && container.instances.length > 1
+        ? container.instances.map(at).join(',')
+        : at(container);
   const stageKey = (project: string, stage: string) => `${project}/${stage}`;
   const key = (live: LiveVersion) => stageKey(live.project, live.stage);
   let controller: AbortController | undefined;

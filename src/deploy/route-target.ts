@@ -11,8 +11,18 @@ export type StageRoute = Pick<StageSettings, 'project' | 'stage' | 'domain' | 'p
  */
 export function stageRouteTarget(
   route: StageRoute,
-  container: { name: string; hostPort?: number | undefined; hostAddress?: string | undefined },
+  container: {
+    name: string;
+    hostPort?: number | undefined;
+    hostAddress?: string | undefined;
+    instances?: { hostPort?: number; hostAddress?: string }[] | undefined;
+  },
 ): RouteTarget {
+  const replicas = (container.instances ?? []).flatMap((i) =>
+    i.hostPort === undefined
+      ? []
+      : [{ hostPort: i.hostPort, ...(i.hostAddress === undefined ? {} : { hostAddress: i.hostAddress }) }],
+  );
   return {
     project: route.project,
     stage: route.stage,
@@ -22,5 +32,6 @@ export function stageRouteTarget(
     healthPath: route.healthPath,
     ...(container.hostPort === undefined ? {} : { hostPort: container.hostPort }),
     ...(container.hostAddress === undefined ? {} : { hostAddress: container.hostAddress }),
+    ...(replicas.length > 1 ? { replicas } : {}),
   };
 }

@@ -19,6 +19,12 @@ export interface RouteTarget {
    * elsewhere in the Swarm (README "Running on a Docker Swarm"). Absent: this host.
    */
   hostAddress?: string;
+  /**
+   * Every replica of a Swarm service of more than one, each at its own published port (and node):
+   * a router that balances spreads requests over them; the others go to hostPort/hostAddress,
+   * the first replica's.
+   */
+  replicas?: { hostPort: number; hostAddress?: string }[];
   /** The container's health path; a proxy that can probe the route asks it through the proxy. */
   healthPath?: string;
 }

@@ -173,6 +173,24 @@ describe('built-in router (loopback upstreams)', () => {
     expect((await get(port, '/')).status).toBe(200);
   });
 
+  it("spreads a Swarm service's requests over its replicas in turn, and drains them as one version", async () => {
+    // Two replicas of one version: blue and green stand for its two tasks' published ports.
+    await running.router.switchTo({
+      ...target('dw-web-dev-svc', blue.port),
+      replicas: [{ hostPort: blue.port }, { hostPort: green.port }],
+    });
+    const names: string[] = [];
+    for (let i = 0; i < 6; i++) names.push(JSON.parse((await get(port, '/')).body).name);
+    expect(names.sort()).toEqual(['blue', 'blue', 'blue', 'green', 'green', 'green']);
+    // In flight on either replica counts for the version: the drain waits for both.
+    const slow = [get(port, '/slow'), get(port, '/slow')];
+    await new Promise((r) => setTimeout(r, 50));
+    expect(running.router.table.inFlight('dw-web-dev-svc')).toBe(2);
+    await running.router.switchTo(target('dw-web-dev-green', green.port));
+    expect(await running.router.drain('dw-web-dev-svc')).toMatch(/2 request\(s\) in flight .* finished/);
+    expect((await Promise.all(slow)).map((r) => r.body).sort()).toEqual(['blue slow', 'green slow']);
+  });
+
   it('switches under load with no failed request, and drains by the old container in-flight requests', async () => {
     await running.router.switchTo(target('dw-web-dev-blue', blue.port));
     const agent = new Agent({ keepAlive: true, maxSockets: 20 });

@@ -30,14 +30,22 @@ interface BuiltinSnapshotState {
  */
 export function createBuiltinRouter(settings: BuiltinRouterSettings): BuiltinRouter {
   const table = new RouteTable();
-  const upstreamOf = (target: RouteTarget) =>
+  const url = (
+    target: RouteTarget,
+    at: { hostPort?: number | undefined; hostAddress?: string | undefined },
+  ) =>
     probeUrl({
       reach: settings.reach,
-      container: { name: target.containerName, hostPort: target.hostPort, hostAddress: target.hostAddress },
+      container: { name: target.containerName, hostPort: at.hostPort, hostAddress: at.hostAddress },
       port: target.port,
       path: '',
       publishHost: settings.publishHost,
     });
+  // On the network a service's name reaches its tasks through the Swarm's own balancing.
+  const upstreamsOf = (target: RouteTarget): string[] =>
+    target.replicas && settings.reach !== 'network'
+      ? target.replicas.map((replica) => url(target, replica))
+      : [url(target, target)];
   const snapshotOf = (domain: string): RouteSnapshot => {
     const route = table.get(domain);
     return route ? { domain, state: { target: route.target } satisfies BuiltinSnapshotState } : { domain };
@@ -47,13 +55,13 @@ export function createBuiltinRouter(settings: BuiltinRouterSettings): BuiltinRou
     table,
     async switchTo(target) {
       const before = snapshotOf(target.domain);
-      table.set(target.domain, { target, upstream: upstreamOf(target) });
+      table.set(target.domain, { target, upstreams: upstreamsOf(target) });
       return before;
     },
     async restore(snapshot) {
       const state = snapshot.state as BuiltinSnapshotState | undefined;
       if (state?.target)
-        table.set(snapshot.domain, { target: state.target, upstream: upstreamOf(state.target) });
+        table.set(snapshot.domain, { target: state.target, upstreams: upstreamsOf(state.target) });
       else table.delete(snapshot.domain);
     },
     async remove(domain) {
@@ -64,7 +72,7 @@ export function createBuiltinRouter(settings: BuiltinRouterSettings): BuiltinRou
       if (route?.target.containerName !== target.containerName) {
         throw new Error(`the built-in router has no route of ${target.domain} to ${target.containerName}`);
       }
-      return `built-in router: ${target.domain} -> ${route.upstream} (switched in memory, no reload)`;
+      return `built-in router: ${target.domain} -> ${route.upstreams.join(', ')} (switched in memory, no reload)`;
     },
     async drain(containerName, signal) {
       const open = table.inFlight(containerName);

@@ -2,11 +2,14 @@ import type { RouteTarget } from '../router.js';
 
 const CLOSE_GRACE_MS = 1000;
 
-/** A live route: the stage's target and the base URL the router forwards to. */
+/** A live route: the stage's target and the base URLs the router forwards to. */
 export interface Route {
   target: RouteTarget;
-  /** e.g. http://127.0.0.1:32769 or http://dw-web-dev-blue:8080 */
-  upstream: string;
+  /**
+   * e.g. http://127.0.0.1:32769 or http://dw-web-dev-blue:8080; one per replica of a Swarm
+   * service reached by its published ports, taken in turn.
+   */
+  upstreams: readonly string[];
 }
 
 /** Something that holds a connection open to a container: a request in flight, a WebSocket. */
@@ -24,6 +27,8 @@ export class RouteTable {
   readonly #routes = new Map<string, Route>();
   readonly #inFlight = new Map<string, Set<InFlight>>();
   readonly #idle = new Map<string, Set<() => void>>();
+  /** Per domain, how many requests were sent to its upstreams (the round-robin's turn). */
+  readonly #turns = new Map<string, number>();
   /** Told of every route set (the router's request hold releases what waited for it). */
   onSet: ((domain: string) => void) | undefined;
 
@@ -37,7 +42,16 @@ export class RouteTable {
   }
 
   delete(domain: string): boolean {
+    this.#turns.delete(domain);
     return this.#routes.delete(domain);
+  }
+
+  /** The upstream of the route's next request: its replicas in turn. */
+  upstreamOf(route: Route): string {
+    const { domain } = route.target;
+    const turn = this.#turns.get(domain) ?? 0;
+    this.#turns.set(domain, (turn + 1) % route.upstreams.length);
+    return route.upstreams[turn % route.upstreams.length]!;
   }
 
   /** Counts work against a container until the returned function is called (once). */

@@ -91,7 +91,7 @@ export async function startRouterServer(options: RouterServerOptions): Promise<R
     res.once('close', end);
     req.headers = forwardedHeaders(req.headers, peerOf(req), options.trusted, false);
     const started = Date.now();
-    proxy.web(req, res, { target: route.upstream }, (error) => {
+    proxy.web(req, res, { target: table.upstreamOf(route) }, (error) => {
       logger.warn('router: upstream failed', { domain: route.target.domain, error: error.message });
       const stage = `${route.target.project}/${route.target.stage}`;
       // http-proxy-3 ends a hung upstream request as a hang-up once proxyTimeout passed.
@@ -126,7 +126,9 @@ export async function startRouterServer(options: RouterServerOptions): Promise<R
       end();
     });
     req.headers = forwardedHeaders(req.headers, peerOf(req), options.trusted, true);
-    proxy.ws(req, socket, head, { target: route.upstream }, () => refuseUpgrade(socket, 502, 'Bad Gateway'));
+    proxy.ws(req, socket, head, { target: table.upstreamOf(route) }, () =>
+      refuseUpgrade(socket, 502, 'Bad Gateway'),
+    );
   }
 
   const server: Server = createServer(

@@ -31,7 +31,7 @@ describe.skipIf(!hasDocker)('Swarm runtime on two nodes', () => {
   let server: RouterServer;
 
   const store = openSqliteStore(':memory:');
-  const deployerOn = (placement: string[], deadlineSeconds = 8) =>
+  const deployerOn = (placement: string[], deadlineSeconds = 8, replicas = 1) =>
     realDeployer({
       instanceId,
       store,
@@ -53,7 +53,7 @@ describe.skipIf(!hasDocker)('Swarm runtime on two nodes', () => {
             healthcheck: '/health',
             runtime: 'swarm',
             pull_policy: 'never',
-            swarm: { network, placement, start_timeout_seconds: 30 },
+            swarm: { network, placement, replicas, start_timeout_seconds: 30 },
             stages: { dev: { tag_pattern: '*', auto_deploy: true } },
           },
         },
@@ -64,6 +64,7 @@ describe.skipIf(!hasDocker)('Swarm runtime on two nodes', () => {
   const onWorker = deployerOn(['node.role==worker']);
   const onWorkerSlowly = deployerOn(['node.role==worker'], 120);
   const nowhere = deployerOn(['node.role==worker', 'node.labels.dw-zone==mars']);
+  const onBoth = deployerOn([], 8, 2);
   const domain = onManager.settings.stage(project, 'dev').domain;
   const intent = (tag: string): DeployIntent => ({ project, stage: 'dev', image, tag, trigger: 'ci' });
 
@@ -152,7 +153,7 @@ describe.skipIf(!hasDocker)('Swarm runtime on two nodes', () => {
       .map((event) => event.message)
       .join('\n');
     expect(healthLog).toContain(`health-checking http://${worker.address}:${live.hostPort}/health`);
-    expect(router.table.get(domain)?.upstream).toBe(`http://${worker.address}:${live.hostPort}`);
+    expect(router.table.get(domain)?.upstreams).toEqual([`http://${worker.address}:${live.hostPort}`]);
     expect(await throughRouter()).toMatch(/^200 .*v2/s);
     expect(v2.url).toBe(`http://${worker.address}:${live.hostPort}`);
   });
@@ -167,6 +168,18 @@ describe.skipIf(!hasDocker)('Swarm runtime on two nodes', () => {
     );
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(await throughRouter()).toMatch(/^200 .*v2/s);
+  });
+
+  it('spreads two replicas over the two nodes, and the built-in router's route takes both tasks, each at its node', async () => {
+    const record = await onBoth.deploy(intent('v2'));
+    expect(record.status, JSON.stringify(record.error)).toBe('succeeded');
+    const live = (await onBoth.docker.inspectContainer(record.containerId!))!;
+    const manager = ((await testDocker().info()) as { Swarm: { NodeID: string } }).Swarm.NodeID;
+    expect((await nodeOfTasks(live.id)).sort()).toEqual([manager, worker.nodeId].sort());
+    const upstreams = router.table.get(domain)?.upstreams ?? [];
+    expect(upstreams).toHaveLength(2);
+    expect(upstreams.filter((u) => u.startsWith(`http://${worker.address}:`))).toHaveLength(1);
+    for (let i = 0; i < 4; i++) expect(await throughRouter()).toMatch(/^200 .*v2/s);
   });
 
   it('fails a deploy whose image is missing on the node its task lands on, naming the image, and the old version serves on', async () => {

@@ -75,6 +75,11 @@ describe('route keeper', () => {
     read([30011, 30002]);
     await keeper.checkAll();
     expect(fx.router.routes.get(domain)?.hostPort).toBe(30011);
+    expect(fx.router.routes.get(domain)?.replicas).toEqual([{ hostPort: 30011 }, { hostPort: 30002 }]);
+    // Slot 2 replaced on a new port: the route changes although the first replica's did not.
+    read([30011, 30022]);
+    await keeper.repairAll();
+    expect(fx.router.routes.get(domain)?.replicas).toEqual([{ hostPort: 30011 }, { hostPort: 30022 }]);
   });
 
   it('checkAll asks the router about every live route again, so a lost one comes back', async () => {

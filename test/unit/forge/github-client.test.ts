@@ -154,10 +154,14 @@ describe('GitHub client against the fake GitHub', () => {
       { state: 'success', context: 'docker-watcher/dev', description: 'ok' },
       stop.signal,
     );
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Abort once the 502 was answered, while the client waits out its 10 s retry pause.
+    while (github.requests.length === 0 && Date.now() - started < 5_000)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const aborted = Date.now();
     stop.abort(new Error('shutting down'));
     await expect(sending).rejects.toThrow('shutting down');
-    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(Date.now() - aborted).toBeLessThan(2_000);
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(github.requests.map((r) => r.status)).toEqual([502]);
   });
