@@ -170,7 +170,7 @@ describe.skipIf(!hasDocker)('Swarm runtime on two nodes', () => {
     expect(await throughRouter()).toMatch(/^200 .*v2/s);
   });
 
-  it('spreads two replicas over the two nodes, and the built-in router's route takes both tasks, each at its node', async () => {
+  it('spreads two replicas over the two nodes, and the built-in router routes to both tasks, each at its node', async () => {
     const record = await onBoth.deploy(intent('v2'));
     expect(record.status, JSON.stringify(record.error)).toBe('succeeded');
     const live = (await onBoth.docker.inspectContainer(record.containerId!))!;
