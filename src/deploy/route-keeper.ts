@@ -1,11 +1,18 @@
 import { FINAL_STATUSES, type LiveVersion } from '../core/deploy-types.js';
 import { errorMessage } from '../core/errors.js';
+import { createSlots } from '../core/slots.js';
 import { LABEL_DEPLOY, type ContainerDetails } from '../docker/engine.js';
 import type { RouteTarget } from '../proxy/router.js';
 import type { DeployObserver } from './deploy-observer.js';
 import type { EngineDeps } from './engine-deps.js';
 import { stageRouteTarget } from './route-target.js';
 import type { StageQueue } from './stage-queue.js';
+
+/**
+ * Stages whose Docker and router calls run at once in a pass over every stage. At 510 stages a
+ * pass with all of them in flight held 510 engine connections (and their buffers) together.
+ */
+const PASS_CONCURRENCY = 16;
 
 /** Pause before watching the engine again after its event stream broke (e.g. dockerd restarted). */
 const RETRY_MS = [500, 1000, 2000, 5000] as const;
@@ -62,6 +69,8 @@ export function createRouteKeeper(deps: RouteKeeperDeps, options: RouteKeeperOpt
   let controller: AbortController | undefined;
   let loop: Promise<void> | undefined;
   let checks: Promise<void> | undefined;
+  // Bounds the engine work of the stages, not their turns: a stage waiting for its deploy holds no slot.
+  const slots = createSlots(PASS_CONCURRENCY);
 
   /**
    * `afterFailureOf`: the deploy that just ended without success; a container it had to leave
@@ -81,8 +90,11 @@ export function createRouteKeeper(deps: RouteKeeperDeps, options: RouteKeeperOpt
       // Read in its turn: a deploy that ran before it may have changed what is live.
       const live = store.getLive(stage.project, stage.stage);
       if (!live || !deps.settings.hasStage(live.project, live.stage)) return;
-      const routed = await repairStage(live, signal, force);
-      if (routed && afterFailureOf !== undefined) await disposeLeftover(afterFailureOf, live, routed, signal);
+      await slots.run(async () => {
+        const routed = await repairStage(live, signal, force);
+        if (routed && afterFailureOf !== undefined)
+          await disposeLeftover(afterFailureOf, live, routed, signal);
+      });
     });
     // Stopping the keeper does not wait for a turn behind a long deploy: the chore then does nothing.
     await (outer ? Promise.race([turn, aborted(outer)]) : turn);
@@ -148,7 +160,8 @@ export function createRouteKeeper(deps: RouteKeeperDeps, options: RouteKeeperOpt
   }
 
   /**
-   * Every stage at once: a stage whose deploy is running does not hold up the others. The first
+   * Every stage at once, PASS_CONCURRENCY of them at the engine: a stage whose deploy is running
+   * does not hold up the others (it waits for its turn outside the slots). The first
    * pass (at start and after the engine came back) also looks for what a failed deploy left.
    */
   async function repairAll(signal?: AbortSignal, force = false): Promise<void> {

@@ -134,6 +134,71 @@ describe('reads and manual actions', () => {
     expect((await app.request('/api/projects/none', bearer())).status).toBe(404);
   });
 
+  it('lists every project with its stages, policies, domains and live versions (one per stage, null without)', async () => {
+    const { app, store } = appFixture();
+    const live = (project: string, stage: string, tag: string) => ({
+      project,
+      stage,
+      deployId: `d-${project}-${stage}`,
+      tag,
+      image: `127.0.0.1:5000/acme/${project}`,
+      imageRef: `127.0.0.1:5000/acme/${project}:${tag}`,
+      containerId: `c-${project}-${stage}`,
+      containerName: `${project}-${stage}`,
+      since: '2026-01-02T03:04:05.000Z',
+    });
+    store.setLive({ ...live('web', 'prod', 'v1.2.0'), digest: `sha256:${'b'.repeat(64)}` });
+    store.setLive(live('shop', 'dev', 'dev-7'));
+    const res = await app.request('/api/projects', bearer());
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      projects: [
+        {
+          name: 'web',
+          image: '127.0.0.1:5000/acme/web',
+          port: 8080,
+          healthcheck: '/',
+          ownSecret: false,
+          stages: [
+            {
+              name: 'dev',
+              tagPattern: 'dev-*',
+              autoDeploy: true,
+              confirm: false,
+              domain: 'stage-dev-web.example.test',
+              live: null,
+            },
+            {
+              name: 'prod',
+              tagPattern: 'v*',
+              autoDeploy: false,
+              confirm: true,
+              domain: 'www.example.test',
+              live: { ...live('web', 'prod', 'v1.2.0'), digest: `sha256:${'b'.repeat(64)}` },
+            },
+          ],
+        },
+        {
+          name: 'shop',
+          image: '127.0.0.1:5000/acme/shop',
+          port: 3000,
+          healthcheck: '/',
+          ownSecret: true,
+          stages: [
+            {
+              name: 'dev',
+              tagPattern: 'dev-*',
+              autoDeploy: true,
+              confirm: false,
+              domain: 'stage-dev-shop.example.test',
+              live: live('shop', 'dev', 'dev-7'),
+            },
+          ],
+        },
+      ],
+    });
+  });
+
   it('deploys manually with the token and checks the tag against the stage', async () => {
     const { app, deploys } = appFixture();
     const post = (body: unknown) => ({

@@ -7,7 +7,7 @@ import {
   type RawTask,
 } from '../../../src/docker/swarm/service-details.js';
 import { silentLogger } from '../../../src/log/logger.js';
-import { deployerFixture, INSTANCE } from './deployer-fixture.js';
+import { baseConfig, deployerFixture, IMAGE, INSTANCE } from './deployer-fixture.js';
 
 describe('route keeper', () => {
   async function liveFixture() {
@@ -22,6 +22,51 @@ describe('route keeper', () => {
 
   const switches = (fx: Awaited<ReturnType<typeof liveFixture>>['fx']) =>
     fx.router.calls.filter((c) => c.method === 'switchTo').length;
+
+  it('has at most 16 stages at the engine at once in a pass over 40 live stages, and checks each', async () => {
+    const names = Array.from({ length: 40 }, (_, i) => `s${i}`);
+    const stages = new StageQueue();
+    const fx = deployerFixture({
+      deps: { stages },
+      config: {
+        ...baseConfig,
+        projects: {
+          web: {
+            image: IMAGE,
+            port: 8080,
+            stages: Object.fromEntries(names.map((name) => [name, { tag_pattern: '*' }])),
+          },
+        },
+      },
+    });
+    for (const stage of names) {
+      fx.store.setLive({
+        project: 'web',
+        stage,
+        deployId: `d-${stage}`,
+        tag: 'v1',
+        image: IMAGE,
+        imageRef: `${IMAGE}:v1`,
+        containerId: `c-${stage}`,
+        containerName: `web-${stage}`,
+        since: '2026-01-01T00:00:00.000Z',
+      });
+    }
+    const inspected: string[] = [];
+    let inFlight = 0;
+    let most = 0;
+    fx.docker.inspectContainer = async (id: string) => {
+      inspected.push(id);
+      most = Math.max(most, ++inFlight);
+      await new Promise((done) => setTimeout(done, 1));
+      inFlight--;
+      return undefined;
+    };
+    const keeper = createRouteKeeper({ ...fx, logger: silentLogger, instanceId: INSTANCE, stages });
+    await keeper.repairAll();
+    expect(inspected.toSorted()).toEqual(names.map((stage) => `c-${stage}`).toSorted());
+    expect(most).toBe(16);
+  });
 
   it('re-applies each live route once, then only when the live container comes back on another port', async () => {
     const { fx, keeper, containerId } = await liveFixture();
