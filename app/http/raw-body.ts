@@ -59,7 +59,11 @@ export function tooLarge(limit: number): HTTPException {
   });
 }
 
-function readNodeStream(
+/**
+ * A Node request's body, read from its stream up to `limit` (rejects with tooLarge past it,
+ * leaving the rest unread), each chunk handed to `onChunk` as it arrives.
+ */
+export function readNodeStream(
   incoming: IncomingMessage,
   limit: number,
   onChunk: (chunk: Uint8Array) => void,

@@ -3,7 +3,8 @@ import type { RequestSecrets } from '../../src/config/request-secrets.js';
 import type { Clock } from '../../src/core/clock.js';
 import type { Logger } from '../../src/log/logger.js';
 import { errorAnswer } from './error-handler.js';
-import { mediaType, tooLarge, type ReadIncoming } from './raw-body.js';
+import { HTTPException } from 'hono/http-exception';
+import { mediaType, readNodeStream, type ReadIncoming } from './raw-body.js';
 import type { RequestLog } from './request-log.js';
 import type { SignatureCheck } from '../../src/protocol/signature.js';
 import { beginSignedCheck, signatureRefusal } from './signed-request.js';
@@ -75,14 +76,6 @@ function readAndVerify(
     answer(error);
     return;
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  function stop(): void {
-    incoming.off('data', onData);
-    incoming.off('end', onEnd);
-    incoming.off('error', onError);
-    incoming.off('aborted', onAborted);
-  }
   function answer(error: unknown, close = false): void {
     const { status, body, headers } = errorAnswer(error, route.path, deps.logger);
     const text = JSON.stringify(body);
@@ -90,7 +83,6 @@ function readAndVerify(
       'Content-Type': 'application/json',
       'Content-Length': Buffer.byteLength(text),
       ...headers,
-      // The rest of a body past the limit is not read: the connection cannot carry another request.
       ...(close ? { Connection: 'close' } : {}),
     });
     outgoing.end(text);
@@ -101,37 +93,16 @@ function readAndVerify(
       durationMs: deps.clock.now().getTime() - started,
     });
   }
-  const onData = (chunk: Buffer) => {
-    size += chunk.byteLength;
-    if (size > route.limit) {
-      stop();
-      incoming.pause();
-      answer(tooLarge(route.limit), true);
-      return;
-    }
-    chunks.push(chunk);
-    check.update(chunk);
-  };
-  const onEnd = () => {
-    stop();
-    const result = check.finish();
-    if (!result.ok) {
-      answer(signatureRefusal(result.reason));
-      return;
-    }
-    incoming.rawBody = Buffer.concat(chunks);
-    void app(incoming, outgoing);
-  };
-  const onError = (error: Error) => {
-    stop();
-    answer(error);
-  };
-  const onAborted = () =>
-    onError(new Error('the client closed the connection before sending the whole body'));
-  incoming.on('data', onData);
-  incoming.on('end', onEnd);
-  incoming.on('error', onError);
-  incoming.on('aborted', onAborted);
+  readNodeStream(incoming, route.limit, (chunk) => check.update(chunk)).then(
+    (chunks) => {
+      const result = check.finish();
+      if (!result.ok) return answer(signatureRefusal(result.reason));
+      incoming.rawBody = Buffer.concat(chunks);
+      void app(incoming, outgoing);
+    },
+    // The rest of a body past the limit is not read: the connection cannot carry another request.
+    (error: unknown) => answer(error, error instanceof HTTPException && error.status === 413),
+  );
 }
 
 /** A header as the app reads it (repeated ones joined, as the web Headers join them). */
