@@ -149,6 +149,27 @@ export function createRouteKeeper(deps: RouteKeeperDeps, options: RouteKeeperOpt
   }
 
   /**
+   * After a deploy ended without success: the route back on the live version, tried again a few
+   * times (RETRY_MS) when the proxy fails, since a container the deploy left running waits for it.
+   */
+  async function repairAfterFailure(live: LiveVersion, deployId: string): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const signal = controller?.signal;
+      try {
+        await repair(live, signal, false, deployId);
+        return;
+      } catch (error) {
+        if (signal?.aborted || attempt >= RETRY_MS.length) throw error;
+        logger.warn('could not put the route back after a failed deploy; trying again', {
+          stage: key(live),
+          error: errorMessage(error),
+        });
+        await clock.sleep(RETRY_MS[attempt]!, signal);
+      }
+    }
+  }
+
+  /**
    * The stage's newest deploy when it ended without success and is not the live one: a container
    * it left running (see disposeLeftover) may still be there after a restart of docker-watcher.
    */
@@ -230,12 +251,13 @@ export function createRouteKeeper(deps: RouteKeeperDeps, options: RouteKeeperOpt
         return;
       }
       routedPort.delete(key(live));
-      void repair(live, undefined, false, record.id).catch((error: unknown) =>
-        logger.error('could not check the route after a deploy', {
-          stage: key(live),
-          error: errorMessage(error),
-        }),
-      );
+      void repairAfterFailure(live, record.id).catch((error: unknown) => {
+        if (!controller?.signal.aborted)
+          logger.error('could not check the route after a deploy', {
+            stage: key(live),
+            error: errorMessage(error),
+          });
+      });
     },
     start() {
       controller = new AbortController();

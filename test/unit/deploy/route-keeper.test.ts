@@ -251,6 +251,8 @@ describe('route keeper', () => {
     // The keeper hears of the failed deploy (as the deployer's observer): it routes back to v1,
     // and only then, once the proxy serves v1, does v2 go.
     const confirmedBefore = fx.router.confirmed.length;
+    // The proxy still fails the first try after the deploy: the keeper tries again.
+    fx.router.failNext('switchTo');
     keeper.onDeployEvent(
       {
         deployId: v2.id,
