@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createServer, type Server } from 'node:http';
-import { getRequestListener } from '@hono/node-server';
+import type { Server } from 'node:http';
 import { systemClock, type Clock } from '../src/core/clock.js';
 import { configWarnings } from '../src/config/config-warnings.js';
 import { resolveRequestSecrets } from '../src/config/request-secrets.js';
@@ -22,12 +21,14 @@ import { liveRouteTargets } from '../src/deploy/live-routes.js';
 import { noProxyRouter, type ProxyRouter } from '../src/proxy/router.js';
 import { openSqliteStore } from '../src/store/sqlite-store.js';
 import type { Store } from '../src/store/store.js';
+import { nodeHttp } from '../src/net/node-http.js';
 import { createApp } from './create-app.js';
 import type { StartupState } from './http/app-env.js';
 import { createBackgroundTasks } from './http/background-tasks.js';
 import { createRequestLog } from './http/request-log.js';
-import { signatureGate } from './http/signature-gate.js';
+import { nodeFront } from './http/node-listener.js';
 import { DEPLOY_REQUEST_ROUTE } from './routes/deploy-requests.js';
+import { healthAnswer } from './routes/health.js';
 import { errorMessage } from '../src/core/errors.js';
 import { createDeployReporter } from '../src/forge/deploy-reporter.js';
 import { createForgeClients, forgeFor } from '../src/forge/forge-for.js';
@@ -289,12 +290,21 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   const { host, port } = config.global.listen;
   const listenPort = options.port ?? port;
-  const listener = signatureGate(
-    { routes: [DEPLOY_REQUEST_ROUTE], secrets, clock, logger, requestLog },
-    getRequestListener(app.fetch),
+  // Health probes and refused signatures are answered in front of Hono; its node adapter is
+  // loaded on the first request it serves (app/http/node-listener.ts).
+  const listener = nodeFront(
+    {
+      routes: [DEPLOY_REQUEST_ROUTE],
+      secrets,
+      clock,
+      logger,
+      requestLog,
+      health: () => healthAnswer({ store, startup: () => startup, logger }),
+    },
+    async () => (await import('@hono/node-server')).getRequestListener(app.fetch),
   );
   const server = await new Promise<Server>((resolveListen, rejectListen) => {
-    const s = createServer(listener);
+    const s = nodeHttp.createServer(listener);
     s.once('error', rejectListen);
     s.listen(listenPort, host, () => resolveListen(s));
   }).catch(async (error: unknown) => {

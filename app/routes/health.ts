@@ -3,20 +3,32 @@ import { errorMessage } from '../../src/core/errors.js';
 import type { AppDeps, AppEnv } from '../http/app-env.js';
 import { authorize } from '../http/auth.js';
 
+/** What GET /healthz answers: the store is read, and start-up reported. */
+export interface HealthAnswer {
+  status: 200 | 503;
+  body: Record<string, string>;
+}
+
+/** The one owner of /healthz's answer: the Hono route and the node:http front (app/http/node-listener.ts) give it. */
+export function healthAnswer(deps: Pick<AppDeps, 'store' | 'startup' | 'logger'>): HealthAnswer {
+  try {
+    deps.store.getState('healthz');
+    // Listening while reconcile runs is healthy: deploys are accepted and wait for it.
+    const startup = deps.startup?.() ?? 'ready';
+    if (startup === 'ready') return { status: 200, body: { status: 'ok', store: 'ok' } };
+    if (startup === 'reconciling') return { status: 200, body: { status: 'reconciling', store: 'ok' } };
+    return { status: 503, body: { status: 'degraded', store: 'ok', reconcile: 'failed' } };
+  } catch (error) {
+    deps.logger.error('health check: store failed', { error: errorMessage(error) });
+    return { status: 503, body: { status: 'degraded', store: 'failing' } };
+  }
+}
+
 /** GET /healthz (no auth: for Docker and uptime checks) and GET /api/version. */
 export function registerHealth(app: Hono<AppEnv>, deps: AppDeps): void {
   app.get('/healthz', (c) => {
-    try {
-      deps.store.getState('healthz');
-      // Listening while reconcile runs is healthy: deploys are accepted and wait for it.
-      const startup = deps.startup?.() ?? 'ready';
-      if (startup === 'ready') return c.json({ status: 'ok', store: 'ok' });
-      if (startup === 'reconciling') return c.json({ status: 'reconciling', store: 'ok' });
-      return c.json({ status: 'degraded', store: 'ok', reconcile: 'failed' }, 503);
-    } catch (error) {
-      deps.logger.error('health check: store failed', { error: errorMessage(error) });
-      return c.json({ status: 'degraded', store: 'failing' }, 503);
-    }
+    const { status, body } = healthAnswer(deps);
+    return c.json(body, status);
   });
 
   app.get('/api/version', (c) => {

@@ -1,7 +1,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireDocker, useTestInstance } from '../helpers/docker-env.js';
@@ -169,11 +169,14 @@ describe.skipIf(!hasDocker)('quickstart: a local image made live with the README
   /** The built-in router's port (8081 in the shipped config; a free one here). */
   let routerPort: number;
   const stageHost = 'stage-dev-demo.localhost';
+  /** Where the first start writes the built-ins it loaded. */
+  let builtinsFile: string;
 
   beforeAll(async () => {
     ({ dir, bin } = installed);
     routerPort = await freePort();
     credentials = join(installed.packageDir, 'data', 'credentials.json');
+    builtinsFile = join(dir, 'builtins.json');
 
     const readme = await readFile(join(root, 'README.md'), 'utf8');
     const base = await buildTestImage({
@@ -199,9 +202,31 @@ describe.skipIf(!hasDocker)('quickstart: a local image made live with the README
       HOME: dir,
       DOCKER_WATCHER_INSTANCE_ID: instanceId,
     };
-    app = await serve(bin, work, env, routerPort);
+    // The first start reports the built-ins it loaded, on SIGUSR2 (test/fixtures/report-builtins.mjs).
+    app = await serve(
+      bin,
+      work,
+      {
+        ...env,
+        NODE_OPTIONS: `--import=${pathToFileURL(join(root, 'test/fixtures/report-builtins.mjs')).href}`,
+        DW_TEST_BUILTINS_FILE: builtinsFile,
+      },
+      routerPort,
+    );
     env.DOCKER_WATCHER_URL = app.url;
   }, 300_000);
+
+  /** The Node built-ins the first start of the app has loaded until now. */
+  async function loadedBuiltins(): Promise<string[]> {
+    await rm(builtinsFile, { force: true });
+    app!.child.kill('SIGUSR2');
+    for (let waited = 0; waited < 5_000; waited += 20) {
+      const text = await readFile(builtinsFile, 'utf8').catch(() => undefined);
+      if (text !== undefined) return JSON.parse(text) as string[];
+      await new Promise((done) => setTimeout(done, 20));
+    }
+    throw new Error('the app did not report its built-ins within 5 s of SIGUSR2');
+  }
 
   afterAll(async () => {
     await app?.stop();
@@ -221,6 +246,18 @@ describe.skipIf(!hasDocker)('quickstart: a local image made live with the README
       variables: ['DOCKER_WATCHER_SECRET', 'DOCKER_WATCHER_TOKEN'],
       file: credentials,
     });
+  });
+
+  it("answers health probes without loading Node's fetch classes or http-proxy-3; the first page loads them (issue 21)", async () => {
+    for (let i = 0; i < 3; i++) expect((await fetch(`${app!.url}/healthz`)).status).toBe(200);
+    // For the router too: a host it has no stage of gets its 404 page without the proxy.
+    expect((await getWithHost(routerPort, 'nothing.localhost')).status).toBe(404);
+    const idle = await loadedBuiltins();
+    expect(idle).toContain('NativeModule http');
+    expect(idle).not.toContain('NativeModule internal/deps/undici/undici');
+    expect(idle).not.toContain('NativeModule http2');
+    expect((await fetch(`${app!.url}/login`)).status).toBe(200);
+    expect(await loadedBuiltins()).toContain('NativeModule internal/deps/undici/undici');
   });
 
   it('tells on the login page where the generated token is', async () => {

@@ -1,5 +1,7 @@
-import { Agent, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { nodeHttp } from '../../net/node-http.js';
 import type { Duplex } from 'node:stream';
+import type { ProxyServer } from 'http-proxy-3';
 import type { Logger } from '../../log/logger.js';
 import type { TrustedProxies } from '../../net/client-address.js';
 import { forwardedHeaders } from './forwarded-headers.js';
@@ -47,10 +49,39 @@ const peerOf = (req: IncomingMessage) => (req.socket.remoteAddress ?? '').replac
  * and closed by the table when a drain times out.
  */
 export async function startRouterServer(options: RouterServerOptions): Promise<RouterServer> {
-  const { createProxyServer } = await import('http-proxy-3');
   const { table, logger } = options;
-  const agent = new Agent({ keepAlive: true, maxSockets: 512, maxFreeSockets: 64, timeout: 30_000 });
-  const proxy = createProxyServer({ agent, xfwd: false, ws: true, proxyTimeout: options.upstreamTimeoutMs });
+  const agent = new nodeHttp.Agent({ keepAlive: true, maxSockets: 512, maxFreeSockets: 64, timeout: 30_000 });
+  // http-proxy-3 is loaded by the first request that has a route: with node:https, tls and http2
+  // it holds several MB, which a router with nothing to route to (the quickstart before its
+  // first deploy) does not need. Requests arriving meanwhile wait for the same load.
+  let proxy: ProxyServer | undefined;
+  let loading: Promise<ProxyServer> | undefined;
+  const loadProxy = () =>
+    (loading ??= import('http-proxy-3').then(({ createProxyServer }) => {
+      const created = createProxyServer({
+        agent,
+        xfwd: false,
+        ws: true,
+        proxyTimeout: options.upstreamTimeoutMs,
+      });
+      created.on('error', () => {}); // each call below passes its own error callback
+      // A container that dies mid-response: the client must see the cut, not wait for the rest.
+      created.on('proxyRes', (proxyRes, _req, res) => {
+        proxyRes.once('close', () => {
+          if (!proxyRes.complete) res.destroy();
+        });
+      });
+      return (proxy = created);
+    }));
+  /** Runs `forward` with the proxy, at once once it is loaded; `fail` when it cannot be loaded. */
+  function withProxy(forward: (proxy: ProxyServer) => void, fail: (error: Error) => void): void {
+    if (proxy) return forward(proxy);
+    loadProxy().then(forward, (error: unknown) => {
+      loading = undefined;
+      logger.error('router: could not load http-proxy-3', { error: String(error) });
+      fail(error instanceof Error ? error : new Error(String(error)));
+    });
+  }
 
   /** The route of a request, or why it has none (already answered). */
   function routeOf(req: IncomingMessage, refuse: (status: number, title: string, detail: string) => void) {
@@ -91,7 +122,8 @@ export async function startRouterServer(options: RouterServerOptions): Promise<R
     res.once('close', end);
     req.headers = forwardedHeaders(req.headers, peerOf(req), options.trusted, false);
     const started = Date.now();
-    proxy.web(req, res, { target: table.upstreamOf(route) }, (error) => {
+    const target = table.upstreamOf(route);
+    const fail = (error: Error) => {
       logger.warn('router: upstream failed', { domain: route.target.domain, error: error.message });
       const stage = `${route.target.project}/${route.target.stage}`;
       // http-proxy-3 ends a hung upstream request as a hang-up once proxyTimeout passed.
@@ -110,7 +142,10 @@ export async function startRouterServer(options: RouterServerOptions): Promise<R
           `The container ${route.target.containerName} failed: ${error.message}.`,
         );
       }
-    });
+    };
+    withProxy((proxy) => {
+      if (!res.destroyed) proxy.web(req, res, { target }, fail);
+    }, fail);
   }
 
   const upgraded = new Set<Duplex>();
@@ -126,12 +161,14 @@ export async function startRouterServer(options: RouterServerOptions): Promise<R
       end();
     });
     req.headers = forwardedHeaders(req.headers, peerOf(req), options.trusted, true);
-    proxy.ws(req, socket, head, { target: table.upstreamOf(route) }, () =>
-      refuseUpgrade(socket, 502, 'Bad Gateway'),
-    );
+    const target = table.upstreamOf(route);
+    const fail = () => refuseUpgrade(socket, 502, 'Bad Gateway');
+    withProxy((proxy) => {
+      if (!socket.destroyed) proxy.ws(req, socket, head, { target }, fail);
+    }, fail);
   }
 
-  const server: Server = createServer(
+  const server: Server = nodeHttp.createServer(
     {
       maxHeaderSize: MAX_HEADER_BYTES,
       headersTimeout: HEADERS_TIMEOUT_MS,
@@ -157,13 +194,6 @@ export async function startRouterServer(options: RouterServerOptions): Promise<R
       status,
       status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request',
     );
-  });
-  proxy.on('error', () => {}); // each call above passes its own error callback
-  // A container that dies mid-response: the client must see the cut, not wait for the rest.
-  proxy.on('proxyRes', (proxyRes, _req, res) => {
-    proxyRes.once('close', () => {
-      if (!proxyRes.complete) res.destroy();
-    });
   });
 
   await new Promise<void>((resolve, reject) => {

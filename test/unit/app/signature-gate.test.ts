@@ -1,11 +1,11 @@
-import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, request, type Server } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRequestLog } from '../../../app/http/request-log.js';
 import { signatureGate } from '../../../app/http/signature-gate.js';
 import { DEPLOY_REQUEST_ROUTE } from '../../../app/routes/deploy-requests.js';
 import { createJsonLogger } from '../../../src/log/logger.js';
+import { closeServers, listen, urlOf, type Answer } from '../../helpers/loopback-servers.js';
 import { appFixture, GLOBAL_SECRET } from '../../fakes/app-fixture.js';
 import { signedPost, webDeployBody } from '../../helpers/signed-request.js';
 
@@ -21,9 +21,6 @@ let handedOver = 0;
 let gated: Server;
 let bare: Server;
 
-const urlOf = (server: Server) => `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-const listen = (server: Server) => new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-
 beforeAll(async () => {
   gated = createServer(
     signatureGate({ routes: [DEPLOY_REQUEST_ROUTE], secrets, clock, logger, requestLog }, (req, res) => {
@@ -34,18 +31,7 @@ beforeAll(async () => {
   bare = createServer((req, res) => void listener(req, res));
   await Promise.all([listen(gated), listen(bare)]);
 });
-afterAll(async () => {
-  for (const server of [gated, bare]) {
-    server.closeAllConnections();
-    await new Promise((done) => server.close(done));
-  }
-});
-
-interface Answer {
-  status: number;
-  headers: IncomingHttpHeaders;
-  text: string;
-}
+afterAll(() => closeServers(gated, bare));
 
 /** POSTs `init` to `path`, in pieces of `piece` bytes with chunked encoding when asked. */
 function send(
