@@ -292,6 +292,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const listenPort = options.port ?? port;
   // Health probes and refused signatures are answered in front of Hono; its node adapter is
   // loaded on the first request it serves (app/http/node-listener.ts).
+  const healthDeps = { store, startup: () => startup, logger };
   const listener = nodeFront(
     {
       routes: [DEPLOY_REQUEST_ROUTE],
@@ -299,7 +300,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       clock,
       logger,
       requestLog,
-      health: () => healthAnswer({ store, startup: () => startup, logger }),
+      health: () => healthAnswer(healthDeps),
     },
     async () => (await import('@hono/node-server')).getRequestListener(app.fetch),
   );

@@ -1,15 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Clock } from '../../src/core/clock.js';
 import { errorMessage } from '../../src/core/errors.js';
 import type { Logger } from '../../src/log/logger.js';
 import type { HealthAnswer } from '../routes/health.js';
-import type { RequestLog } from './request-log.js';
+import { sendJson } from './node-answer.js';
 import { signatureGate, type NodeListener, type SignatureGateDeps } from './signature-gate.js';
 
 export interface NodeFrontDeps extends SignatureGateDeps {
-  clock: Clock;
-  logger: Logger;
-  requestLog: RequestLog;
   /** /healthz's answer (app/routes/health.ts, the same the Hono route gives). */
   health: () => HealthAnswer;
 }
@@ -42,12 +38,7 @@ export function nodeFront(
 function answerHealth(deps: NodeFrontDeps, method: string, outgoing: ServerResponse): void {
   const started = deps.clock.now().getTime();
   const { status, body } = deps.health();
-  const text = JSON.stringify(body);
-  outgoing.writeHead(status, {
-    'Content-Type': 'application/json',
-    'Content-Length': Buffer.byteLength(text),
-  });
-  outgoing.end(method === 'HEAD' ? undefined : text);
+  sendJson(outgoing, status, body);
   deps.requestLog.record({
     method,
     path: '/healthz',
@@ -70,12 +61,7 @@ export function lazyListener(load: () => Promise<NodeListener>, logger: Logger):
     } catch (error) {
       loading = undefined;
       logger.error('could not load the HTTP app', { error: errorMessage(error) });
-      const text = JSON.stringify({ error: 'internal error: the HTTP app could not be loaded; see the log' });
-      outgoing.writeHead(500, {
-        'Content-Type': 'application/json',
-        'Content-Length': Buffer.byteLength(text),
-      });
-      outgoing.end(text);
+      sendJson(outgoing, 500, { error: 'internal error: the HTTP app could not be loaded; see the log' });
       return;
     }
     return loaded(incoming, outgoing);

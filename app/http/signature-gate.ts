@@ -3,6 +3,7 @@ import type { RequestSecrets } from '../../src/config/request-secrets.js';
 import type { Clock } from '../../src/core/clock.js';
 import type { Logger } from '../../src/log/logger.js';
 import { errorAnswer } from './error-handler.js';
+import { sendJson } from './node-answer.js';
 import { HTTPException } from 'hono/http-exception';
 import { mediaType, readNodeStream, type ReadIncoming } from './raw-body.js';
 import type { RequestLog } from './request-log.js';
@@ -78,14 +79,7 @@ function readAndVerify(
   }
   function answer(error: unknown, close = false): void {
     const { status, body, headers } = errorAnswer(error, route.path, deps.logger);
-    const text = JSON.stringify(body);
-    outgoing.writeHead(status, {
-      'Content-Type': 'application/json',
-      'Content-Length': Buffer.byteLength(text),
-      ...headers,
-      ...(close ? { Connection: 'close' } : {}),
-    });
-    outgoing.end(text);
+    sendJson(outgoing, status, body, { ...headers, ...(close ? { Connection: 'close' } : {}) });
     deps.requestLog.record({
       method: route.method,
       path: route.path,

@@ -73,13 +73,15 @@ export async function startRouterServer(options: RouterServerOptions): Promise<R
       });
       return (proxy = created);
     }));
-  /** Runs `forward` with the proxy, at once once it is loaded; `fail` when it cannot be loaded. */
-  function withProxy(forward: (proxy: ProxyServer) => void, fail: (error: Error) => void): void {
+  /** Runs `forward` with the proxy (at once when it is loaded); `unavailable` when it cannot be loaded. */
+  function withProxy(forward: (proxy: ProxyServer) => void, unavailable: () => void): void {
     if (proxy) return forward(proxy);
     loadProxy().then(forward, (error: unknown) => {
       loading = undefined;
-      logger.error('router: could not load http-proxy-3', { error: String(error) });
-      fail(error instanceof Error ? error : new Error(String(error)));
+      logger.error('router: could not load http-proxy-3; the next request tries again', {
+        error: String(error),
+      });
+      unavailable();
     });
   }
 
@@ -143,9 +145,12 @@ export async function startRouterServer(options: RouterServerOptions): Promise<R
         );
       }
     };
-    withProxy((proxy) => {
-      if (!res.destroyed) proxy.web(req, res, { target }, fail);
-    }, fail);
+    withProxy(
+      (proxy) => {
+        if (!res.destroyed) proxy.web(req, res, { target }, fail);
+      },
+      () => sendPage(res, 502, 'Router unavailable', 'docker-watcher could not load its proxy; see its log.'),
+    );
   }
 
   const upgraded = new Set<Duplex>();
