@@ -9,12 +9,15 @@
 // - a package imported with `await import()` stays outside (see the plugin below); so does
 //   dockerode: src/docker/lean-dockerode.ts defers its BuildKit, ssh and tar parts
 //   through require's cache, which only works on the real CommonJS files.
+// - Node's own modules are loaded by require, not by an ES import (see the second plugin).
 // - whitespace and syntax are minified, names are not: a stack trace still names the function.
 import { build } from 'esbuild';
+import { createRequire } from 'node:module';
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
+const require = createRequire(import.meta.url);
 export const BUNDLE_ENTRY = 'dist/bundle/main.js';
 
 rmSync(resolve(root, 'dist/bundle'), { recursive: true, force: true });
@@ -48,6 +51,32 @@ const { metafile } = await build({
             ? { path: args.path, external: true }
             : undefined,
         );
+      },
+    },
+    {
+      // `import { parseArgs } from 'node:util'` loads the whole of node:util: an ES import of a
+      // builtin builds its namespace, which reads every lazy export (util's diff, colors and
+      // worker_threads; v8's heap utilities; crypto's webcrypto), Node internals serve never
+      // uses. Here each ES import of a builtin becomes a require(), and its named imports
+      // property reads at the use site. esbuild's CommonJS interop copies a module's own
+      // properties, reading each once (which would load them all again), so a builtin whose
+      // exports are an object is given as an object that inherits them: nothing own to copy,
+      // and a lazy export loads when the code first reads it (idle RSS 72 -> 70 MB with the
+      // lazy readline of app/main.ts). node:module stays an ES import: the banner needs it.
+      name: 'node-builtins-by-require',
+      setup(pluginBuild) {
+        pluginBuild.onResolve({ filter: /^node:/ }, (args) =>
+          args.kind === 'import-statement' && args.path !== 'node:module'
+            ? { path: args.path, namespace: 'node-builtin' }
+            : undefined,
+        );
+        pluginBuild.onLoad({ filter: /.*/, namespace: 'node-builtin' }, (args) => ({
+          contents:
+            typeof require(args.path) === 'object'
+              ? `module.exports = Object.create(require(${JSON.stringify(args.path)}));`
+              : `module.exports = require(${JSON.stringify(args.path)});`,
+          loader: 'js',
+        }));
       },
     },
   ],

@@ -4,7 +4,7 @@ import { createJsonLogger } from '../../src/log/logger.js';
 import { errorMessage } from '../../src/core/errors.js';
 import { chooseConfigPath } from '../config-path.js';
 import { startServer } from '../server.js';
-import { keepWasmOnBaseline } from '../wasm-tiering.js';
+import { setServeV8Flags } from '../v8-flags.js';
 
 /**
  * `docker-watcher serve [--config FILE] [--port N]`: runs until SIGTERM/SIGINT, then shuts down
@@ -56,7 +56,7 @@ export async function serveCommand(args: string[], io: CommandIo): Promise<numbe
     level: io.env.LOG_LEVEL === 'debug' ? 'debug' : 'info',
     write: (line) => io.stdout(line + '\n'),
   });
-  keepWasmOnBaseline();
+  setServeV8Flags();
   try {
     const running = await startServer({
       configPath: chooseConfigPath(values.config, io.env),

@@ -1,4 +1,5 @@
-import { createRequire, Module } from 'node:module';
+import { createRequire, Module, registerHooks } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import type DockerodeClass from 'dockerode';
 
 const require = createRequire(import.meta.url);
@@ -43,5 +44,40 @@ export function deferCommonJsModule(path: string): void {
 
 for (const path of DEFERRED_DOCKERODE_PARTS) deferCommonJsModule(path);
 
+/**
+ * docker-modem's HTTP layer requires Node's `https` when it loads, and with it `tls` and
+ * OpenSSL's TLS state: about 2.6 MB of idle RSS (`npm run bench -- idle`) for tcp+TLS engines,
+ * which a unix socket never uses. While dockerode loads, that one `require('https')` gets
+ * LAZY_HTTPS_SOURCE instead, through a module resolution hook removed right after.
+ */
+export const MODEM_HTTP_URL = pathToFileURL(
+  createRequire(fromDockerode.resolve('docker-modem')).resolve('./http.js'),
+).href;
+const LAZY_HTTPS_URL = 'docker-watcher:lazy-https';
+/**
+ * A stand-in for `https`: a property read (docker-modem calls `https.request` through its
+ * prototype) loads the real module. Nothing is read while docker-modem loads.
+ */
+const LAZY_HTTPS_SOURCE =
+  "let https; module.exports = new Proxy({}, { get: (_, key) => (https ??= process.getBuiltinModule('node:https'))[key] });";
+
+function requireDockerode(): typeof DockerodeClass {
+  const hooks = registerHooks({
+    resolve: (specifier, context, nextResolve) =>
+      specifier === 'https' && context.parentURL === MODEM_HTTP_URL
+        ? { url: LAZY_HTTPS_URL, format: 'commonjs', shortCircuit: true }
+        : nextResolve(specifier, context),
+    load: (url, context, nextLoad) =>
+      url === LAZY_HTTPS_URL
+        ? { format: 'commonjs', source: LAZY_HTTPS_SOURCE, shortCircuit: true }
+        : nextLoad(url, context),
+  });
+  try {
+    return require('dockerode') as typeof DockerodeClass;
+  } finally {
+    hooks.deregister();
+  }
+}
+
 /** dockerode's class, loaded after its heavy parts were deferred. */
-export const Dockerode = require('dockerode') as typeof DockerodeClass;
+export const Dockerode = requireDockerode();

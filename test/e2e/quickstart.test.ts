@@ -248,7 +248,7 @@ describe.skipIf(!hasDocker)('quickstart: a local image made live with the README
     });
   });
 
-  it("answers health probes without loading Node's fetch classes or http-proxy-3; the first page loads them (issue 21)", async () => {
+  it("answers health probes without loading Node's fetch classes, TLS or http-proxy-3; the first page loads them (issue 21)", async () => {
     for (let i = 0; i < 3; i++) expect((await fetch(`${app!.url}/healthz`)).status).toBe(200);
     // For the router too: a host it has no stage of gets its 404 page without the proxy.
     expect((await getWithHost(routerPort, 'nothing.localhost')).status).toBe(404);
@@ -256,6 +256,10 @@ describe.skipIf(!hasDocker)('quickstart: a local image made live with the README
     expect(idle).toContain('NativeModule http');
     expect(idle).not.toContain('NativeModule internal/deps/undici/undici');
     expect(idle).not.toContain('NativeModule http2');
+    // Nor what an ES import of node:util, process.stdin or docker-modem's https would load.
+    for (const unused of ['tls', 'worker_threads', 'internal/util/diff', 'internal/readline/interface']) {
+      expect(idle).not.toContain(`NativeModule ${unused}`);
+    }
     expect((await fetch(`${app!.url}/login`)).status).toBe(200);
     expect(await loadedBuiltins()).toContain('NativeModule internal/deps/undici/undici');
   });

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { DEFERRED_DOCKERODE_PARTS, Dockerode } from '../../../src/docker/lean-dockerode.js';
+import { fileURLToPath } from 'node:url';
+import { DEFERRED_DOCKERODE_PARTS, Dockerode, MODEM_HTTP_URL } from '../../../src/docker/lean-dockerode.js';
 
 const require = createRequire(import.meta.url);
 const fromDockerode = createRequire(require.resolve('dockerode'));
@@ -32,5 +33,17 @@ describe('dockerode with its BuildKit, ssh and build-context parts deferred', ()
     withSession({ modem: { dial: (options: unknown) => dialed.push(options) } }, {}, () => {});
     expect(dialed).toHaveLength(1);
     expect(require.cache[fromDockerode.resolve('@grpc/grpc-js')]).toBeDefined();
+  });
+
+  it("gives docker-modem a stand-in for https that loads Node's https on first use", () => {
+    const https = process.getBuiltinModule('node:https');
+    const modemHttp = require(fileURLToPath(MODEM_HTTP_URL)) as Record<'http' | 'https', object>;
+    const standIn = Object.getPrototypeOf(modemHttp.https) as typeof https;
+    expect(standIn).not.toBe(https);
+    // docker-modem calls the prototype's request: the stand-in answers with the real one.
+    expect(standIn.request).toBe(https.request);
+    expect(standIn.Agent).toBe(https.Agent);
+    // Its plain-http side is Node's own http, untouched.
+    expect(Object.getPrototypeOf(modemHttp.http)).toBe(process.getBuiltinModule('node:http'));
   });
 });
