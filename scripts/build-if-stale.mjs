@@ -3,7 +3,9 @@
 // build, so a start with an up-to-date dist/ takes milliseconds instead of a 7-8 s `tsc` run.
 // "Changed" is a hash of the inputs (paths and contents of app/, src/, the tsconfigs, package.json,
 // the lock file and the bundler script), kept in dist/.source-hash: it survives git checkouts that reset mtimes.
-// `--check` only reports: exit 1 when a build would be needed (CI uses it).
+// `--check` only reports: exit 1 when a build would be needed (CI uses it). `--always` builds
+// whatever the hash says (`npm run build`), and records it too: a start right after a build
+// does not compile again.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -48,7 +50,7 @@ const built =
   existsSync(stampFile) && existsSync(join(root, 'dist', 'bundle', 'main.js'))
     ? readFileSync(stampFile, 'utf8').trim()
     : '';
-if (current === built) {
+if (current === built && !process.argv.includes('--always')) {
   process.stderr.write('dist/ is up to date: not compiling\n');
   process.exit(0);
 }
@@ -56,7 +58,9 @@ if (process.argv.includes('--check')) {
   process.stderr.write('dist/ is stale: `npm start` would compile (run npm run build)\n');
   process.exit(1);
 }
-process.stderr.write('compiling app/ and src/ into dist/ (sources changed since the last build)\n');
+if (current !== built) {
+  process.stderr.write('compiling app/ and src/ into dist/ (sources changed since the last build)\n');
+}
 const tsc = spawnSync(
   process.execPath,
   [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
