@@ -11,7 +11,7 @@ RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY app ./app
 COPY src ./src
-COPY scripts/bundle-app.mjs ./scripts/
+COPY scripts/bundle-app.mjs scripts/build-if-stale.mjs ./scripts/
 RUN npm run build
 
 FROM ${NODE_IMAGE} AS deps
